@@ -1,0 +1,44 @@
+# Two commands do everything on a fresh machine: `make demo` (the sandbox runs the product) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
+
+.PHONY: venv lint typecheck unit test sandbox demo bench clean utp-serve salesdrive-serve
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	# The project itself is importable from the venv (`python -m sandbox.utp serve`, `import bridge`).
+	$(BIN)/python -c "import sysconfig,pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], 'salesdrive_utp_bridge.pth').write_text('$(CURDIR)/layers/common\n$(CURDIR)\n')"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: lint typecheck
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+utp-serve: $(STAMP)
+	$(BIN)/python -m sandbox.utp serve --port 8101
+
+salesdrive-serve: $(STAMP)
+	$(BIN)/python -m sandbox.salesdrive serve --port 8102
+
+bench: $(STAMP)
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .sandbox .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""SalesDrive CRM API: the production client and its payload models."""

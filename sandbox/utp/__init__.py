@@ -1,0 +1,1 @@
+"""UTP (1C OData) emulator."""
