@@ -1,0 +1,124 @@
+"""The bridge's settings: one validated model, loaded once per cold start.
+
+A bad setting must fail at start-up with a clear message, never halfway through an order, so every
+rule reads its configuration from this model and nothing else. In AWS the JSON lives in SSM Parameter
+Store (``{BRIDGE_SECRETS_PREFIX}/settings``); the sandbox writes the same JSON there on its moto.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+VatRate = Literal["БезНДС", "НДС0", "НДС7", "НДС20", "НеНДС"]
+ContractSettlement = Literal["ПоДоговоруВЦелом", "ПоЗаказам"]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class SettingsError(ValueError):
+    """The settings cannot run the bridge; the message says which setting and why."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StatusRule(_Frozen):
+    """Which SalesDrive statuses call for a rule: explicit status ids, or SalesDrive status types.
+
+    Ids are account-specific and change when statuses are reconfigured; types (1 in progress, 2 sale,
+    3 refusal/return, 4 deleted — inferred, see the reference) are portable, so types are the default.
+    """
+
+    status_ids: frozenset[int] = frozenset()
+    status_types: frozenset[int] = frozenset()
+
+    def matches(self, status_id: int, status_type: int | None) -> bool:
+        return status_id in self.status_ids or (status_type is not None and status_type in self.status_types)
+
+
+class Characteristic(_Frozen):
+    """A SalesDrive deal field imported into a UTP additional property of the sales order (item 12).
+
+    ``field`` is ``sajt`` (the site's text from ``meta``), a UTM field (``utmSource`` …),
+    ``payment_method``, ``shipping_method`` or the code of a custom field.
+    """
+
+    field: NonEmpty
+    property: NonEmpty
+
+
+class BridgeSettings(_Frozen):
+    salesdrive_account: NonEmpty
+    # UTP reference data, by the names the accountants see (resolved to Ref_Keys once per cold start).
+    organisation: NonEmpty
+    currency_code: NonEmpty = "980"
+    price_type: NonEmpty
+    default_warehouse: NonEmpty
+    warehouses: dict[int, NonEmpty] = Field(
+        default_factory=dict, description="SalesDrive stockId → UTP warehouse name"
+    )
+    cash_desk: NonEmpty
+    closure_reason: NonEmpty
+    vat_rate: VatRate = "НДС20"
+    contract_settlement: ContractSettlement = "ПоДоговоруВЦелом"
+    # Status rules (items 8–10).
+    completed: StatusRule = StatusRule(status_types=frozenset({2}))
+    cancelled: StatusRule = StatusRule(status_types=frozenset({3}))
+    # Where the bridge marks what it writes in UTP (no configuration change needed: see design §3).
+    order_marker_field: NonEmpty = "НомерВходящегоДокументаЭлектронногоОбмена"
+    order_status_property: NonEmpty = "SalesDrive: статус"
+    product_id_property: NonEmpty = "SalesDrive ID"
+    characteristics: tuple[Characteristic, ...] = (
+        Characteristic(field="sajt", property="SalesDrive: источник"),
+    )
+    # Catalog (items 4–6).
+    transfer_products: bool = True
+    transfer_prices: bool = True
+    transfer_stock: bool = True
+    stock_ids: dict[NonEmpty, int] = Field(
+        default_factory=dict, description="UTP warehouse name → SalesDrive stockId for free stock"
+    )
+    timezone: NonEmpty = "Europe/Kyiv"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # ZoneInfoNotFoundError or a malformed key
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _rules_do_not_overlap(self) -> BridgeSettings:
+        for status_id in self.completed.status_ids & self.cancelled.status_ids:
+            raise ValueError(f"status {status_id} cannot be both completed and cancelled")
+        for status_type in self.completed.status_types & self.cancelled.status_types:
+            raise ValueError(f"status type {status_type} cannot be both completed and cancelled")
+        properties = [c.property for c in self.characteristics]
+        duplicates = {p for p in properties if properties.count(p) > 1}
+        if duplicates:
+            raise ValueError(f"characteristics write the same property twice: {sorted(duplicates)}")
+        if self.order_status_property in properties:
+            raise ValueError("the order status property cannot also hold a characteristic")
+        return self
+
+
+def load_settings(raw: str | bytes | dict[str, object]) -> BridgeSettings:
+    """Parse and validate the settings JSON, or raise ``SettingsError`` naming every bad setting."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"the settings are not JSON: {exc}") from exc
+    try:
+        return BridgeSettings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(settings)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid bridge settings: {problems}") from exc
