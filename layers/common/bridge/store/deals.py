@@ -1,0 +1,279 @@
+"""What the bridge remembers about deals, in the one DynamoDB table (single-table design).
+
+| item                     | pk                         | sk                  |
+|--------------------------|----------------------------|---------------------|
+| last applied event       | ``order#<sd id>``          | ``state``           |
+| audit trail entry        | ``order#<sd id>``          | ``audit#<ts>#<n>``  |
+| UTP document ledger      | ``utpdoc#<kind>#<key>``    | ``doc``             |
+| contact → counterparty   | ``contact#<phone|email>``  | ``counterparty``    |
+| SKU → product            | ``sku#<sku>``              | ``product``         |
+| parked order             | ``parked``                 | ``order#<sd id>``   |
+| parked order by SKU      | ``parked-sku#<sku>``       | ``order#<sd id>``   |
+
+Exactly once (design §3): 1C cannot create a document idempotently, so every UTP document the bridge
+creates goes through the ledger. An *intent* is recorded (conditionally) before the UTP write, the
+reference after it, and ``posted`` after posting. A retry that finds only an intent knows the process
+died in between and must look the document up in UTP by its marker before creating anything; a retry
+that finds no intent knows no write was ever attempted and saves that UTP call.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+AUDIT_TTL_DAYS = 400  # the accountant's year-end plus a margin
+
+
+class DocumentKind(StrEnum):
+    SALES_ORDER = "sales_order"
+    SALES_INVOICE = "sales_invoice"
+    RETURN_NOTE = "return_note"
+    ORDER_CLOSURE = "order_closure"
+    CASH_RECEIPT = "cash_receipt"
+    COUNTERPARTY = "counterparty"
+
+
+class LedgerState(StrEnum):
+    INTENT = "intent"  # about to write to UTP; the outcome is unknown until CREATED
+    CREATED = "created"  # exists in UTP with ``ref``
+    POSTED = "posted"  # exists and is posted
+
+
+class LedgerEntry(BaseModel):
+    kind: DocumentKind
+    key: str
+    state: LedgerState
+    ref: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class OrderState(BaseModel):
+    """The last SalesDrive event the bridge applied to one order, and what it made of it in UTP."""
+
+    order_id: int
+    version: int
+    update_at: str  # SalesDrive "YYYY-MM-DD HH:MM:SS", compared as text (fixed width)
+    status_id: int | None = None
+    utp_order_ref: str | None = None
+    lines_fingerprint: str | None = None
+    discrepancy: str | None = None
+
+
+class ParkedOrder(BaseModel):
+    order_id: int
+    reason: str
+    skus: list[str] = Field(default_factory=list)
+    parked_at: str
+    attempts: int = 1
+    payload: str | None = None  # the event to replay once the cause is fixed
+
+
+class CounterpartyLink(BaseModel):
+    counterparty_ref: str
+    contract_ref: str
+
+
+class ProductLink(BaseModel):
+    product_ref: str
+    unit_ref: str | None = None
+    salesdrive_id: str | None = None
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def is_newer(version: int, update_at: str, than: OrderState) -> bool:
+    """Version first; ``updateAt`` only breaks ties (some edits may not bump the version)."""
+    if version != than.version:
+        return version > than.version
+    return update_at > than.update_at
+
+
+class DealStore:
+    """ID maps, the document ledger, parked orders and the audit trail of deals."""
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        dynamodb: Any | None = None,
+        now: Callable[[], str] = _now_iso,
+    ) -> None:
+        self._table_name = table_name
+        self._dynamodb = dynamodb
+        self._now = now
+
+    @property
+    def _db(self) -> Any:
+        if self._dynamodb is None:  # created lazily so tests and moto can swap it
+            import boto3
+
+            self._dynamodb = boto3.client("dynamodb")
+        return self._dynamodb
+
+    # -- low level -------------------------------------------------------------------------------
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self._db.get_item(
+            TableName=self._table_name,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            ConsistentRead=True,
+        ).get("Item")
+        return json.loads(item["data"]["S"]) if item else None
+
+    def _put(self, pk: str, sk: str, data: dict[str, Any], *, condition: str | None = None) -> bool:
+        """Write an item; with a condition, return False instead of raising when it does not hold."""
+        request: dict[str, Any] = {
+            "TableName": self._table_name,
+            "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "data": {"S": json.dumps(data, ensure_ascii=False)}},
+        }
+        if "expires_at" in data:
+            request["Item"]["expires_at"] = {"N": str(data["expires_at"])}
+        if condition:
+            request["ConditionExpression"] = condition
+        try:
+            self._db.put_item(**request)
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def _delete(self, pk: str, sk: str) -> None:
+        self._db.delete_item(TableName=self._table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+
+    def _query(self, pk: str, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            for item in page.get("Items", []):
+                yield item["sk"]["S"], json.loads(item["data"]["S"])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- order state: the stale and duplicate guard ----------------------------------------------
+
+    def order_state(self, order_id: int) -> OrderState | None:
+        data = self._get(f"order#{order_id}", "state")
+        return OrderState.model_validate(data) if data else None
+
+    def save_order_state(self, state: OrderState) -> None:
+        self._put(f"order#{state.order_id}", "state", state.model_dump(mode="json"))
+
+    # -- the UTP document ledger -----------------------------------------------------------------
+
+    def ledger(self, kind: DocumentKind, key: str) -> LedgerEntry | None:
+        data = self._get(f"utpdoc#{kind}#{key}", "doc")
+        return LedgerEntry.model_validate(data) if data else None
+
+    def record_intent(
+        self, kind: DocumentKind, key: str, detail: dict[str, Any] | None = None
+    ) -> LedgerEntry:
+        """Record that a UTP write is about to happen; return the existing entry if there is one."""
+        entry = LedgerEntry(kind=kind, key=key, state=LedgerState.INTENT, detail=detail or {})
+        data = entry.model_dump(mode="json") | {"at": self._now()}
+        if self._put(f"utpdoc#{kind}#{key}", "doc", data, condition="attribute_not_exists(pk)"):
+            return entry
+        existing = self.ledger(kind, key)
+        assert existing is not None  # the condition failed because it exists
+        return existing
+
+    def record_document(
+        self,
+        kind: DocumentKind,
+        key: str,
+        ref: str,
+        *,
+        posted: bool,
+        detail: dict[str, Any] | None = None,
+    ) -> LedgerEntry:
+        entry = LedgerEntry(
+            kind=kind,
+            key=key,
+            state=LedgerState.POSTED if posted else LedgerState.CREATED,
+            ref=ref,
+            detail=detail or {},
+        )
+        self._put(f"utpdoc#{kind}#{key}", "doc", entry.model_dump(mode="json") | {"at": self._now()})
+        return entry
+
+    # -- ID maps ---------------------------------------------------------------------------------
+
+    def counterparty_for(self, contact_key: str) -> CounterpartyLink | None:
+        data = self._get(f"contact#{contact_key}", "counterparty")
+        return CounterpartyLink.model_validate(data) if data else None
+
+    def link_counterparty(self, contact_keys: list[str], link: CounterpartyLink) -> None:
+        for contact_key in contact_keys:
+            self._put(f"contact#{contact_key}", "counterparty", link.model_dump(mode="json"))
+
+    def product_for(self, sku: str) -> ProductLink | None:
+        data = self._get(f"sku#{sku}", "product")
+        return ProductLink.model_validate(data) if data else None
+
+    def link_product(self, sku: str, link: ProductLink) -> None:
+        self._put(f"sku#{sku}", "product", link.model_dump(mode="json"))
+
+    # -- parked orders ---------------------------------------------------------------------------
+
+    def park(
+        self, order_id: int, reason: str, *, skus: list[str] | None = None, payload: str | None = None
+    ) -> None:
+        previous = self._get("parked", f"order#{order_id}")
+        parked = ParkedOrder(
+            order_id=order_id,
+            reason=reason,
+            skus=sorted(set(skus or [])),
+            parked_at=previous["parked_at"] if previous else self._now(),
+            attempts=(previous["attempts"] + 1) if previous else 1,
+            payload=payload,
+        )
+        self._put("parked", f"order#{order_id}", parked.model_dump(mode="json"))
+        for sku in parked.skus:
+            self._put(f"parked-sku#{sku}", f"order#{order_id}", {"order_id": order_id})
+
+    def unpark(self, order_id: int) -> None:
+        previous = self._get("parked", f"order#{order_id}")
+        if previous is None:
+            return
+        for sku in previous.get("skus", []):
+            self._delete(f"parked-sku#{sku}", f"order#{order_id}")
+        self._delete("parked", f"order#{order_id}")
+
+    def parked_orders(self) -> list[ParkedOrder]:
+        return [ParkedOrder.model_validate(data) for _, data in self._query("parked", "order#")]
+
+    def parked_order(self, order_id: int) -> ParkedOrder | None:
+        data = self._get("parked", f"order#{order_id}")
+        return ParkedOrder.model_validate(data) if data else None
+
+    def orders_waiting_for_sku(self, sku: str) -> list[int]:
+        return [int(data["order_id"]) for _, data in self._query(f"parked-sku#{sku}", "order#")]
+
+    # -- audit trail -----------------------------------------------------------------------------
+
+    def audit(self, order_id: int, event: str, **detail: Any) -> None:
+        at = self._now()
+        data = {
+            "at": at,
+            "event": event,
+            "detail": detail,
+            "expires_at": int(time.time()) + AUDIT_TTL_DAYS * 86400,
+        }
+        self._put(f"order#{order_id}", f"audit#{at}#{uuid.uuid4().hex[:8]}", data)
+
+    def audit_trail(self, order_id: int) -> list[dict[str, Any]]:
+        return [data for _, data in self._query(f"order#{order_id}", "audit#")]
