@@ -1,0 +1,56 @@
+"""Emulator configuration: credentials, limits, and a switch for each behaviour that is unknown."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Rate = float
+
+
+class SalesDriveEmulatorConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Account and credentials.
+    account: str = "sparesshop"
+    api_key: str = "sandbox-api-key"
+    form_key: str = "sandbox-form-key"  # legacy order-base key: `form` body key / `Form-Api-Key` header
+    yml_public_key: str = "sandbox-yml-key"
+
+    # Error answers (HTTP statuses are undocumented: unknown #2).
+    auth_error_status: int = 401
+    error_status: int = 400
+
+    # Read limits on the list endpoints (documented numbers; shape, window and scope unknown: #1).
+    throttle_shape: Literal["429", "400"] = "429"
+    limit_window: Literal["sliding", "fixed"] = "sliding"
+    limits: tuple[int, int, int] = (10, 100, 1000)  # per minute, hour, day
+    limit_scope: Literal["account", "endpoint"] = "account"
+
+    # Unknowns about orders and payments.
+    payment_bumps_order_update_at: bool = True  # unknown #12
+    payment_unique_id: Literal["dedup", "error", "ignore"] = "dedup"  # unknown #12
+    absolute_discount: Literal["line", "unit"] = "line"  # unknown #7
+    list_sort: Literal["id_desc", "id_asc"] = "id_desc"  # unknown #14
+    numbers_as_strings: bool = True  # unknown #11: real payloads carry some numbers as strings
+    yml_refresh_s: float = Field(default=0.0, ge=0)  # 0 = the feed is always current
+
+    # Webhook delivery faults and guarantees (unknown #3).
+    webhook_duplicate_rate: Rate = Field(default=0.0, ge=0, le=1)
+    webhook_reorder_rate: Rate = Field(default=0.0, ge=0, le=1)
+    webhook_reorder_max_hold_s: float = Field(default=60.0, ge=0)
+    webhook_delay_s: float = Field(default=0.0, ge=0)
+    webhook_loss_rate: Rate = Field(default=0.0, ge=0, le=1)
+    webhook_retry_count: int = Field(default=3, ge=0)
+    webhook_retry_backoff_s: float = Field(default=5.0, ge=0)
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    random_seed: int = 0
+
+    # State.
+    db_path: str | None = None  # None = in memory; a path = SQLite persistence
+    seed: bool = True
+    seed_products: int = Field(default=5, ge=0)
+
+    def updated(self, **changes: Any) -> SalesDriveEmulatorConfig:
+        return SalesDriveEmulatorConfig.model_validate({**self.model_dump(), **changes})
