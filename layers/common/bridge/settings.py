@@ -64,6 +64,11 @@ class BridgeSettings(_Frozen):
     closure_reason: NonEmpty
     vat_rate: VatRate = "НДС20"
     contract_settlement: ContractSettlement = "ПоДоговоруВЦелом"
+    # Name the new contract as the counterparty's main one (one more UTP call when 1C picks keys itself).
+    link_main_contract: bool = True
+    # SalesDrive's absolute line discount: for the whole line (default) or per unit (unknown, see reference).
+    absolute_discount_per_unit: bool = False
+    reserve_stock: bool = True
     # Status rules (items 8–10).
     completed: StatusRule = StatusRule(status_types=frozenset({2}))
     cancelled: StatusRule = StatusRule(status_types=frozenset({3}))

@@ -64,6 +64,7 @@ class OrderState(BaseModel):
     status_id: int | None = None
     utp_order_ref: str | None = None
     lines_fingerprint: str | None = None
+    characteristics: dict[str, str] = Field(default_factory=dict)
     discrepancy: str | None = None
 
 

@@ -33,6 +33,7 @@ counterparties
     find_counterparties_by_contact(kind, presentations) -> list[ContactMatch]    [same]
     counterparty(ref) -> Counterparty                                          [1]
     customer_contract(counterparty_key, organisation_key, main_contract_key=None) -> Contract | None  [1]
+    create_customer_contract(counterparty_key, organisation_key=, currency_key=, …) -> Contract   [1]
     create_counterparty(name, organisation_key=, currency_key=, phones=, emails=, …) -> NewCounterparty
         [2 + one per contact record (+1 if 1C ignores a client-chosen Ref_Key and
         link_main_contract is on)]
@@ -561,20 +562,15 @@ class UtpClient:
         if contract_ref:
             body["ОсновнойДоговорКонтрагента_Key"] = contract_ref
         counterparty = Counterparty.model_validate(self.odata.create(COUNTERPARTY, body))
-        contract_body: dict[str, Any] = {
-            "Description": contract_name,
-            "Owner_Key": counterparty.ref,
-            "Организация_Key": organisation_key,
-            "ВидДоговора": "СПокупателем",
-            "ВалютаВзаиморасчетов_Key": currency_key,
-            "ВедениеВзаиморасчетов": settlement_mode or self.settlement_mode,
-        }
-        if contract_ref:
-            contract_body["Ref_Key"] = contract_ref
-        if price_type_key:
-            contract_body["ТипЦен"] = price_type_key
-            contract_body["ТипЦен_Type"] = TYPE_PREFIX + "Catalog_ТипыЦенНоменклатуры"
-        contract = Contract.model_validate(self.odata.create(CONTRACT, contract_body))
+        contract = self.create_customer_contract(
+            counterparty.ref,
+            organisation_key=organisation_key,
+            currency_key=currency_key,
+            price_type_key=price_type_key,
+            settlement_mode=settlement_mode,
+            name=contract_name,
+            ref=contract_ref,
+        )
         if link_main_contract and counterparty.main_contract_key != contract.ref:
             patched = self.odata.update(
                 COUNTERPARTY, counterparty.ref, {"ОсновнойДоговорКонтрагента_Key": contract.ref}
@@ -590,6 +586,33 @@ class UtpClient:
                 self.odata.create(CONTACTS, self._contact_body(counterparty.ref, kind, value))
                 count += 1
         return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
+
+    def create_customer_contract(
+        self,
+        counterparty_key: str,
+        *,
+        organisation_key: str,
+        currency_key: str,
+        price_type_key: str | None = None,
+        settlement_mode: str | None = None,
+        name: str = "Основной договор",
+        ref: str | None = None,
+    ) -> Contract:
+        """A contract of kind СПокупателем with ``organisation_key``, owned by the counterparty. [1]"""
+        body: dict[str, Any] = {
+            "Description": name,
+            "Owner_Key": counterparty_key,
+            "Организация_Key": organisation_key,
+            "ВидДоговора": "СПокупателем",
+            "ВалютаВзаиморасчетов_Key": currency_key,
+            "ВедениеВзаиморасчетов": settlement_mode or self.settlement_mode,
+        }
+        if ref:
+            body["Ref_Key"] = ref
+        if price_type_key:
+            body["ТипЦен"] = price_type_key
+            body["ТипЦен_Type"] = TYPE_PREFIX + "Catalog_ТипыЦенНоменклатуры"
+        return Contract.model_validate(self.odata.create(CONTRACT, body))
 
     def _contact_body(self, counterparty_key: str, kind: str, value: str) -> dict[str, Any]:
         body: dict[str, Any] = {

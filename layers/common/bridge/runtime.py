@@ -1,0 +1,108 @@
+"""Composition root of the Lambda functions: builds the rules' collaborators from the deployment.
+
+Nothing here runs at import time. Each getter reads the environment and the secrets the first time it
+is called and caches the result for the life of the Lambda instance; ``reset()`` forgets everything, for
+tests and for the sandbox. Secrets come from SSM Parameter Store through Powertools' parameters utility
+(cached with a maximum age, so a rotated token is picked up without a redeploy).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bridge.settings import BridgeSettings
+    from bridge.store.deal_queue import DealQueue
+    from bridge.store.deals import DealStore
+
+SECRET_MAX_AGE_S = 300
+
+
+class ConfigurationError(RuntimeError):
+    """The deployment lacks something the function needs; the message says what."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    table_name: str
+    secrets_prefix: str
+    salesdrive_account: str
+    deal_queue_url: str | None
+    utp_odata_url: str | None
+    salesdrive_url: str | None
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigurationError(f"environment variable {name} is not set")
+    return value
+
+
+@cache
+def deployment() -> Deployment:
+    return Deployment(
+        table_name=_required("BRIDGE_TABLE"),
+        secrets_prefix=_required("BRIDGE_SECRETS_PREFIX").rstrip("/"),
+        salesdrive_account=_required("SALESDRIVE_ACCOUNT"),
+        deal_queue_url=os.environ.get("DEAL_QUEUE_URL"),
+        utp_odata_url=os.environ.get("UTP_ODATA_URL"),
+        # Only the sandbox overrides it; in AWS the account's own host is used.
+        salesdrive_url=os.environ.get("SALESDRIVE_URL"),
+    )
+
+
+def secret(name: str) -> str:
+    """A SecureString under the deployment's prefix, decrypted and cached for a few minutes."""
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_parameter(
+        f"{deployment().secrets_prefix}/{name}", decrypt=True, max_age=SECRET_MAX_AGE_S
+    )
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"secret {deployment().secrets_prefix}/{name} is empty")
+    return value
+
+
+def webhook_tokens() -> list[str]:
+    """The accepted webhook tokens: during a rotation the parameter holds "new,old"."""
+    return [t.strip() for t in secret("webhook-token").replace("\n", ",").split(",") if t.strip()]
+
+
+@cache
+def settings() -> BridgeSettings:
+    from bridge.settings import load_settings
+
+    return load_settings(secret("settings"))
+
+
+@cache
+def deal_queue() -> DealQueue:
+    from bridge.store.deal_queue import DealQueue
+
+    url = deployment().deal_queue_url
+    if not url:
+        raise ConfigurationError("environment variable DEAL_QUEUE_URL is not set")
+    return DealQueue(url)
+
+
+@cache
+def deal_store() -> DealStore:
+    from bridge.store.deals import DealStore
+
+    return DealStore(deployment().table_name)
+
+
+def reset() -> None:
+    """Forget every cached collaborator (tests, the sandbox after it changes the environment)."""
+    for getter in (deployment, settings, deal_queue, deal_store):
+        getter.cache_clear()
+    try:
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()
+    except ImportError:  # pragma: no cover - powertools is a runtime dependency
+        pass
