@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig, create_app
+
+UTP_ROOT = "http://utp.test/utp/odata/standard.odata"
+
+
+@pytest.fixture
+def utp_app() -> UtpEmulator:
+    return create_app(UtpEmulatorConfig(products=40, warehouses=3))
+
+
+@pytest.fixture
+def utp_client(utp_app: UtpEmulator) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=utp_app), base_url=UTP_ROOT, auth=("bridge", "bridge")
+    ) as client:
+        yield client
+
+
+def utp_q(**params: str) -> str:
+    """Query string as a careful client builds it: %20 for spaces, `$` kept (reference §1.6)."""
+    return "&".join(f"{quote(k, safe='$')}={quote(v, safe='')}" for k, v in params.items())
+
+
+def utp_get(client: httpx.Client, path: str, **params: str) -> httpx.Response:
+    params.setdefault("$format", "json")
+    return client.get(f"{path}?{utp_q(**params)}")
+
+
+def utp_lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def utp_order_body(seed: dict[str, Any], qty: float = 2, price: float = 600, **over: Any) -> dict[str, Any]:
+    cp = seed["counterparties"][0]
+    prod = next(p for p in seed["sample_products"] if not p["service"])
+    wh = seed["warehouses"][0]["ref"]
+    body = {
+        "Date": "2024-05-20T10:15:00",
+        "Организация_Key": seed["organization"]["ref"],
+        "Контрагент_Key": cp["ref"],
+        "ДоговорКонтрагента_Key": cp["contract"],
+        "ВалютаДокумента_Key": seed["currency_uah"],
+        "КурсВзаиморасчетов": 1,
+        "КратностьВзаиморасчетов": "1",
+        "ТипЦен_Key": seed["price_type"],
+        "УчитыватьНДС": True,
+        "СуммаВключаетНДС": True,
+        "СкладГруппа": wh,
+        "СкладГруппа_Type": "StandardODATA.Catalog_Склады",
+        "Товары": [
+            {
+                "LineNumber": "1",
+                "Номенклатура_Key": prod["ref"],
+                "ЕдиницаИзмерения_Key": prod["unit"],
+                "Коэффициент": 1,
+                "Количество": qty,
+                "Цена": price,
+                "Сумма": qty * price,
+                "СтавкаНДС": "НДС20",
+                "СуммаНДС": round(qty * price / 6, 2),
+                "Размещение": wh,
+                "Размещение_Type": "StandardODATA.Catalog_Склады",
+            }
+        ],
+    }
+    body.update(over)
+    return body
