@@ -1,0 +1,153 @@
+"""Counterparties created automatically (mission item 3): a returning customer is never duplicated.
+
+A SalesDrive customer is identified by phone (canonical E.164, whatever the spelling) and e-mail. The
+bridge first asks its own map, then UTP (the contact-information register, in every spelling people
+use, since 1C cannot normalise on the server), and only then creates the counterparty with its customer
+contract and contact information, exactly once (ledger + find-before-create by the same identity).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bridge.phones import email_spellings, normalise_email, normalise_phone, phone_spellings
+from bridge.salesdrive.models import Contact, Order
+from bridge.settings import BridgeSettings
+from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind
+from bridge.sync.exactly_once import ExistingDocument, ensure_document
+from bridge.sync.reference import UtpReference
+from bridge.utp.client import UtpClient
+
+
+class CustomerIdentity:
+    """The phones and e-mails of an order's customer, canonical, plus the SalesDrive contact id."""
+
+    def __init__(self, contact: Contact | None) -> None:
+        self.contact = contact
+        phones = [normalise_phone(p) for p in (contact.phone if contact else [])]
+        emails = [normalise_email(e) for e in (contact.email if contact else [])]
+        self.phones = list(dict.fromkeys(p for p in phones if p))
+        self.emails = list(dict.fromkeys(e for e in emails if e))
+        self.contact_id = contact.id if contact else None
+
+    @property
+    def keys(self) -> list[str]:
+        """Keys of the bridge's contact map: every phone and e-mail, and the SalesDrive contact."""
+        keys = [f"phone:{p}" for p in self.phones] + [f"email:{e}" for e in self.emails]
+        if self.contact_id is not None:
+            keys.append(f"sdcontact:{self.contact_id}")
+        return keys
+
+    @property
+    def ledger_key(self) -> str:
+        return self.keys[0] if self.keys else "anonymous"
+
+    @property
+    def name(self) -> str:
+        contact = self.contact
+        if contact is not None and (contact.full_name or contact.company):
+            return contact.full_name or str(contact.company)
+        if self.phones:
+            return self.phones[0]
+        return self.emails[0] if self.emails else "Покупець SalesDrive"
+
+
+def _find_in_utp(identity: CustomerIdentity, utp: UtpClient) -> str | None:
+    """The counterparty most of the customer's phones and e-mails point to, if any. [1]"""
+    if not identity.phones and not identity.emails:
+        return None
+    matches = utp.find_counterparties_by_contacts(
+        phones=[s for p in identity.phones for s in phone_spellings(p)],
+        emails=[s for e in identity.emails for s in email_spellings(e)],
+    )
+    owners = Counter(
+        m.owner.key for m in matches if m.owner is not None and m.owner.entity == "Catalog_Контрагенты"
+    )
+    if not owners:
+        return None
+    # Most matching contacts first, then the lowest key: the same answer every time.
+    return sorted(owners.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def counterparty_for_deal(
+    order: Order,
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    reference: UtpReference,
+) -> CounterpartyLink:
+    """The UTP counterparty and customer contract for the order's customer; created only if unknown.
+
+    UTP calls: 0 when the bridge already knows the customer; 2 for a customer UTP knows (lookup and
+    contract); for a new one 1 lookup + 2 (counterparty, contract) + 1 per phone/e-mail (+1 to link the
+    main contract when 1C ignores client-chosen keys).
+    """
+    identity = CustomerIdentity(order.customer)
+    for key in identity.keys:
+        known = store.counterparty_for(key)
+        if known is not None:
+            return known
+
+    counterparty_key = _find_in_utp(identity, utp)
+    if counterparty_key is not None:
+        main = utp.counterparty(counterparty_key).main_contract_key
+        contract = utp.customer_contract(counterparty_key, reference.organisation_key, main_contract_key=main)
+        if contract is None:
+            contract = utp.create_customer_contract(
+                counterparty_key,
+                organisation_key=reference.organisation_key,
+                currency_key=reference.currency_key,
+                settlement_mode=settings.contract_settlement,
+            )
+        link = CounterpartyLink(counterparty_ref=counterparty_key, contract_ref=contract.ref)
+        store.link_counterparty(identity.keys, link)
+        store.audit(order.id, "counterparty_recognised", counterparty=counterparty_key)
+        return link
+
+    created: dict[str, str] = {}
+
+    def create() -> str:
+        new = utp.create_counterparty(
+            identity.name,
+            organisation_key=reference.organisation_key,
+            currency_key=reference.currency_key,
+            phones=identity.phones,
+            emails=identity.emails,
+            settlement_mode=settings.contract_settlement,
+            link_main_contract=settings.link_main_contract,
+        )
+        created["contract"] = new.contract.ref
+        return new.counterparty.ref
+
+    def find() -> ExistingDocument | None:
+        found = _find_in_utp(identity, utp)
+        return ExistingDocument(found, posted=True) if found else None
+
+    ensured = ensure_document(
+        store,
+        DocumentKind.COUNTERPARTY,
+        identity.ledger_key,
+        find=find,
+        create=create,
+        post=None,
+    )
+    contract_ref = created.get("contract")
+    if contract_ref is None:  # adopted after a crash: its contract may or may not have been made
+        contract = utp.customer_contract(ensured.ref, reference.organisation_key)
+        if contract is None:
+            contract = utp.create_customer_contract(
+                ensured.ref,
+                organisation_key=reference.organisation_key,
+                currency_key=reference.currency_key,
+                settlement_mode=settings.contract_settlement,
+            )
+        contract_ref = contract.ref
+    link = CounterpartyLink(counterparty_ref=ensured.ref, contract_ref=contract_ref)
+    store.link_counterparty(identity.keys, link)
+    store.audit(
+        order.id,
+        "counterparty_created" if ensured.created else "counterparty_adopted",
+        counterparty=ensured.ref,
+    )
+    return link

@@ -1,0 +1,312 @@
+"""Deals in real time (mission item 1): a SalesDrive deal becomes a posted UTP sales order, exactly once.
+
+One event of one order at a time (the FIFO queue groups by order id):
+
+1. stale guard: an event not newer than the last applied one (version, then ``updateAt``) changes nothing;
+2. counterparty and contract (item 3), products by SKU (unknown SKU → the order is parked, not lost);
+3. the sales order: created and posted once; updated (lines replaced whole, re-posted) while no invoice
+   exists; after an invoice a change is recorded as a discrepancy, never rewritten;
+4. the SalesDrive status (item 2) and the characteristics (item 12) as properties of the order;
+5. the status rules: completed → sales invoice (item 10); cancelled → return note on the posted invoice
+   (item 9), else order closure (item 8).
+
+A refusal by UTP (1C's business error) parks the order with 1C's message; it is replayed automatically.
+Transport failures propagate, so the queue redelivers the event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Literal
+
+from bridge.salesdrive.models import Order, OrderLine, OrderMeta, OrderWebhook, parse_order
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
+from bridge.sync.characteristics import characteristic_values
+from bridge.sync.counterparties import counterparty_for_deal
+from bridge.sync.exactly_once import ExistingDocument, ensure_document
+from bridge.sync.order_closure import ensure_order_closure
+from bridge.sync.order_statuses import status_text
+from bridge.sync.reference import UtpReference, utp_now
+from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
+from bridge.sync.sales_return import ensure_sales_return
+from bridge.utp.client import UtpClient
+from bridge.utp.errors import UtpBusinessRefusal
+from bridge.utp.models import OrderLineInput, SalesOrderInput
+
+ORDER_ENTITY = "Document_ЗаказПокупателя"
+CENT = Decimal("0.01")
+
+
+@dataclass
+class DealCollaborators:
+    utp: UtpClient
+    store: DealStore
+    settings: BridgeSettings
+    reference: UtpReference
+    # SalesDrive status id → (name, type); cached by the caller (a dictionary endpoint, not a list).
+    statuses: Callable[[], Mapping[int, tuple[str, int | None]]]
+
+
+@dataclass
+class DealOutcome:
+    order_id: int
+    action: Literal["applied", "stale", "parked"]
+    utp_order_ref: str | None = None
+    reason: str | None = None
+    documents: list[str] = field(default_factory=list)
+
+
+class UnknownSkus(Exception):
+    def __init__(self, skus: list[str]) -> None:
+        super().__init__(f"unknown SKU in UTP: {', '.join(skus)}")
+        self.skus = skus
+
+
+def marker_of(order_id: int) -> str:
+    """The find-before-create marker written into the sales order (≤ 20 characters)."""
+    return f"SD-{order_id}"
+
+
+def parse_deal_event(payload: Mapping[str, Any] | str | bytes) -> tuple[Order, OrderMeta, str]:
+    """A webhook envelope or a bare order (from the catch-up sweep) → order, meta, raw JSON."""
+    raw = payload if isinstance(payload, str | bytes) else json.dumps(payload, ensure_ascii=False)
+    decoded = json.loads(raw) if isinstance(raw, str | bytes) else payload
+    if isinstance(decoded, Mapping) and "info" in decoded:
+        webhook = OrderWebhook.parse(decoded)
+        return webhook.data, webhook.meta, raw if isinstance(raw, str) else raw.decode()
+    order = parse_order(decoded.get("data", decoded) if isinstance(decoded, Mapping) else decoded)
+    meta = (
+        OrderMeta.model_validate(decoded.get("meta") or {}) if isinstance(decoded, Mapping) else OrderMeta()
+    )
+    return order, meta, raw if isinstance(raw, str) else raw.decode()
+
+
+def line_sku(line: OrderLine) -> str | None:
+    return (line.sku or line.parameter or "").strip() or None
+
+
+def resolve_products(order: Order, *, utp: UtpClient, store: DealStore) -> dict[str, ProductLink]:
+    """SKU → product link for every line: the bridge's map first, then one UTP lookup for the rest."""
+    skus = [s for s in (line_sku(line) for line in order.products) if s]
+    missing_sku_lines = [line for line in order.products if line_sku(line) is None]
+    if missing_sku_lines:
+        names = ", ".join(str(line.name or line.product_id) for line in missing_sku_lines)
+        raise UnknownSkus([f"(line without SKU: {names})"])
+    links: dict[str, ProductLink] = {}
+    for sku in dict.fromkeys(skus):
+        known = store.product_for(sku)
+        if known is not None:
+            links[sku] = known
+    missing = [s for s in dict.fromkeys(skus) if s not in links]
+    if missing:
+        found = utp.products_by_sku(missing)
+        for sku, product in found.items():
+            if product.unit_key is None or product.deletion_mark:
+                continue
+            link = ProductLink(product_ref=product.ref, unit_ref=product.unit_key)
+            store.link_product(sku, link)
+            links[sku] = link
+    unknown = [s for s in dict.fromkeys(skus) if s not in links]
+    if unknown:
+        raise UnknownSkus(unknown)
+    return links
+
+
+def order_lines(
+    order: Order, products: Mapping[str, ProductLink], settings: BridgeSettings
+) -> list[OrderLineInput]:
+    lines: list[OrderLineInput] = []
+    for line in order.products:
+        sku = line_sku(line)
+        assert sku is not None  # resolve_products refused lines without SKU
+        link = products[sku]
+        quantity = line.amount or Decimal(0)
+        price = line.price or Decimal(0)
+        gross = price * quantity
+        discount = line.discount or Decimal(0)
+        if line.percent_discount:
+            percent = discount
+            amount = gross * (1 - percent / 100)
+        else:
+            absolute = discount * quantity if settings.absolute_discount_per_unit else discount
+            amount = gross - absolute
+            percent = (absolute / gross * 100) if gross else Decimal(0)
+        lines.append(
+            OrderLineInput(
+                product_key=link.product_ref,
+                unit_key=link.unit_ref or "",
+                quantity=quantity,
+                price=price,
+                discount_percent=percent.quantize(CENT, ROUND_HALF_UP),
+                amount=max(amount, Decimal(0)).quantize(CENT, ROUND_HALF_UP),
+                vat_rate=settings.vat_rate,
+            )
+        )
+    return lines
+
+
+def warehouse_of(order: Order, reference: UtpReference) -> str:
+    for line in order.products:
+        if line.stock_id is not None and line.stock_id in reference.warehouse_keys:
+            return reference.warehouse_keys[line.stock_id]
+    return reference.default_warehouse_key
+
+
+def fingerprint(lines: list[OrderLineInput], warehouse_key: str, counterparty_key: str) -> str:
+    content = json.dumps(
+        [warehouse_key, counterparty_key, [line.model_dump(mode="json") for line in lines]], sort_keys=True
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollaborators) -> DealOutcome:
+    """Apply one SalesDrive order event to UTP. Idempotent: any event may be delivered many times."""
+    order, meta, raw = parse_deal_event(payload)
+    store = ctx.store
+    state = store.order_state(order.id)
+    version = order.version or 0
+    update_at = order.update_at.strftime("%Y-%m-%d %H:%M:%S") if order.update_at else ""
+    if state is not None and not is_newer(version, update_at, state):
+        store.audit(order.id, "stale_event_ignored", version=version, applied_version=state.version)
+        return DealOutcome(order.id, "stale", state.utp_order_ref)
+    store.audit(order.id, "event_received", version=version, status=order.status_id)
+    try:
+        outcome = _apply(order, meta, state, version, update_at, ctx)
+    except UnknownSkus as exc:
+        return _park(order, str(exc), raw, ctx, skus=[s for s in exc.skus if not s.startswith("(")])
+    except UtpBusinessRefusal as exc:
+        return _park(order, f"UTP refused: {exc}", raw, ctx)
+    if store.parked_order(order.id) is not None:
+        store.unpark(order.id)
+        store.audit(order.id, "unparked")
+    return outcome
+
+
+def _park(
+    order: Order, reason: str, raw: str, ctx: DealCollaborators, *, skus: list[str] | None = None
+) -> DealOutcome:
+    ctx.store.park(order.id, reason, skus=skus, payload=raw)
+    ctx.store.audit(order.id, "parked", reason=reason)
+    return DealOutcome(order.id, "parked", reason=reason)
+
+
+def _apply(
+    order: Order,
+    meta: OrderMeta,
+    state: OrderState | None,
+    version: int,
+    update_at: str,
+    ctx: DealCollaborators,
+) -> DealOutcome:
+    utp, store, settings, reference = ctx.utp, ctx.store, ctx.settings, ctx.reference
+    products = resolve_products(order, utp=utp, store=store)
+    customer = counterparty_for_deal(order, utp=utp, store=store, settings=settings, reference=reference)
+    lines = order_lines(order, products, settings)
+    warehouse_key = warehouse_of(order, reference)
+    print_ = fingerprint(lines, warehouse_key, customer.counterparty_ref)
+    draft = SalesOrderInput(
+        date=order.order_time or utp_now(settings),
+        organisation_key=reference.organisation_key,
+        counterparty_key=customer.counterparty_ref,
+        contract_key=customer.contract_ref,
+        currency_key=reference.currency_key,
+        price_type_key=reference.price_type_key,
+        warehouse_key=warehouse_key,
+        lines=lines,
+        marker=marker_of(order.id),
+        comment=f"SalesDrive #{order.id}" + (f" ({order.external_id})" if order.external_id else ""),
+        reserve=settings.reserve_stock,
+    )
+
+    def find_order() -> ExistingDocument | None:
+        found = utp.find_sales_order_by_marker(marker_of(order.id))
+        return ExistingDocument(found.ref, found.posted) if found is not None else None
+
+    ensured = ensure_document(
+        store,
+        DocumentKind.SALES_ORDER,
+        str(order.id),
+        find=find_order,
+        create=lambda: utp.create_sales_order(draft, post=False).ref,
+        post=utp.post_sales_order,
+        detail={"version": version},
+    )
+    order_ref = ensured.ref
+    documents: list[str] = []
+    discrepancy = state.discrepancy if state else None
+    if ensured.created:
+        store.audit(order.id, "utp_order_created", ref=order_ref)
+        documents.append("sales_order")
+    elif state is not None and state.lines_fingerprint not in (None, print_):
+        shipped = store.ledger(DocumentKind.SALES_INVOICE, str(order.id))
+        if shipped is not None and shipped.state is not LedgerState.INTENT:
+            discrepancy = f"order changed in SalesDrive (version {version}) after the sales invoice"
+            store.audit(order.id, "discrepancy_recorded", detail=discrepancy)
+        else:
+            utp.update_sales_order(order_ref, draft, repost=True)
+            store.audit(order.id, "utp_order_updated", ref=order_ref, version=version)
+            documents.append("sales_order_updated")
+
+    status_names = ctx.statuses()
+    previous = state.characteristics if state else {}
+    wanted = characteristic_values(order, meta, settings)
+    status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
+    if status:
+        wanted[settings.order_status_property] = status
+    for name, value in wanted.items():
+        if previous.get(name) != value:
+            utp.set_property(order_ref, ORDER_ENTITY, name, value)
+    store.audit(
+        order.id, "properties_written", properties=sorted(k for k in wanted if previous.get(k) != wanted[k])
+    )
+
+    status_type = status_names.get(order.status_id, ("", None))[1] if order.status_id is not None else None
+    if order.status_id is not None and settings.completed.matches(order.status_id, status_type):
+        invoice = ensure_sales_invoice(order.id, order_ref, utp=utp, store=store, settings=settings)
+        if invoice.created:
+            documents.append("sales_invoice")
+            store.audit(order.id, "sales_invoice_created", ref=invoice.ref)
+    elif order.status_id is not None and settings.cancelled.matches(order.status_id, status_type):
+        documents += _cancel(order.id, order_ref, ctx)
+
+    store.save_order_state(
+        OrderState(
+            order_id=order.id,
+            version=version,
+            update_at=update_at,
+            status_id=order.status_id,
+            utp_order_ref=order_ref,
+            lines_fingerprint=print_,
+            characteristics=wanted,
+            discrepancy=discrepancy,
+        )
+    )
+    return DealOutcome(order.id, "applied", order_ref, documents=documents)
+
+
+def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators) -> list[str]:
+    """Return note on the posted invoice if the goods left; else close the order."""
+    utp, store, settings = ctx.utp, ctx.store, ctx.settings
+    recorded = store.ledger(DocumentKind.SALES_INVOICE, str(order_id))
+    if recorded is not None and recorded.state is LedgerState.POSTED and recorded.ref:
+        invoice: ExistingDocument | None = ExistingDocument(recorded.ref, posted=True)
+    else:
+        invoice = posted_invoice(utp, order_ref)
+    if invoice is not None and invoice.posted:
+        note = ensure_sales_return(order_id, order_ref, invoice.ref, utp=utp, store=store, settings=settings)
+        if note.created:
+            store.audit(order_id, "return_note_created", ref=note.ref)
+            return ["return_note"]
+        return []
+    closure = ensure_order_closure(
+        order_id, order_ref, utp=utp, store=store, settings=settings, reference=ctx.reference
+    )
+    if closure.created:
+        store.audit(order_id, "order_closure_created", ref=closure.ref)
+        return ["order_closure"]
+    return []

@@ -1,0 +1,51 @@
+"""Cancelled → Sales Order Closure (mission item 8), when the order has no posted sales invoice.
+
+The closure writes off what is left to ship and releases the reserve; it is created at most once.
+"""
+
+from __future__ import annotations
+
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore, DocumentKind
+from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document
+from bridge.sync.reference import UtpReference, utp_now
+from bridge.utp.client import UtpClient
+
+CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
+
+
+def existing_closure(utp: UtpClient, order_ref: str) -> ExistingDocument | None:
+    closures = [d for d in utp.closures_for_order(order_ref) if not d.deletion_mark]
+    if not closures:
+        return None
+    best = sorted(closures, key=lambda d: (not d.posted, d.number))[0]
+    return ExistingDocument(best.ref, posted=best.posted)
+
+
+def ensure_order_closure(
+    order_id: int,
+    order_ref: str,
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    reference: UtpReference,
+) -> EnsuredDocument:
+    """UTP calls: 0 if recorded; else 1 lookup, + 2 to create and post."""
+    return ensure_document(
+        store,
+        DocumentKind.ORDER_CLOSURE,
+        str(order_id),
+        find=lambda: existing_closure(utp, order_ref),
+        create=lambda: (
+            utp.create_order_closure(
+                order_ref,
+                reference.closure_reason_key,
+                date=utp_now(settings),
+                post=False,
+                comment=f"Скасовано в SalesDrive #{order_id}",
+            ).ref
+        ),
+        post=lambda ref: utp.post_document(CLOSURE, ref),
+        find_first=True,
+    )

@@ -1,0 +1,42 @@
+"""Completed → Sales Invoice (mission item 10): created from the order and posted, if none exists yet.
+
+An accountant may already have shipped the order by hand, so UTP is asked before the first creation.
+"""
+
+from __future__ import annotations
+
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore, DocumentKind
+from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document
+from bridge.sync.reference import utp_now
+from bridge.utp.client import UtpClient
+
+INVOICE = "Document_РеализацияТоваровУслуг"
+
+
+def posted_invoice(utp: UtpClient, order_ref: str) -> ExistingDocument | None:
+    """A live invoice of the order, posted ones first. [1]"""
+    invoices = [d for d in utp.invoices_for_order(order_ref) if not d.deletion_mark]
+    if not invoices:
+        return None
+    best = sorted(invoices, key=lambda d: (not d.posted, d.number))[0]
+    return ExistingDocument(best.ref, posted=best.posted)
+
+
+def ensure_sales_invoice(
+    order_id: int, order_ref: str, *, utp: UtpClient, store: DealStore, settings: BridgeSettings
+) -> EnsuredDocument:
+    """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read order, create, post)."""
+    return ensure_document(
+        store,
+        DocumentKind.SALES_INVOICE,
+        str(order_id),
+        find=lambda: posted_invoice(utp, order_ref),
+        create=lambda: (
+            utp.create_invoice_from_order(
+                order_ref, date=utp_now(settings), post=False, comment=f"SalesDrive #{order_id}"
+            ).ref
+        ),
+        post=lambda ref: utp.post_document(INVOICE, ref),
+        find_first=True,
+    )

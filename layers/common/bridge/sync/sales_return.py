@@ -1,0 +1,44 @@
+"""Cancelled after shipment → Sales Return Note (mission item 9), based on the posted sales invoice."""
+
+from __future__ import annotations
+
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore, DocumentKind
+from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document
+from bridge.sync.reference import utp_now
+from bridge.utp.client import UtpClient
+
+RETURN_NOTE = "Document_ВозвратТоваровОтПокупателя"
+
+
+def existing_return(utp: UtpClient, order_ref: str, invoice_ref: str) -> ExistingDocument | None:
+    returns = [d for d in utp.returns_for_order(order_ref, [invoice_ref]) if not d.deletion_mark]
+    if not returns:
+        return None
+    best = sorted(returns, key=lambda d: (not d.posted, d.number))[0]
+    return ExistingDocument(best.ref, posted=best.posted)
+
+
+def ensure_sales_return(
+    order_id: int,
+    order_ref: str,
+    invoice_ref: str,
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+) -> EnsuredDocument:
+    """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read invoice, create, post)."""
+    return ensure_document(
+        store,
+        DocumentKind.RETURN_NOTE,
+        str(order_id),
+        find=lambda: existing_return(utp, order_ref, invoice_ref),
+        create=lambda: (
+            utp.create_return_from_invoice(
+                invoice_ref, date=utp_now(settings), post=False, comment=f"Повернення SalesDrive #{order_id}"
+            ).ref
+        ),
+        post=lambda ref: utp.post_document(RETURN_NOTE, ref, operational=False),
+        find_first=True,
+    )

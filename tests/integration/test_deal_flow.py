@@ -1,0 +1,328 @@
+"""The deal rules end to end in process: SalesDrive emulator webhooks → rules → UTP emulator (+ moto).
+
+Assertions read UTP through plain OData queries, not through the bridge's own records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from bridge.read_budget import UnlimitedReadBudget
+from bridge.salesdrive.client import SalesDriveClient
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore
+from bridge.sync.deals import DealCollaborators, apply_deal_event
+from bridge.sync.reference import resolve_reference
+from bridge.utp.client import UtpClient
+from bridge.utp.errors import UtpOutcomeUnknownError
+from sandbox.salesdrive.app import SalesDriveEmulatorConfig
+from sandbox.salesdrive.app import create_app as create_salesdrive
+from sandbox.salesdrive.clock import ManualClock
+from sandbox.salesdrive.testing import RecordingTransport, api_client
+from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
+from sandbox.utp.app import create_app as create_utp
+
+
+def lit(text: str) -> str:
+    """An OData string literal: apostrophes doubled (a SKU like WPRO-AB'12 is data, not syntax)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
+ORDER = "Document_ЗаказПокупателя"
+
+
+@dataclass
+class World:
+    utp_emulator: UtpEmulator
+    utp: UtpClient
+    odata: httpx.Client
+    salesdrive: Any
+    webhooks: RecordingTransport
+    ctx: DealCollaborators
+    skus: list[str]
+
+    def place_order(self, **body: Any) -> int:
+        answer = self.salesdrive.create_order({"getResultData": 1, **body})
+        return int(answer["id"] if "id" in answer else answer["orderId"])
+
+    def set_status(self, order_id: int, status_id: int) -> None:
+        self.salesdrive.update_order({"id": order_id, "data": {"statusId": status_id}})
+
+    def deliver(self) -> list[dict[str, Any]]:
+        """Every webhook SalesDrive sends now, in the order it sends them."""
+        before = len(self.webhooks.calls)
+        self.salesdrive.deliver_due_webhooks()
+        return self.webhooks.bodies[before:]
+
+    def apply_all(self) -> list[Any]:
+        return [apply_deal_event(body, self.ctx) for body in self.deliver()]
+
+    def utp_rows(self, entity: str, flt: str) -> list[dict[str, Any]]:
+        # Spaces as %20: 1C refuses "+" (and so does the emulator).
+        answer = self.odata.get(f"{quote(entity)}?$format=json&$filter={quote(flt, safe='')}")
+        answer.raise_for_status()
+        return list(answer.json()["value"])
+
+    def orders_with_marker(self, order_id: int) -> list[dict[str, Any]]:
+        return self.utp_rows(ORDER, f"НомерВходящегоДокументаЭлектронногоОбмена eq 'SD-{order_id}'")
+
+    def documents_of(self, entity: str, order_ref: str) -> list[dict[str, Any]]:
+        the_order = f"cast(guid'{order_ref}','{ORDER}')"
+        flt = {
+            "Document_РеализацияТоваровУслуг": f"Сделка eq {the_order}",
+            "Document_ЗакрытиеЗаказовПокупателей": f"Заказы/any(z: z/ЗаказПокупателя eq {the_order})",
+            "Document_ВозвратТоваровОтПокупателя": f"Сделка eq {the_order}",
+        }[entity]
+        return [row for row in self.utp_rows(entity, flt) if not row["DeletionMark"]]
+
+
+class SocketLikeTransport(httpx.WSGITransport):
+    """In process, but a dropped connection surfaces as httpx reports it on a real socket."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except ConnectionResetError as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+
+@pytest.fixture
+def world(dynamodb: Any) -> Iterator[World]:
+    utp_emulator = create_utp(UtpEmulatorConfig(products=40, warehouses=3))
+    seed = utp_emulator.seed_info
+    http = httpx.Client(
+        transport=SocketLikeTransport(app=utp_emulator), base_url=UTP_ROOT, auth=("bridge", "bridge")
+    )
+    odata = httpx.Client(
+        transport=httpx.WSGITransport(app=utp_emulator), base_url=UTP_ROOT, auth=("bridge", "bridge")
+    )
+    utp = UtpClient.from_http(http)
+    webhooks = RecordingTransport()
+    salesdrive = create_salesdrive(
+        SalesDriveEmulatorConfig(random_seed=1), clock=ManualClock(), webhook_transport=webhooks
+    )
+    salesdrive.subscribe("https://bridge.test/webhook/token")
+    crm = SalesDriveClient(
+        api_key=salesdrive.config.api_key, budget=UnlimitedReadBudget(), http=api_client(salesdrive)
+    )
+    settings = BridgeSettings(
+        salesdrive_account=salesdrive.config.account,
+        organisation=seed["organization"]["description"],
+        price_type="Роздрібна",
+        default_warehouse="Основний склад",
+        warehouses={2: "Склад Львів"},
+        cash_desk="Основна каса",
+        closure_reason="Відмова покупця",
+    )
+    statuses = {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in crm.statuses()}
+    ctx = DealCollaborators(
+        utp=utp,
+        store=DealStore("bridge-test", dynamodb=dynamodb),
+        settings=settings,
+        reference=resolve_reference(settings, utp),
+        statuses=lambda: statuses,
+    )
+    skus = [p["sku"] for p in seed["sample_products"] if not p.get("service")]
+    yield World(utp_emulator, utp, odata, salesdrive, webhooks, ctx, skus)
+    http.close()
+    odata.close()
+
+
+def new_customer_order(world: World, **extra: Any) -> dict[str, Any]:
+    return {
+        "fName": "Олена",
+        "lName": "Коваленко",
+        "phone": "+38 (097) 555-44-33",
+        "email": "Olena.K@example.com",
+        "products": [
+            {
+                "id": world.skus[0],
+                "sku": world.skus[0],
+                "name": "Запчастина",
+                "costPerItem": 600,
+                "amount": 2,
+            },
+            {
+                "id": world.skus[1],
+                "sku": world.skus[1],
+                "name": "Деталь",
+                "costPerItem": 150,
+                "amount": 1,
+                "discount": "10%",
+            },
+        ],
+        "sajt": "spares.example",
+        "utmSource": "google",
+        **extra,
+    }
+
+
+def test_a_new_deal_becomes_one_posted_sales_order_with_a_new_counterparty(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [outcome] = world.apply_all()
+    assert outcome.action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True
+    assert len(order["Товары"]) == 2
+    assert order["Товары"][0]["LineNumber"] == "1"
+    amounts = sorted(float(line["Сумма"]) for line in order["Товары"])
+    assert amounts == [135.0, 1200.0]  # 10 % off 150; 2 × 600
+    counterparty = world.utp_rows("Catalog_Контрагенты", f"Ref_Key eq guid'{order['Контрагент_Key']}'")[0]
+    assert counterparty["Description"] == "Коваленко Олена"
+    contract = world.utp_rows(
+        "Catalog_ДоговорыКонтрагентов", f"Ref_Key eq guid'{order['ДоговорКонтрагента_Key']}'"
+    )[0]
+    assert contract["ВидДоговора"] == "СПокупателем"
+    assert contract["Owner_Key"] == counterparty["Ref_Key"]
+    status = world.utp.get_property(order["Ref_Key"], ORDER, "SalesDrive: статус")
+    assert status is not None and str(status).endswith("[1]")
+    assert world.utp.get_property(order["Ref_Key"], ORDER, "SalesDrive: источник")
+
+
+def test_a_duplicate_webhook_changes_nothing(world: World) -> None:
+    world.place_order(**new_customer_order(world))
+    [body] = world.deliver()
+    first = apply_deal_event(body, world.ctx)
+    again = apply_deal_event(json.dumps(body), world.ctx)
+    assert (first.action, again.action) == ("applied", "stale")
+    assert len(world.orders_with_marker(first.order_id)) == 1
+
+
+def test_a_returning_customer_is_recognised_in_any_phone_spelling(world: World) -> None:
+    seeded = world.utp_emulator.seed_info["counterparties"][0]  # phone typed as "067 111-22-33" in UTP
+    order_id = world.place_order(**new_customer_order(world, phone="+380671112233", email="", fName="Гарант"))
+    world.apply_all()
+    [order] = world.orders_with_marker(order_id)
+    assert order["Контрагент_Key"] == seeded["ref"]
+    second = world.place_order(**new_customer_order(world, phone="0671112233", email=""))
+    world.apply_all()
+    assert world.orders_with_marker(second)[0]["Контрагент_Key"] == seeded["ref"]
+    assert world.utp_rows("Catalog_Контрагенты", "Description eq 'Гарант'") == []
+
+
+def test_a_new_customer_ordering_twice_is_created_once(world: World) -> None:
+    first = world.place_order(**new_customer_order(world))
+    second = world.place_order(**new_customer_order(world, phone="0975554433"))
+    world.apply_all()
+    a, b = world.orders_with_marker(first)[0], world.orders_with_marker(second)[0]
+    assert a["Контрагент_Key"] == b["Контрагент_Key"]
+    assert len(world.utp_rows("Catalog_Контрагенты", "Description eq 'Коваленко Олена'")) == 1
+
+
+def test_completed_creates_one_posted_invoice_and_cancelled_after_shipment_a_return_note(
+    world: World,
+) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    world.apply_all()
+    world.set_status(order_id, 5)  # Продаж (type 2)
+    world.apply_all()
+    order_ref = world.orders_with_marker(order_id)[0]["Ref_Key"]
+    [invoice] = world.documents_of("Document_РеализацияТоваровУслуг", order_ref)
+    assert invoice["Posted"] is True
+    world.set_status(order_id, 6)  # Відмова (type 3) after shipment
+    world.apply_all()
+    returns = world.documents_of("Document_ВозвратТоваровОтПокупателя", order_ref)
+    assert [r["Posted"] for r in returns] == [True]
+    assert world.documents_of("Document_ЗакрытиеЗаказовПокупателей", order_ref) == []
+    assert len(world.documents_of("Document_РеализацияТоваровУслуг", order_ref)) == 1
+
+
+def test_cancelled_before_shipment_closes_the_order_once(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    world.apply_all()
+    world.set_status(order_id, 6)
+    bodies = world.deliver()
+    for body in bodies + bodies:  # delivered twice
+        apply_deal_event(body, world.ctx)
+    order_ref = world.orders_with_marker(order_id)[0]["Ref_Key"]
+    closures = world.documents_of("Document_ЗакрытиеЗаказовПокупателей", order_ref)
+    assert [c["Posted"] for c in closures] == [True]
+    assert world.documents_of("Document_РеализацияТоваровУслуг", order_ref) == []
+
+
+def test_an_older_event_arriving_late_is_ignored(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    world.set_status(order_id, 5)
+    created, completed = world.deliver()
+    assert apply_deal_event(completed, world.ctx).action == "applied"
+    assert apply_deal_event(created, world.ctx).action == "stale"
+    order_ref = world.orders_with_marker(order_id)[0]["Ref_Key"]
+    assert len(world.documents_of("Document_РеализацияТоваровУслуг", order_ref)) == 1
+
+
+def test_an_unknown_sku_parks_the_order_with_its_reason(world: World) -> None:
+    body = new_customer_order(world)
+    body["products"].append(
+        {"id": "NO-SUCH'SKU", "sku": "NO-SUCH'SKU", "name": "?", "costPerItem": 1, "amount": 1}
+    )
+    order_id = world.place_order(**body)
+    [outcome] = world.apply_all()
+    assert outcome.action == "parked"
+    assert "NO-SUCH'SKU" in (outcome.reason or "")
+    parked = world.ctx.store.parked_order(order_id)
+    assert parked is not None and parked.skus == ["NO-SUCH'SKU"]
+    assert world.ctx.store.orders_waiting_for_sku("NO-SUCH'SKU") == [order_id]
+    assert world.orders_with_marker(order_id) == []
+    # Once the SKU exists in UTP, replaying the parked event creates the order and unparks it.
+    unit = world.utp_rows("Catalog_Номенклатура", f"Артикул eq {lit(world.skus[0])}")[0][
+        "ЕдиницаХраненияОстатков_Key"
+    ]
+    created = world.odata.post(
+        "Catalog_Номенклатура?$format=json",
+        json={"Description": "Новий товар", "Артикул": "NO-SUCH'SKU", "ЕдиницаХраненияОстатков_Key": unit},
+    )
+    assert created.status_code == 201
+    assert apply_deal_event(parked.payload or "", world.ctx).action == "applied"
+    assert len(world.orders_with_marker(order_id)) == 1
+    assert world.ctx.store.parked_order(order_id) is None
+
+
+def test_a_crash_between_the_utp_write_and_its_record_creates_no_duplicate(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [body] = world.deliver()
+    # 1C saves the order but the connection drops before the answer: the bridge cannot know.
+    world.utp_emulator.inject_fault("drop", match=ORDER, method="POST", phase="after")
+    with pytest.raises(UtpOutcomeUnknownError):
+        apply_deal_event(body, world.ctx)
+    assert len(world.orders_with_marker(order_id)) == 1  # it does exist, unposted
+    outcome = apply_deal_event(body, world.ctx)  # the queue redelivers the same message
+    assert outcome.action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True
+
+
+def test_an_internal_1c_error_after_the_write_parks_then_replays_without_duplicate(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [body] = world.deliver()
+    # 1C answers 500 / code -1 ("internal error") although it saved the order (reference §1.12).
+    world.utp_emulator.inject_fault("500", match=ORDER, method="POST", phase="after")
+    parked = apply_deal_event(body, world.ctx)
+    assert parked.action == "parked"
+    assert "внутренняя ошибка" in (parked.reason or "")
+    entry = world.ctx.store.parked_order(order_id)
+    assert entry is not None
+    assert apply_deal_event(entry.payload or "", world.ctx).action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True
+    assert world.ctx.store.parked_order(order_id) is None
+
+
+def test_a_changed_deal_updates_the_order_lines_before_shipment(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [created] = world.deliver()
+    apply_deal_event(created, world.ctx)
+    changed = json.loads(json.dumps(created))
+    changed["data"]["version"] = int(changed["data"]["version"]) + 1
+    changed["data"]["products"] = changed["data"]["products"][:1]
+    assert apply_deal_event(changed, world.ctx).documents == ["sales_order_updated"]
+    [order] = world.orders_with_marker(order_id)
+    assert len(order["Товары"]) == 1
+    assert order["Posted"] is True
