@@ -1,0 +1,1 @@
+"""The local runner: the product's Lambda handlers on loopback, invoked as AWS would (see README.md)."""

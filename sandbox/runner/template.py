@@ -1,0 +1,567 @@
+"""The SAM template, read into a local model the runner can act on.
+
+Only what running the handlers needs is modelled: functions (code, handler, environment, events), SQS
+queues, DynamoDB tables, SSM parameters, layers. Intrinsic functions are resolved to *local* values:
+a queue's ``!Ref`` is its URL on the local moto, a table's is its name, a parameter's is its default or
+the override given. Anything the runner cannot honour fails loudly here, never silently at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REGION = "eu-central-1"
+DEFAULT_ACCOUNT = "123456789012"  # moto's default account: ARNs built here match the ones moto builds
+_NO_VALUE = object()  # AWS::NoValue: the property is removed
+
+
+class TemplateError(ValueError):
+    """The template uses something the local runner cannot reproduce; the message says what."""
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    event: str  # the event's name in the template
+    api: str  # "HttpApi" or "Api"
+    method: str  # upper case; "ANY" matches every method
+    path: str  # "/webhook/{token}", "/{proxy+}", or "$default"
+    payload_version: str  # "2.0" (HttpApi default) or "1.0" (Api, or HttpApi asking for it)
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class SqsSource:
+    event: str
+    queue: str  # logical id of the AWS::SQS::Queue
+    batch_size: int
+    report_batch_item_failures: bool
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    event: str
+    kind: str  # "Schedule" (EventBridge rule) or "ScheduleV2" (EventBridge Scheduler)
+    expression: str  # rate(...) or cron(...)
+    input: str | None  # the target's Input (JSON text), None = the default notification
+    enabled: bool = True
+    name: str | None = None
+    timezone: str = "UTC"
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    function_name: str
+    code_uri: Path
+    handler: str  # module.function, the module possibly dotted (pkg.app.handler)
+    runtime: str
+    memory_mb: int
+    timeout_s: int
+    environment: dict[str, str]
+    layers: list[Path]
+    routes: list[HttpRoute] = field(default_factory=list)
+    sqs: list[SqsSource] = field(default_factory=list)
+    schedules: list[ScheduleSource] = field(default_factory=list)
+
+    @property
+    def handler_module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    @property
+    def handler_function(self) -> str:
+        return self.handler.rsplit(".", 1)[1]
+
+
+@dataclass
+class QueueSpec:
+    logical_id: str
+    name: str
+    url: str
+    arn: str
+    fifo: bool
+    attributes: dict[str, str]  # CreateQueue attributes (strings, as the API wants them)
+    dead_letter_queue: str | None = None  # logical id, when the DLQ is in the template
+    max_receive_count: int | None = None
+    visibility_timeout_s: int = 30
+
+
+@dataclass
+class TableSpec:
+    logical_id: str
+    name: str
+    arn: str
+    create_args: dict[str, Any]  # CreateTable arguments
+    ttl_attribute: str | None = None
+
+
+@dataclass
+class SsmParameterSpec:
+    logical_id: str
+    name: str
+    type: str
+    value: str
+
+
+@dataclass
+class LocalTemplate:
+    path: Path
+    region: str
+    account: str
+    stack_name: str
+    parameters: dict[str, str]
+    functions: dict[str, FunctionSpec]
+    queues: dict[str, QueueSpec]
+    tables: dict[str, TableSpec]
+    ssm_parameters: dict[str, SsmParameterSpec]
+
+    @property
+    def routes(self) -> list[tuple[HttpRoute, FunctionSpec]]:
+        return [(r, f) for f in self.functions.values() for r in f.routes]
+
+
+def _plain(node: Any) -> Any:
+    """cfn-lint's node classes (dict/list/str subclasses with positions) → plain Python values."""
+    if isinstance(node, Mapping):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def read_template(path: Path) -> dict[str, Any]:
+    from cfnlint.decode import decode
+
+    data, matches = decode(str(path))
+    if data is None:
+        raise TemplateError(f"{path}: cannot be read: {'; '.join(str(m) for m in matches)}")
+    return _plain(data)
+
+
+class _Resolver:
+    """Resolves intrinsic functions to the values they have on the local stack."""
+
+    def __init__(self, doc: dict[str, Any], model: LocalTemplate, endpoint_url: str) -> None:
+        self.doc = doc
+        self.model = model
+        self.endpoint = endpoint_url.rstrip("/")
+        self.resources: dict[str, Any] = doc.get("Resources", {})
+        self._names: dict[str, str] = {}
+        self._conditions: dict[str, bool] = {}
+
+    # -- pseudo parameters and resource attributes --------------------------------------------------
+    def pseudo(self, name: str) -> str | None:
+        m = self.model
+        return {
+            "AWS::Region": m.region,
+            "AWS::AccountId": m.account,
+            "AWS::StackName": m.stack_name,
+            "AWS::StackId": f"arn:aws:cloudformation:{m.region}:{m.account}:stack/{m.stack_name}/sandbox",
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }.get(name)
+
+    def physical_name(self, logical_id: str) -> str:
+        """Its declared name, else a stable local one (CloudFormation would add a random tail)."""
+        if logical_id in self._names:
+            return self._names[logical_id]
+        resource = self.resources[logical_id]
+        kind = resource.get("Type", "")
+        props = resource.get("Properties") or {}
+        key = {
+            "AWS::SQS::Queue": "QueueName",
+            "AWS::DynamoDB::Table": "TableName",
+            "AWS::Serverless::Function": "FunctionName",
+            "AWS::SSM::Parameter": "Name",
+            "AWS::Serverless::LayerVersion": "LayerName",
+        }.get(kind)
+        declared = props.get(key) if key else None
+        if declared is not None:
+            name = str(self.value(declared))
+        else:
+            name = f"{self.model.stack_name}-{logical_id}"
+            if kind == "AWS::SQS::Queue" and props.get("FifoQueue") in (True, "true"):
+                name = f"{name[:75]}.fifo"
+        self._names[logical_id] = name
+        return name
+
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return _NO_VALUE
+        pseudo = self.pseudo(name)
+        if pseudo is not None:
+            return pseudo
+        if name in self.model.parameters:
+            return self.model.parameters[name]
+        if name not in self.resources:
+            raise TemplateError(f"!Ref {name}: no such parameter or resource")
+        kind = self.resources[name].get("Type", "")
+        if kind == "AWS::SQS::Queue":
+            return f"{self.endpoint}/{self.model.account}/{self.physical_name(name)}"
+        if kind == "AWS::Serverless::LayerVersion":
+            return (
+                f"arn:aws:lambda:{self.model.region}:{self.model.account}:layer:{self.physical_name(name)}:1"
+            )
+        if (
+            kind == "AWS::SSM::Parameter"
+            and (self.resources[name].get("Properties") or {}).get("Name") is None
+        ):
+            return f"CFN-{name}"
+        return self.physical_name(name)
+
+    def get_att(self, logical_id: str, attribute: str) -> Any:
+        if logical_id not in self.resources:
+            raise TemplateError(f"!GetAtt {logical_id}.{attribute}: no such resource")
+        kind = self.resources[logical_id].get("Type", "")
+        name = self.physical_name(logical_id)
+        region, account = self.model.region, self.model.account
+        table = {
+            ("AWS::SQS::Queue", "Arn"): f"arn:aws:sqs:{region}:{account}:{name}",
+            ("AWS::SQS::Queue", "QueueName"): name,
+            ("AWS::SQS::Queue", "QueueUrl"): f"{self.endpoint}/{account}/{name}",
+            ("AWS::DynamoDB::Table", "Arn"): f"arn:aws:dynamodb:{region}:{account}:table/{name}",
+            (
+                "AWS::DynamoDB::Table",
+                "StreamArn",
+            ): f"arn:aws:dynamodb:{region}:{account}:table/{name}/stream/sandbox",
+            ("AWS::Serverless::Function", "Arn"): f"arn:aws:lambda:{region}:{account}:function:{name}",
+        }
+        if (kind, attribute) in table:
+            return table[(kind, attribute)]
+        if kind == "AWS::SSM::Parameter" and attribute in ("Value", "Type"):
+            props = self.resources[logical_id].get("Properties") or {}
+            return self.value(props.get(attribute, ""))
+        raise TemplateError(f"!GetAtt {logical_id}.{attribute}: not available locally ({kind})")
+
+    # -- conditions ----------------------------------------------------------------------------------
+    def condition(self, name: str) -> bool:
+        if name not in self._conditions:
+            conditions = self.doc.get("Conditions") or {}
+            if name not in conditions:
+                raise TemplateError(f"condition {name} is not defined")
+            self._conditions[name] = bool(self.value(conditions[name]))
+        return self._conditions[name]
+
+    # -- values --------------------------------------------------------------------------------------
+    def value(self, node: Any) -> Any:  # one branch per intrinsic function
+        if isinstance(node, list):
+            return [v for v in (self.value(n) for n in node) if v is not _NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) == 1:
+            ((key, arg),) = node.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                parts = arg.split(".", 1) if isinstance(arg, str) else [self.value(a) for a in arg]
+                return self.get_att(str(parts[0]), str(parts[1]))
+            if key == "Fn::Sub":
+                return self.sub(arg)
+            if key == "Fn::Join":
+                sep, items = arg
+                return str(sep).join(str(v) for v in self.value(items))
+            if key == "Fn::Select":
+                index, items = arg
+                return self.value(items)[int(self.value(index))]
+            if key == "Fn::Split":
+                sep, text = arg
+                return str(self.value(text)).split(sep)
+            if key == "Fn::If":
+                cond, yes, no = arg
+                return self.value(yes if self.condition(cond) else no)
+            if key == "Fn::Equals":
+                a, b = (self.value(x) for x in arg)
+                return str(a) == str(b)
+            if key == "Fn::Not":
+                return not self.value(arg[0])
+            if key == "Fn::And":
+                return all(self.value(x) for x in arg)
+            if key == "Fn::Or":
+                return any(self.value(x) for x in arg)
+            if key == "Condition":
+                return self.condition(arg)
+            if key == "Fn::FindInMap":
+                mapping, top, second = (self.value(x) for x in arg[:3])
+                return self.doc["Mappings"][mapping][str(top)][str(second)]
+            if key == "Fn::Base64":
+                import base64
+
+                return base64.b64encode(str(self.value(arg)).encode()).decode()
+            if key.startswith("Fn::"):
+                raise TemplateError(f"{key} is not supported by the local runner")
+        return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not _NO_VALUE}
+
+    def sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+        local = {k: self.value(v) for k, v in variables.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in local:
+                return str(local[name])
+            if "." in name:
+                logical_id, attribute = name.split(".", 1)
+                return str(self.get_att(logical_id, attribute))
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # CloudFormation's rendering of booleans
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _merge_globals(glob: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """SAM's Globals: maps merge (the function wins), lists concatenate (globals first), scalars override."""
+    merged = dict(glob)
+    for key, value in own.items():
+        if key in merged and isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = _merge_globals(merged[key], value)
+        elif key in merged and isinstance(merged[key], list) and isinstance(value, list):
+            merged[key] = merged[key] + value
+        else:
+            merged[key] = value
+    return merged
+
+
+def _enabled(props: dict[str, Any], r: _Resolver) -> bool:
+    if "Enabled" in props and not r.value(props["Enabled"]):
+        return False
+    return str(r.value(props.get("State", "ENABLED"))).upper() != "DISABLED"
+
+
+def _events(logical_id: str, events: dict[str, Any], r: _Resolver, spec: FunctionSpec) -> None:
+    for name, event in (events or {}).items():
+        kind = event.get("Type")
+        props = r.value(event.get("Properties") or {})
+        if kind in ("HttpApi", "Api"):
+            if kind == "HttpApi" and "Path" not in props:
+                spec.routes.append(HttpRoute(name, kind, "ANY", "$default", "2.0"))
+                continue
+            version = str(props.get("PayloadFormatVersion", "2.0")) if kind == "HttpApi" else "1.0"
+            method = str(props.get("Method", "ANY")).upper()
+            spec.routes.append(
+                HttpRoute(
+                    name,
+                    kind,
+                    "ANY" if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" else method,
+                    str(props["Path"]),
+                    version,
+                )
+            )
+        elif kind == "SQS":
+            arn = str(props["Queue"])
+            queue = next((q for q in r.model.queues.values() if q.arn == arn), None)
+            if queue is None:
+                raise TemplateError(f"{logical_id}.{name}: queue {arn} is not a queue of this template")
+            spec.sqs.append(
+                SqsSource(
+                    event=name,
+                    queue=queue.logical_id,
+                    batch_size=int(props.get("BatchSize", 10)),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in props.get("FunctionResponseTypes", []),
+                    enabled=_enabled(props, r),
+                )
+            )
+        elif kind in ("Schedule", "ScheduleV2"):
+            expression = props.get("Schedule") if kind == "Schedule" else props.get("ScheduleExpression")
+            raw_input = props.get("Input")
+            spec.schedules.append(
+                ScheduleSource(
+                    event=name,
+                    kind=kind,
+                    expression=str(expression),
+                    input=None if raw_input is None else _as_str(raw_input),
+                    enabled=_enabled(props, r),
+                    name=props.get("Name"),
+                    timezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
+                )
+            )
+        else:
+            raise TemplateError(
+                f"{logical_id}.{name}: event type {kind} is not supported by the local runner"
+            )
+
+
+def load(
+    path: Path | str,
+    *,
+    endpoint_url: str,
+    parameter_overrides: Mapping[str, str] | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    stack_name: str = "sandbox",
+) -> LocalTemplate:
+    """Read ``path`` and resolve it against a local AWS at ``endpoint_url`` (moto)."""
+    path = Path(path).resolve()
+    doc = read_template(path)
+    root = path.parent
+    overrides = dict(parameter_overrides or {})
+    parameters: dict[str, str] = {}
+    for name, decl in (doc.get("Parameters") or {}).items():
+        if name in overrides:
+            parameters[name] = str(overrides.pop(name))
+        elif "Default" in decl:
+            parameters[name] = _as_str(decl["Default"])
+        else:
+            raise TemplateError(f"parameter {name} has no default: give it in parameter_overrides")
+    if overrides:
+        raise TemplateError(f"parameter overrides for undeclared parameters: {sorted(overrides)}")
+
+    model = LocalTemplate(path, region, account, stack_name, parameters, {}, {}, {}, {})
+    r = _Resolver(doc, model, endpoint_url)
+    resources = {
+        lid: res
+        for lid, res in r.resources.items()
+        if "Condition" not in res or r.condition(res["Condition"])
+    }
+    r.resources = resources
+
+    for lid, res in resources.items():
+        kind, props = res.get("Type"), res.get("Properties") or {}
+        if kind == "AWS::SQS::Queue":
+            _queue(lid, props, r)
+        elif kind == "AWS::DynamoDB::Table":
+            _table(lid, props, r)
+        elif kind == "AWS::SSM::Parameter":
+            p = r.value(props)
+            name = r.ref(lid)
+            model.ssm_parameters[lid] = SsmParameterSpec(
+                lid, name, str(p.get("Type", "String")), _as_str(p.get("Value", ""))
+            )
+
+    glob = (doc.get("Globals") or {}).get("Function") or {}
+    for lid, res in resources.items():
+        if res.get("Type") == "AWS::Serverless::Function":
+            _function(lid, _merge_globals(glob, res.get("Properties") or {}), r, root)
+    return model
+
+
+def _queue(lid: str, props: dict[str, Any], r: _Resolver) -> None:
+    p = r.value(props)
+    fifo = bool(p.get("FifoQueue", False))
+    attributes: dict[str, str] = {}
+    mapping = {
+        "FifoQueue": "FifoQueue",
+        "ContentBasedDeduplication": "ContentBasedDeduplication",
+        "DelaySeconds": "DelaySeconds",
+        "MaximumMessageSize": "MaximumMessageSize",
+        "MessageRetentionPeriod": "MessageRetentionPeriod",
+        "ReceiveMessageWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
+        "VisibilityTimeout": "VisibilityTimeout",
+        "DeduplicationScope": "DeduplicationScope",
+        "FifoThroughputLimit": "FifoThroughputLimit",
+    }
+    for prop, attr in mapping.items():
+        if prop in p:
+            attributes[attr] = _as_str(p[prop])
+    dlq_id, max_receive = None, None
+    if "RedrivePolicy" in p:
+        policy = p["RedrivePolicy"]
+        max_receive = int(policy["maxReceiveCount"])
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": policy["deadLetterTargetArn"], "maxReceiveCount": max_receive}
+        )
+        dlq_id = next(
+            (
+                q
+                for q, res in r.resources.items()
+                if res.get("Type") == "AWS::SQS::Queue"
+                and r.get_att(q, "Arn") == policy["deadLetterTargetArn"]
+            ),
+            None,
+        )
+    name = r.physical_name(lid)
+    r.model.queues[lid] = QueueSpec(
+        logical_id=lid,
+        name=name,
+        url=r.ref(lid),
+        arn=r.get_att(lid, "Arn"),
+        fifo=fifo,
+        attributes=attributes,
+        dead_letter_queue=dlq_id,
+        max_receive_count=max_receive,
+        visibility_timeout_s=int(p.get("VisibilityTimeout", 30)),
+    )
+
+
+def _table(lid: str, props: dict[str, Any], r: _Resolver) -> None:
+    p = r.value(props)
+    args: dict[str, Any] = {
+        "TableName": r.physical_name(lid),
+        "AttributeDefinitions": p["AttributeDefinitions"],
+        "KeySchema": p["KeySchema"],
+        "BillingMode": p.get("BillingMode", "PROVISIONED"),
+    }
+    if args["BillingMode"] == "PROVISIONED":
+        args["ProvisionedThroughput"] = p.get(
+            "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        )
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+        if key in p:
+            args[key] = p[key]
+    ttl = p.get("TimeToLiveSpecification") or {}
+    r.model.tables[lid] = TableSpec(
+        logical_id=lid,
+        name=args["TableName"],
+        arn=r.get_att(lid, "Arn"),
+        create_args=args,
+        ttl_attribute=ttl.get("AttributeName") if ttl.get("Enabled") in (True, "true") else None,
+    )
+
+
+def _layer_dirs(layers: list[Any], r: _Resolver, root: Path) -> list[Path]:
+    dirs = []
+    for layer in layers:
+        if isinstance(layer, dict) and "Ref" in layer and layer["Ref"] in r.resources:
+            props = r.resources[layer["Ref"]].get("Properties") or {}
+            content = r.value(props.get("ContentUri"))
+            if not isinstance(content, str):
+                raise TemplateError(f"layer {layer['Ref']}: ContentUri must be a local directory")
+            dirs.append((root / content).resolve())
+        else:
+            raise TemplateError(f"layer {layer!r}: only layers of this template can run locally")
+    return dirs
+
+
+def _function(lid: str, props: dict[str, Any], r: _Resolver, root: Path) -> None:
+    if props.get("PackageType") == "Image" or "InlineCode" in props:
+        raise TemplateError(f"{lid}: only zip functions with a local CodeUri can run locally")
+    code_uri = r.value(props.get("CodeUri"))
+    if not isinstance(code_uri, str):
+        raise TemplateError(f"{lid}: CodeUri must be a local directory")
+    handler = str(r.value(props.get("Handler")))
+    if "." not in handler:
+        raise TemplateError(f"{lid}: Handler {handler!r} is not module.function")
+    variables = ((props.get("Environment") or {}).get("Variables")) or {}
+    environment = {k: _as_str(v) for k, v in r.value(variables).items()}
+    spec = FunctionSpec(
+        logical_id=lid,
+        function_name=r.physical_name(lid),
+        code_uri=(root / code_uri).resolve(),
+        handler=handler,
+        runtime=str(props.get("Runtime", "python3.12")),
+        memory_mb=int(r.value(props.get("MemorySize", 128))),
+        timeout_s=int(r.value(props.get("Timeout", 3))),
+        environment=environment,
+        layers=_layer_dirs(props.get("Layers") or [], r, root),
+    )
+    _events(lid, props.get("Events") or {}, r, spec)
+    r.model.functions[lid] = spec
