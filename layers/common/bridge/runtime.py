@@ -14,9 +14,14 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bridge.salesdrive.client import SalesDriveClient
     from bridge.settings import BridgeSettings
     from bridge.store.deal_queue import DealQueue
     from bridge.store.deals import DealStore
+    from bridge.store.read_budget import DynamoReadBudget
+    from bridge.sync.deals import DealCollaborators
+    from bridge.sync.reference import UtpReference
+    from bridge.utp.client import UtpClient
 
 SECRET_MAX_AGE_S = 300
 
@@ -96,9 +101,88 @@ def deal_store() -> DealStore:
     return DealStore(deployment().table_name)
 
 
+@cache
+def read_budget() -> DynamoReadBudget:
+    from bridge.store.read_budget import DynamoReadBudget
+
+    return DynamoReadBudget(deployment().table_name)
+
+
+@cache
+def utp_client() -> UtpClient:
+    from bridge.utp.client import UtpClient
+
+    url = deployment().utp_odata_url
+    if not url:
+        raise ConfigurationError("environment variable UTP_ODATA_URL is not set")
+    return UtpClient.from_settings(
+        url, secret("utp-user"), secret("utp-password"), order_marker_field=settings().order_marker_field
+    )
+
+
+@cache
+def salesdrive_client() -> SalesDriveClient:
+    from bridge.salesdrive.client import SalesDriveClient
+
+    return SalesDriveClient(
+        api_key=secret("salesdrive-api-key"),
+        budget=read_budget(),
+        account=deployment().salesdrive_account,
+        base_url=deployment().salesdrive_url,
+    )
+
+
+@cache
+def utp_reference() -> UtpReference:
+    from bridge.sync.reference import resolve_reference
+
+    return resolve_reference(settings(), utp_client())
+
+
+_STATUS_TTL_S = 600
+_statuses: tuple[float, dict[int, tuple[str, int | None]]] | None = None
+
+
+def salesdrive_statuses() -> dict[int, tuple[str, int | None]]:
+    """SalesDrive status id → (name, type), refreshed every few minutes (statuses are reconfigurable)."""
+    import time
+
+    global _statuses
+    if _statuses is None or time.monotonic() - _statuses[0] > _STATUS_TTL_S:
+        statuses = salesdrive_client().statuses(refresh=True)
+        _statuses = (
+            time.monotonic(),
+            {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in statuses},
+        )
+    return _statuses[1]
+
+
+def deal_collaborators() -> DealCollaborators:
+    from bridge.sync.deals import DealCollaborators
+
+    return DealCollaborators(
+        utp=utp_client(),
+        store=deal_store(),
+        settings=settings(),
+        reference=utp_reference(),
+        statuses=salesdrive_statuses,
+    )
+
+
 def reset() -> None:
     """Forget every cached collaborator (tests, the sandbox after it changes the environment)."""
-    for getter in (deployment, settings, deal_queue, deal_store):
+    global _statuses
+    _statuses = None
+    for getter in (
+        deployment,
+        settings,
+        deal_queue,
+        deal_store,
+        read_budget,
+        utp_client,
+        salesdrive_client,
+        utp_reference,
+    ):
         getter.cache_clear()
     try:
         from aws_lambda_powertools.utilities import parameters

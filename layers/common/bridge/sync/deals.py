@@ -35,10 +35,13 @@ from bridge.sync.reference import UtpReference, utp_now
 from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
 from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
-from bridge.utp.errors import UtpBusinessRefusal
+from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import OrderLineInput, SalesOrderInput
 
 ORDER_ENTITY = "Document_ЗаказПокупателя"
+# After this many deliveries a UTP outage parks the order (replayed automatically) instead of sending
+# the event to the dead-letter queue, which is kept for what no retry can fix.
+PARK_AFTER_DELIVERIES = 5
 CENT = Decimal("0.01")
 
 
@@ -185,6 +188,18 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
         store.unpark(order.id)
         store.audit(order.id, "unparked")
     return outcome
+
+
+def apply_deal_message(body: str, ctx: DealCollaborators, *, delivery: int = 1) -> DealOutcome:
+    """One queue message: transient UTP failures propagate (the queue redelivers) until
+    ``PARK_AFTER_DELIVERIES``, then the order is parked with the reason, never dropped."""
+    try:
+        return apply_deal_event(body, ctx)
+    except UtpError as exc:
+        if delivery < PARK_AFTER_DELIVERIES:
+            raise
+        order, _, raw = parse_deal_event(body)
+        return _park(order, f"UTP unavailable after {delivery} attempts: {exc}", raw, ctx)
 
 
 def _park(

@@ -1,0 +1,45 @@
+"""Deal processor: SalesDrive order events from the FIFO queue become UTP documents, in order per deal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bridge import runtime
+from bridge.sync.deals import apply_deal_message
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+# A failed event fails the later events of its order only, so one deal never overtakes its own history.
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    logger.append_keys(order_id=record.attributes.message_group_id)
+    outcome = apply_deal_message(
+        record.body,
+        runtime.deal_collaborators(),
+        delivery=int(record.attributes.approximate_receive_count or 1),
+    )
+    metrics.add_metric(name=f"Deals_{outcome.action}", unit=MetricUnit.Count, value=1)
+    for document in outcome.documents:
+        metrics.add_metric(name=f"Documents_{document}", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "deal event handled", action=outcome.action, reason=outcome.reason, documents=outcome.documents
+    )
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
