@@ -9,16 +9,23 @@ marker or natural key) before it creates anything. Documents that people also cr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
+from bridge.utp.models import DocumentHeader
 
 
 @dataclass(frozen=True)
 class ExistingDocument:
     ref: str
     posted: bool
+
+
+def first_live(documents: Iterable[DocumentHeader]) -> ExistingDocument | None:
+    """The document to adopt among those UTP holds: not marked for deletion, posted ones first."""
+    live = sorted((d for d in documents if not d.deletion_mark), key=lambda d: (not d.posted, d.number))
+    return ExistingDocument(live[0].ref, posted=live[0].posted) if live else None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
-from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document
+from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
 
@@ -15,11 +15,7 @@ CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
 
 
 def existing_closure(utp: UtpClient, order_ref: str) -> ExistingDocument | None:
-    closures = [d for d in utp.closures_for_order(order_ref) if not d.deletion_mark]
-    if not closures:
-        return None
-    best = sorted(closures, key=lambda d: (not d.posted, d.number))[0]
-    return ExistingDocument(best.ref, posted=best.posted)
+    return first_live(utp.closures_for_order(order_ref))
 
 
 def ensure_order_closure(

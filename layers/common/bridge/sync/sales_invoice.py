@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
-from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document
+from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import utp_now
 from bridge.utp.client import UtpClient
 
@@ -16,11 +16,7 @@ INVOICE = "Document_РеализацияТоваровУслуг"
 
 def posted_invoice(utp: UtpClient, order_ref: str) -> ExistingDocument | None:
     """A live invoice of the order, posted ones first. [1]"""
-    invoices = [d for d in utp.invoices_for_order(order_ref) if not d.deletion_mark]
-    if not invoices:
-        return None
-    best = sorted(invoices, key=lambda d: (not d.posted, d.number))[0]
-    return ExistingDocument(best.ref, posted=best.posted)
+    return first_live(utp.invoices_for_order(order_ref))
 
 
 def ensure_sales_invoice(

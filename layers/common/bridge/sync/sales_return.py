@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
-from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document
+from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import utp_now
 from bridge.utp.client import UtpClient
 
@@ -12,11 +12,7 @@ RETURN_NOTE = "Document_ВозвратТоваровОтПокупателя"
 
 
 def existing_return(utp: UtpClient, order_ref: str, invoice_ref: str) -> ExistingDocument | None:
-    returns = [d for d in utp.returns_for_order(order_ref, [invoice_ref]) if not d.deletion_mark]
-    if not returns:
-        return None
-    best = sorted(returns, key=lambda d: (not d.posted, d.number))[0]
-    return ExistingDocument(best.ref, posted=best.posted)
+    return first_live(utp.returns_for_order(order_ref, [invoice_ref]))
 
 
 def ensure_sales_return(
