@@ -316,6 +316,20 @@ class TestCallBudget:
         linked = utp.counterparty(made.counterparty.ref).main_contract_key
         assert linked == (made.contract.ref if link else None)
 
+    def test_a_second_phone_gets_its_own_contact_kind(self, utp: UtpClient, shop: dict[str, Any]) -> None:
+        # The register's key is (Объект, Тип, Вид): two phones of one kind would be a duplicate key.
+        first, second = "+38067" + str(uuid.uuid4().int)[:7], "+38050" + str(uuid.uuid4().int)[:7]
+        made = utp.create_counterparty(
+            "Два телефони",
+            organisation_key=shop["org"].ref,
+            currency_key=shop["uah"].ref,
+            phones=[first, second],
+        )
+        assert made.contact_count == 2
+        for phone in (first, second):
+            [match] = utp.find_counterparties_by_contacts(phones=[phone])
+            assert match.owner is not None and match.owner.key == made.counterparty.ref
+
     def test_emulator_counters_match_ours(self, emulator: Any, utp: UtpClient, counted: Counted) -> None:
         start, before = counted.total, sum(emulator.counters.values())
         utp.odata.get_collection("Catalog_Склады", select=["Ref_Key"], filter=eq("DeletionMark", False))

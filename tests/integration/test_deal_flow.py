@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore
 from bridge.sync.deals import DealCollaborators, apply_deal_event
+from bridge.sync.parked_orders import replay_parked_orders
 from bridge.sync.reference import resolve_reference
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpOutcomeUnknownError
@@ -326,3 +328,50 @@ def test_a_changed_deal_updates_the_order_lines_before_shipment(world: World) ->
     [order] = world.orders_with_marker(order_id)
     assert len(order["Товары"]) == 1
     assert order["Posted"] is True
+
+
+class MemoryQueue:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def send(self, *, order_id: int, deduplication_id: str, body: str, source: str) -> str:
+        self.messages.append(
+            {"order_id": order_id, "dedup": deduplication_id, "body": body, "source": source}
+        )
+        return str(len(self.messages))
+
+
+def test_parked_orders_are_replayed_when_their_sku_appears_or_after_a_pause(world: World) -> None:
+    body = new_customer_order(world)
+    body["products"].append({"id": "LATE-SKU", "sku": "LATE-SKU", "name": "?", "costPerItem": 1, "amount": 1})
+    waiting = world.place_order(**body)
+    world.apply_all()
+    refused = world.place_order(**new_customer_order(world, phone="0501112200"))
+    [refused_event] = world.deliver()
+    world.utp_emulator.inject_fault("500", match=f"{ORDER}/Post", method="POST")
+    assert apply_deal_event(refused_event, world.ctx).action == "parked"
+
+    queue = MemoryQueue()
+    now = datetime.now(UTC)
+    report = replay_parked_orders(store=world.ctx.store, utp=world.utp, queue=queue, now=now)
+    assert report.waiting_for_sku == [waiting]
+    assert report.backing_off == [refused]
+    assert queue.messages == []
+
+    unit = world.utp_rows("Catalog_Номенклатура", f"Артикул eq {lit(world.skus[0])}")[0][
+        "ЕдиницаХраненияОстатков_Key"
+    ]
+    world.odata.post(
+        "Catalog_Номенклатура?$format=json",
+        json={"Description": "Запізнілий товар", "Артикул": "LATE-SKU", "ЕдиницаХраненияОстатков_Key": unit},
+    )
+    report = replay_parked_orders(
+        store=world.ctx.store, utp=world.utp, queue=queue, now=now + timedelta(minutes=6)
+    )
+    assert sorted(report.replayed) == sorted([waiting, refused])
+    assert {m["source"] for m in queue.messages} == {"replay"}
+    for message in queue.messages:  # the deal processor takes them from the queue
+        assert apply_deal_event(message["body"], world.ctx).action == "applied"
+    assert world.ctx.store.parked_orders() == []
+    assert [o["Posted"] for o in world.orders_with_marker(refused)] == [True]
+    assert [o["Posted"] for o in world.orders_with_marker(waiting)] == [True]

@@ -73,6 +73,7 @@ class ParkedOrder(BaseModel):
     reason: str
     skus: list[str] = Field(default_factory=list)
     parked_at: str
+    last_parked_at: str | None = None
     attempts: int = 1
     payload: str | None = None  # the event to replay once the cause is fixed
 
@@ -234,11 +235,13 @@ class DealStore:
         self, order_id: int, reason: str, *, skus: list[str] | None = None, payload: str | None = None
     ) -> None:
         previous = self._get("parked", f"order#{order_id}")
+        now = self._now()
         parked = ParkedOrder(
             order_id=order_id,
             reason=reason,
             skus=sorted(set(skus or [])),
-            parked_at=previous["parked_at"] if previous else self._now(),
+            parked_at=previous["parked_at"] if previous else now,
+            last_parked_at=now,
             attempts=(previous["attempts"] + 1) if previous else 1,
             payload=payload,
         )

@@ -582,8 +582,8 @@ class UtpClient:
             )
         count = 0
         for kind, values in (("phone", phones), ("email", emails)):
-            for value in _unique(values):
-                self.odata.create(CONTACTS, self._contact_body(counterparty.ref, kind, value))
+            for index, value in enumerate(_unique(values)):
+                self.odata.create(CONTACTS, self._contact_body(counterparty.ref, kind, value, index))
                 count += 1
         return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
 
@@ -614,7 +614,9 @@ class UtpClient:
             body["ТипЦен_Type"] = TYPE_PREFIX + "Catalog_ТипыЦенНоменклатуры"
         return Contract.model_validate(self.odata.create(CONTRACT, body))
 
-    def _contact_body(self, counterparty_key: str, kind: str, value: str) -> dict[str, Any]:
+    def _contact_body(self, counterparty_key: str, kind: str, value: str, index: int = 0) -> dict[str, Any]:
+        """One contact-information record. The register's key is (Объект, Тип, Вид), so a second phone
+        of the same counterparty needs its own ``Вид``: "<kind label> 2", "… 3" (a string kind)."""
         body: dict[str, Any] = {
             **CompositeRef(key=counterparty_key, entity=COUNTERPARTY).odata_fields("Объект"),
             "Тип": CONTACT_KINDS[kind],
@@ -622,7 +624,10 @@ class UtpClient:
             "Поле1": value,
         }
         label = self.contact_kind_values.get(kind)
-        if isinstance(label, CompositeRef):
+        if index > 0:
+            base = label if isinstance(label, str) and label else CONTACT_KINDS[kind]
+            body.update({"Вид": f"{base} {index + 1}"[:50], "Вид_Type": "Edm.String"})
+        elif isinstance(label, CompositeRef):
             body.update(label.odata_fields("Вид"))
         elif label:
             body.update({"Вид": label, "Вид_Type": "Edm.String"})

@@ -1,0 +1,56 @@
+"""Parked orders are replayed automatically once their cause is gone (design §1, "beyond").
+
+An order parked for an unknown SKU goes back to the deal queue as soon as UTP knows every SKU it waits
+for (one UTP lookup per 40 SKUs for all parked orders together). An order parked because UTP refused it
+or was unavailable is retried with a growing pause (5 min, 10, 20 … at most 6 h): the accountant may
+have fixed the cause in 1C, and the parked list shows the reason meanwhile. Nothing is ever dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bridge.store.deals import DealStore, ParkedOrder
+from bridge.sync.webhook_intake import DealEventQueue
+from bridge.utp.client import UtpClient
+
+FIRST_PAUSE = timedelta(minutes=5)
+LONGEST_PAUSE = timedelta(hours=6)
+
+
+@dataclass
+class ReplayReport:
+    replayed: list[int] = field(default_factory=list)
+    waiting_for_sku: list[int] = field(default_factory=list)
+    backing_off: list[int] = field(default_factory=list)
+
+
+def next_attempt_at(parked: ParkedOrder) -> datetime:
+    pause = min(FIRST_PAUSE * 2 ** max(parked.attempts - 1, 0), LONGEST_PAUSE)
+    return datetime.fromisoformat(parked.last_parked_at or parked.parked_at) + pause
+
+
+def replay_parked_orders(
+    *, store: DealStore, utp: UtpClient, queue: DealEventQueue, now: datetime
+) -> ReplayReport:
+    report = ReplayReport()
+    parked = [p for p in store.parked_orders() if p.payload]
+    wanted_skus = sorted({sku for p in parked for sku in p.skus})
+    known = set(utp.products_by_sku(wanted_skus)) if wanted_skus else set()
+    for order in parked:
+        if order.skus:
+            due = all(sku in known for sku in order.skus)
+            (report.replayed if due else report.waiting_for_sku).append(order.order_id)
+        else:
+            due = now >= next_attempt_at(order)
+            (report.replayed if due else report.backing_off).append(order.order_id)
+        if due:
+            queue.send(
+                order_id=order.order_id,
+                deduplication_id=f"replay-{order.order_id}-{order.attempts}",
+                body=order.payload or "",
+                source="replay",
+            )
+            store.audit(order.order_id, "replayed", reason=order.reason, attempt=order.attempts)
+    return report
