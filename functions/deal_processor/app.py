@@ -16,8 +16,6 @@ from bridge.sync.deals import apply_deal_message
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# A failed event fails the later events of its order only, so one deal never overtakes its own history.
-processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 @tracer.capture_method
@@ -40,6 +38,12 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Settings, secrets and UTP reference data resolve before any record: a bad setting fails the
+    # invocation at start-up, never halfway through an order.
+    runtime.deal_collaborators()
+    # A failed event fails the later events of its order only, so one deal never overtakes its own
+    # history. A processor per invocation: it holds the batch's state.
+    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -182,7 +182,11 @@ class SandboxStack:
             sqs = self.aws.client("sqs")
             for function in self.model.functions.values():
                 for source in function.sqs:
-                    if source.enabled:
+                    if not source.enabled:
+                        continue
+                    # One poller per concurrent batch; FIFO order holds because moto, like SQS, hands out
+                    # no message of a group while an earlier one of that group is in flight.
+                    for _ in range(max(source.maximum_concurrency, 1)):
                         poller = SqsPoller(
                             self.runtime, sqs, function, source, self.model.queues[source.queue]
                         )

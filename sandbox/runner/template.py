@@ -44,6 +44,8 @@ class SqsSource:
     batch_size: int
     report_batch_item_failures: bool
     enabled: bool = True
+    # ScalingConfig.MaximumConcurrency: how many batches Lambda works on at once (one poller each).
+    maximum_concurrency: int = 1
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,7 @@ def _events(logical_id: str, events: dict[str, Any], r: _Resolver, spec: Functio
                     report_batch_item_failures="ReportBatchItemFailures"
                     in props.get("FunctionResponseTypes", []),
                     enabled=_enabled(props, r),
+                    maximum_concurrency=int((props.get("ScalingConfig") or {}).get("MaximumConcurrency", 1)),
                 )
             )
         elif kind in ("Schedule", "ScheduleV2"):
