@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bridge.salesdrive.client import SalesDriveClient
     from bridge.settings import BridgeSettings
+    from bridge.store.cursors import CursorStore
     from bridge.store.deal_queue import DealQueue
     from bridge.store.deals import DealStore
     from bridge.store.read_budget import DynamoReadBudget
@@ -99,6 +100,13 @@ def deal_store() -> DealStore:
     from bridge.store.deals import DealStore
 
     return DealStore(deployment().table_name)
+
+
+@cache
+def cursors() -> CursorStore:
+    from bridge.store.cursors import CursorStore
+
+    return CursorStore(deployment().table_name)
 
 
 @cache
