@@ -186,6 +186,7 @@ def reset() -> None:
         settings,
         deal_queue,
         deal_store,
+        cursors,
         read_budget,
         utp_client,
         salesdrive_client,
