@@ -31,6 +31,12 @@ test: lint typecheck
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
+sandbox: $(STAMP)
+	$(BIN)/python -m sandbox.runner up
+
+demo: $(STAMP)
+	$(BIN)/python -m sandbox.runner demo --visibility-timeout 5  # retries in seconds, not 12 minutes
+
 utp-serve: $(STAMP)
 	$(BIN)/python -m sandbox.utp serve --port 8101
 

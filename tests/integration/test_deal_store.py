@@ -19,10 +19,15 @@ def store(dynamodb: Any) -> DealStore:
 
 def test_intent_is_recorded_once_and_later_callers_see_it(dynamodb: Any) -> None:
     deals = store(dynamodb)
-    first = deals.record_intent(DocumentKind.SALES_ORDER, "10452", {"version": 1})
+    first, won = deals.record_intent(DocumentKind.SALES_ORDER, "10452", {"version": 1})
+    assert won
     assert first.state is LedgerState.INTENT
+    rival, rival_won = deals.record_intent(DocumentKind.SALES_ORDER, "10452")
+    assert not rival_won
+    assert rival.claim == first.claim
     deals.record_document(DocumentKind.SALES_ORDER, "10452", "ref-1", posted=False)
-    again = deals.record_intent(DocumentKind.SALES_ORDER, "10452")
+    again, won_again = deals.record_intent(DocumentKind.SALES_ORDER, "10452")
+    assert not won_again
     assert again.state is LedgerState.CREATED
     assert again.ref == "ref-1"
     deals.record_document(DocumentKind.SALES_ORDER, "10452", "ref-1", posted=True)

@@ -53,6 +53,11 @@ class LedgerEntry(BaseModel):
     state: LedgerState
     ref: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict)
+    # An INTENT is a claim: who holds it (a random token), since when (epoch seconds), and whether its
+    # holder gave it up after a failure (then anyone may take it over at once).
+    claim: str | None = None
+    claimed_at: float | None = None
+    interrupted: bool = False
 
 
 class OrderState(BaseModel):
@@ -132,7 +137,15 @@ class DealStore:
         ).get("Item")
         return json.loads(item["data"]["S"]) if item else None
 
-    def _put(self, pk: str, sk: str, data: dict[str, Any], *, condition: str | None = None) -> bool:
+    def _put(
+        self,
+        pk: str,
+        sk: str,
+        data: dict[str, Any],
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> bool:
         """Write an item; with a condition, return False instead of raising when it does not hold."""
         request: dict[str, Any] = {
             "TableName": self._table_name,
@@ -140,8 +153,12 @@ class DealStore:
         }
         if "expires_at" in data:
             request["Item"]["expires_at"] = {"N": str(data["expires_at"])}
+        if data.get("claim"):  # top level, so conditions can test it
+            request["Item"]["claim"] = {"S": data["claim"]}
         if condition:
             request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = values
         try:
             self._db.put_item(**request)
         except self._db.exceptions.ConditionalCheckFailedException:
@@ -183,15 +200,49 @@ class DealStore:
 
     def record_intent(
         self, kind: DocumentKind, key: str, detail: dict[str, Any] | None = None
-    ) -> LedgerEntry:
-        """Record that a UTP write is about to happen; return the existing entry if there is one."""
-        entry = LedgerEntry(kind=kind, key=key, state=LedgerState.INTENT, detail=detail or {})
+    ) -> tuple[LedgerEntry, bool]:
+        """Claim the right to create (kind, key): (the new intent, True), or (the existing entry, False)."""
+        entry = LedgerEntry(
+            kind=kind,
+            key=key,
+            state=LedgerState.INTENT,
+            detail=detail or {},
+            claim=uuid.uuid4().hex,
+            claimed_at=time.time(),
+        )
         data = entry.model_dump(mode="json") | {"at": self._now()}
         if self._put(f"utpdoc#{kind}#{key}", "doc", data, condition="attribute_not_exists(pk)"):
-            return entry
+            return entry, True
         existing = self.ledger(kind, key)
-        assert existing is not None  # the condition failed because it exists
-        return existing
+        if existing is None:  # removed in between: try once more
+            return self.record_intent(kind, key, detail)
+        return existing, False
+
+    def take_over_intent(self, previous: LedgerEntry) -> LedgerEntry | None:
+        """Take an abandoned or interrupted intent over; None if someone else changed it first."""
+        entry = previous.model_copy(
+            update={"claim": uuid.uuid4().hex, "claimed_at": time.time(), "interrupted": False}
+        )
+        data = entry.model_dump(mode="json") | {"at": self._now()}
+        taken = self._put(
+            f"utpdoc#{previous.kind}#{previous.key}",
+            "doc",
+            data,
+            condition="claim = :claim",
+            values={":claim": {"S": previous.claim or ""}},
+        )
+        return entry if taken else None
+
+    def release_intent(self, entry: LedgerEntry) -> None:
+        """Give up a claim after a failure, so the retry may take it over without waiting."""
+        data = entry.model_copy(update={"interrupted": True}).model_dump(mode="json") | {"at": self._now()}
+        self._put(
+            f"utpdoc#{entry.kind}#{entry.key}",
+            "doc",
+            data,
+            condition="claim = :claim",
+            values={":claim": {"S": entry.claim or ""}},
+        )
 
     def record_document(
         self,

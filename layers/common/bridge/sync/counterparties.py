@@ -8,13 +8,14 @@ contract and contact information, exactly once (ledger + find-before-create by t
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from bridge.phones import email_spellings, normalise_email, normalise_phone, phone_spellings
 from bridge.salesdrive.models import Contact, Order
 from bridge.settings import BridgeSettings
-from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind
-from bridge.sync.exactly_once import ExistingDocument, ensure_document
+from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind, LedgerEntry
+from bridge.sync.exactly_once import CLAIM_LEASE_S, DocumentInProgress, ExistingDocument, ensure_document
 from bridge.sync.reference import UtpReference
 from bridge.utp.client import UtpClient
 
@@ -69,6 +70,64 @@ def _find_in_utp(identity: CustomerIdentity, utp: UtpClient) -> str | None:
     return sorted(owners.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
+def _claim_other_identities(
+    store: DealStore, identity: CustomerIdentity
+) -> tuple[list[LedgerEntry], str | None]:
+    """Claim every identity key but the first (which ``ensure_document`` claims), so two orders of one
+    new customer handled at once — say one with her phone, one with another phone and her e-mail —
+    cannot both create her. Returns our claims, or the counterparty another worker already made."""
+    claims: list[LedgerEntry] = []
+    for key in identity.keys[1:]:
+        entry, won = store.record_intent(DocumentKind.COUNTERPARTY, key)
+        if not won and entry.ref:
+            _release(store, claims)
+            return [], entry.ref
+        if not won:
+            stale = entry.interrupted or time.time() - (entry.claimed_at or 0) >= CLAIM_LEASE_S
+            taken = store.take_over_intent(entry) if stale else None
+            if taken is None:
+                _release(store, claims)
+                raise DocumentInProgress(DocumentKind.COUNTERPARTY, key)
+            entry = taken
+        claims.append(entry)
+    return claims, None
+
+
+def _release(store: DealStore, claims: list[LedgerEntry]) -> None:
+    for claim in claims:
+        store.release_intent(claim)
+
+
+def _adopt(
+    order_id: int,
+    counterparty_key: str,
+    identity: CustomerIdentity,
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    reference: UtpReference,
+) -> CounterpartyLink:
+    """Use a counterparty found in UTP (or made by another worker), with a customer contract."""
+    known = store.counterparty_for(f"cp:{counterparty_key}")
+    if known is not None:
+        store.link_counterparty(identity.keys, known)
+        return known
+    main = utp.counterparty(counterparty_key).main_contract_key
+    contract = utp.customer_contract(counterparty_key, reference.organisation_key, main_contract_key=main)
+    if contract is None:
+        contract = utp.create_customer_contract(
+            counterparty_key,
+            organisation_key=reference.organisation_key,
+            currency_key=reference.currency_key,
+            settlement_mode=settings.contract_settlement,
+        )
+    link = CounterpartyLink(counterparty_ref=counterparty_key, contract_ref=contract.ref)
+    store.link_counterparty([*identity.keys, f"cp:{counterparty_key}"], link)
+    store.audit(order_id, "counterparty_recognised", counterparty=counterparty_key)
+    return link
+
+
 def counterparty_for_deal(
     order: Order,
     *,
@@ -91,20 +150,15 @@ def counterparty_for_deal(
 
     counterparty_key = _find_in_utp(identity, utp)
     if counterparty_key is not None:
-        main = utp.counterparty(counterparty_key).main_contract_key
-        contract = utp.customer_contract(counterparty_key, reference.organisation_key, main_contract_key=main)
-        if contract is None:
-            contract = utp.create_customer_contract(
-                counterparty_key,
-                organisation_key=reference.organisation_key,
-                currency_key=reference.currency_key,
-                settlement_mode=settings.contract_settlement,
-            )
-        link = CounterpartyLink(counterparty_ref=counterparty_key, contract_ref=contract.ref)
-        store.link_counterparty(identity.keys, link)
-        store.audit(order.id, "counterparty_recognised", counterparty=counterparty_key)
-        return link
+        return _adopt(
+            order.id, counterparty_key, identity, utp=utp, store=store, settings=settings, reference=reference
+        )
 
+    claims, made_elsewhere = _claim_other_identities(store, identity)
+    if made_elsewhere is not None:
+        return _adopt(
+            order.id, made_elsewhere, identity, utp=utp, store=store, settings=settings, reference=reference
+        )
     created: dict[str, str] = {}
 
     def create() -> str:
@@ -124,14 +178,20 @@ def counterparty_for_deal(
         found = _find_in_utp(identity, utp)
         return ExistingDocument(found, posted=True) if found else None
 
-    ensured = ensure_document(
-        store,
-        DocumentKind.COUNTERPARTY,
-        identity.ledger_key,
-        find=find,
-        create=create,
-        post=None,
-    )
+    try:
+        ensured = ensure_document(
+            store,
+            DocumentKind.COUNTERPARTY,
+            identity.ledger_key,
+            find=find,
+            create=create,
+            post=None,
+        )
+    except BaseException:
+        _release(store, claims)
+        raise
+    for claim in claims:
+        store.record_document(DocumentKind.COUNTERPARTY, claim.key, ensured.ref, posted=True)
     contract_ref = created.get("contract")
     if contract_ref is None:  # adopted after a crash: its contract may or may not have been made
         contract = utp.customer_contract(ensured.ref, reference.organisation_key)
@@ -144,7 +204,7 @@ def counterparty_for_deal(
             )
         contract_ref = contract.ref
     link = CounterpartyLink(counterparty_ref=ensured.ref, contract_ref=contract_ref)
-    store.link_counterparty(identity.keys, link)
+    store.link_counterparty([*identity.keys, f"cp:{ensured.ref}"], link)
     store.audit(
         order.id,
         "counterparty_created" if ensured.created else "counterparty_adopted",

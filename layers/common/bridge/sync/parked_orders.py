@@ -37,7 +37,10 @@ def replay_parked_orders(
     report = ReplayReport()
     parked = [p for p in store.parked_orders() if p.payload]
     wanted_skus = sorted({sku for p in parked for sku in p.skus})
-    known = set(utp.products_by_sku(wanted_skus)) if wanted_skus else set()
+    # The ID map first (SKU matching links SalesDrive spellings that differ from UTP's), then UTP.
+    known = {sku for sku in wanted_skus if store.product_for(sku) is not None}
+    unlinked = [sku for sku in wanted_skus if sku not in known]
+    known |= set(utp.products_by_sku(unlinked)) if unlinked else set()
     for order in parked:
         if order.skus:
             due = all(sku in known for sku in order.skus)

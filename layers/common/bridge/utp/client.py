@@ -39,6 +39,7 @@ counterparties
         link_main_contract is on)]
 sales orders
     find_sales_order_by_marker(marker) -> SalesOrder | None (header only)     [1]
+    sales_orders_since(since) -> list[SalesOrder] (header only, live)         [⌈N/page⌉]
     get_sales_order(ref) -> SalesOrder (with lines)                           [1]
     create_sales_order(order, post=True) -> SalesOrder                        [1, +1 to post]
     update_sales_order(ref, order, repost=True) -> SalesOrder                 [1, +1 to repost]
@@ -131,6 +132,7 @@ from bridge.utp.odata import (
     any_,
     eq,
     format_datetime,
+    ge,
     in_,
     isof,
     literal,
@@ -667,6 +669,14 @@ class UtpClient:
         if not orders:
             return None
         return sorted(orders, key=lambda o: (o.deletion_mark, not o.posted, o.date or datetime.min))[0]
+
+    def sales_orders_since(self, since: datetime, *, page_size: int = 1000) -> list[SalesOrder]:
+        """Live sales orders dated from ``since`` (header and marker only; status polling). [⌈N/page⌉]"""
+        flt = and_(ge("Date", since), eq("DeletionMark", False))
+        rows = self.odata.iter_collection(
+            ORDER, select=self._order_select(False), filter=flt, page_size=page_size
+        )
+        return [self._order(r) for r in rows]
 
     def get_sales_order(self, ref: str) -> SalesOrder:
         """The order with its goods lines. [1]"""
