@@ -6,6 +6,7 @@ Assertions read UTP through plain OData queries, not through the bridge's own re
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,9 @@ import pytest
 from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import BridgeSettings
-from bridge.store.deals import DealStore
+from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.deals import DealCollaborators, apply_deal_event
+from bridge.sync.exactly_once import DocumentInProgress
 from bridge.sync.parked_orders import replay_parked_orders
 from bridge.sync.reference import resolve_reference
 from bridge.utp.client import UtpClient
@@ -375,3 +377,58 @@ def test_parked_orders_are_replayed_when_their_sku_appears_or_after_a_pause(worl
     assert world.ctx.store.parked_orders() == []
     assert [o["Posted"] for o in world.orders_with_marker(refused)] == [True]
     assert [o["Posted"] for o in world.orders_with_marker(waiting)] == [True]
+
+
+def test_a_rivals_live_claim_is_retried_later_and_never_doubled(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [body] = world.deliver()
+    rival, won = world.ctx.store.record_intent(DocumentKind.SALES_ORDER, str(order_id))
+    assert won  # another worker is creating this order right now
+    with pytest.raises(DocumentInProgress):
+        apply_deal_event(body, world.ctx)
+    assert world.orders_with_marker(order_id) == []
+    world.ctx.store.release_intent(rival)  # that worker failed and gave its claim up
+    assert apply_deal_event(body, world.ctx).action == "applied"
+    assert [o["Posted"] for o in world.orders_with_marker(order_id)] == [True]
+
+
+def test_two_orders_of_one_new_customer_at_the_same_time_create_her_once(
+    world: World, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DynamoDB applies a conditional put atomically; moto does not across threads, so serialise puts
+    # (reads, decisions and UTP calls stay concurrent).
+    put_lock, put_item = threading.Lock(), dynamodb.put_item
+
+    def atomic_put(**request: Any) -> Any:
+        with put_lock:
+            return put_item(**request)
+
+    monkeypatch.setattr(dynamodb, "put_item", atomic_put)
+    first = world.place_order(
+        **new_customer_order(world, phone="0671230001", email="same.person@example.com")
+    )
+    second = world.place_order(
+        **new_customer_order(world, phone="0671230002", email="same.person@example.com")
+    )
+    bodies = world.deliver()
+    start = threading.Barrier(len(bodies))
+    failures: list[BaseException] = []
+
+    def work(body: dict[str, Any]) -> None:
+        start.wait()
+        try:
+            apply_deal_event(body, world.ctx)
+        except DocumentInProgress as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for body in bodies:  # the queue redelivers what waited for the other worker
+        apply_deal_event(body, world.ctx)
+    a, b = world.orders_with_marker(first), world.orders_with_marker(second)
+    assert len(a) == len(b) == 1
+    assert a[0]["Контрагент_Key"] == b[0]["Контрагент_Key"]
+    assert len(world.utp_rows("Catalog_Контрагенты", "Description eq 'Коваленко Олена'")) == 1
