@@ -5,6 +5,7 @@ Assertions read UTP through plain OData queries, not through the bridge's own re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -411,11 +412,31 @@ def test_two_orders_of_one_new_customer_at_the_same_time_create_her_once(
         **new_customer_order(world, phone="0671230002", email="same.person@example.com")
     )
     bodies = world.deliver()
-    start = threading.Barrier(len(bodies))
+    # Two SalesDrive contacts of one person: different phones, the same e-mail.
+    for body, phone, contact_id in zip(bodies, ("380671230001", "380671230002"), (901, 902), strict=True):
+        body["data"]["contacts"] = [
+            {
+                "id": contact_id,
+                "fName": "Олена",
+                "lName": "Коваленко",
+                "phone": [phone],
+                "email": ["same.person@example.com"],
+            }
+        ]
+    # Both workers look her up in UTP before either creates her: the race the claims must win.
+    looked_up = threading.Barrier(len(bodies), timeout=10)
+    lookup = world.utp.find_counterparties_by_contacts
+
+    def lookup_together(*args: Any, **kwargs: Any) -> Any:
+        found = lookup(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            looked_up.wait()
+        return found
+
+    monkeypatch.setattr(world.utp, "find_counterparties_by_contacts", lookup_together)
     failures: list[BaseException] = []
 
     def work(body: dict[str, Any]) -> None:
-        start.wait()
         try:
             apply_deal_event(body, world.ctx)
         except DocumentInProgress as exc:
@@ -426,6 +447,8 @@ def test_two_orders_of_one_new_customer_at_the_same_time_create_her_once(
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(failures) == 1  # one of them waited for the other's claim
+    looked_up.abort()
     for body in bodies:  # the queue redelivers what waited for the other worker
         apply_deal_event(body, world.ctx)
     a, b = world.orders_with_marker(first), world.orders_with_marker(second)
