@@ -16,6 +16,18 @@ os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 
 
+@pytest.fixture(autouse=True)
+def fresh_lambda_instance() -> Iterator[None]:
+    """Every test starts like a new Lambda instance: the bridge's cached collaborators (clients,
+    endpoints, secrets) of an earlier test — or of an earlier sandbox stack, whose handlers share this
+    process — must not leak into it."""
+    from bridge import runtime
+
+    runtime.reset()
+    yield
+    runtime.reset()
+
+
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
     """A moto DynamoDB client with the bridge's table, shaped as in template.yaml."""

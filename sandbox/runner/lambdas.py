@@ -222,13 +222,6 @@ class FunctionRuntime:
             self._saved_path = None
         for name in [n for n in sys.modules if n.startswith("sandbox_lambda_")]:
             del sys.modules[name]
-        # The layers' modules too: the next stack starts like a new Lambda instance, with nothing
-        # cached (clients, endpoints, secrets) from this one.
-        layers = tuple(str(p) for s in self.model.functions.values() for p in s.layers)
-        for name, module in list(sys.modules.items()):
-            origin = getattr(module, "__file__", None) or ""
-            if layers and origin.startswith(layers):
-                del sys.modules[name]
         self._handlers.clear()
 
     # -- loading -------------------------------------------------------------------------------------

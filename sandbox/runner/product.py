@@ -24,6 +24,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "default_warehouse": "Основний склад",
     "cash_desk": "Основна каса",
     "closure_reason": "Відмова покупця",
+    # SalesDrive stocks 1–3 of the seeded account ↔ the UTP emulator's first three warehouses.
+    "warehouses": {"1": "Основний склад", "2": "Магазин на Подолі", "3": "Склад Львів"},
+    "stock_ids": {"Основний склад": 1, "Магазин на Подолі": 2, "Склад Львів": 3},
 }
 
 
@@ -32,6 +35,7 @@ class BridgeSandboxConfig:
     template: Path = ROOT / "template.yaml"
     state_dir: Path | None = ROOT / ".sandbox"
     webhook_token: str = "sandbox-webhook-token"
+    catalog_trigger_token: str = "sandbox-catalog-token"
     webhook_path: str = "/webhook/{token}"  # must be a route of the template (checked at start)
     settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     # Emulators: served by the stack unless a URL of a running one is given.
@@ -69,6 +73,7 @@ def build_stack(config: BridgeSandboxConfig | None = None) -> SandboxStack:
     utp_user = cfg.utp_user or getattr(utp_config, "user", None) or "bridge"
     utp_password = cfg.utp_password or getattr(utp_config, "password", None) or "bridge"
     base_name = getattr(utp_config, "base_name", None) or "utp"
+    yml_key = getattr(sd_config, "yml_public_key", None) or "sandbox-yml-key"
 
     def utp_odata_url(stack: SandboxStack) -> str:
         return f"{stack.urls['utp']}/{base_name}/odata/standard.odata"
@@ -87,6 +92,8 @@ def build_stack(config: BridgeSandboxConfig | None = None) -> SandboxStack:
             f"{prefix}/utp-user": utp_user,
             f"{prefix}/utp-password": utp_password,
             f"{prefix}/webhook-token": cfg.webhook_token,
+            f"{prefix}/catalog-trigger-token": cfg.catalog_trigger_token,
+            f"{prefix}/salesdrive-yml-key": yml_key,
             f"{prefix}/settings": json.dumps(settings, ensure_ascii=False),
         }
 

@@ -281,6 +281,38 @@ class TestProperties:
         utp.set_property(product.ref, "Catalog_Номенклатура", "SalesDrive ID", "777")
         assert utp.find_by_property("SalesDrive ID", "777", "Catalog_Номенклатура") == [product.ref]
 
+    def test_values_of_named_objects_only_in_chunks(
+        self, utp: UtpClient, shop: dict[str, Any], counted: Counted
+    ) -> None:
+        cp, contract = _customer(utp, shop, "+38063" + str(uuid.uuid4().int)[:7])
+        orders = [utp.create_sales_order(_order(shop, cp, contract, _marker()), post=False) for _ in range(5)]
+        name = "SalesDrive: статус"
+        for n, order in enumerate(orders):
+            utp.set_property(order.ref, "Document_ЗаказПокупателя", name, f"Нове [{n}]")
+        utp.property_key(name)  # cached: the count below is the reads of values only
+        wanted = [orders[0].ref.upper(), orders[1].ref, orders[2].ref, orders[4].ref]
+        seen: list[httpx.Request] = []
+        utp.odata.http.event_hooks["request"].append(seen.append)
+        try:
+            values = utp.property_values_of(name, "Document_ЗаказПокупателя", wanted, chunk_size=3)
+        finally:
+            utp.odata.http.event_hooks["request"].remove(seen.append)
+        assert values == {orders[i].ref: f"Нове [{i}]" for i in (0, 1, 2, 4)}  # not orders[3]
+        assert len(seen) == 2  # ⌈4 / 3⌉
+        assert all(orders[3].ref not in str(r.url.params.get("$filter")) for r in seen)
+        assert all(b"%20" in r.url.query and b"+" not in r.url.query for r in seen)
+        # an object that has no value, another type's object, and no objects at all
+        assert utp.property_values_of(name, "Document_ЗаказПокупателя", [str(uuid.uuid4())]) == {}
+        assert utp.property_values_of(name, "Catalog_Номенклатура", [orders[0].ref]) == {}
+        before = counted.total
+        assert utp.property_values_of(name, "Document_ЗаказПокупателя", []) == {}
+        assert counted.total == before
+        # injection-proof: a key is a GUID or nothing, a type is a name or nothing
+        with pytest.raises(ValueError):
+            utp.property_values_of(name, "Document_ЗаказПокупателя", ["x') or (1 eq 1"])
+        with pytest.raises(ValueError):
+            utp.property_values_of(name, "Document_X') or (true", [orders[0].ref])
+
 
 class TestCallBudget:
     def test_known_customer_deal_costs_three_calls(

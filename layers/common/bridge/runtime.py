@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from bridge.store.cursors import CursorStore
     from bridge.store.deal_queue import DealQueue
     from bridge.store.deals import DealStore
+    from bridge.store.fingerprints import FingerprintStore
     from bridge.store.read_budget import DynamoReadBudget
+    from bridge.store.status_writes import StatusWritesStore
     from bridge.sync.deals import DealCollaborators
     from bridge.sync.reference import UtpReference
     from bridge.utp.client import UtpClient
@@ -78,6 +80,26 @@ def webhook_tokens() -> list[str]:
     return [t.strip() for t in secret("webhook-token").replace("\n", ",").split(",") if t.strip()]
 
 
+def catalog_trigger_tokens() -> list[str]:
+    """Tokens UTP presents to the catalog trigger (``catalog-trigger-token``; "new,old" during a rotation)."""
+    return [t.strip() for t in secret("catalog-trigger-token").replace("\n", ",").split(",") if t.strip()]
+
+
+def yml_public_key() -> str:
+    """The public key of SalesDrive's YML export (``salesdrive-yml-key``), read by the product matcher."""
+    return secret("salesdrive-yml-key")
+
+
+@cache
+def fingerprint_store() -> FingerprintStore:
+    from bridge.store.fingerprints import FingerprintStore
+
+    bucket = os.environ.get("CATALOG_BUCKET")
+    if not bucket:
+        raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
+    return FingerprintStore(bucket)
+
+
 @cache
 def settings() -> BridgeSettings:
     from bridge.settings import load_settings
@@ -100,6 +122,13 @@ def deal_store() -> DealStore:
     from bridge.store.deals import DealStore
 
     return DealStore(deployment().table_name)
+
+
+@cache
+def status_writes() -> StatusWritesStore:
+    from bridge.store.status_writes import StatusWritesStore
+
+    return StatusWritesStore(deployment().table_name)
 
 
 @cache
@@ -174,6 +203,7 @@ def deal_collaborators() -> DealCollaborators:
         settings=settings(),
         reference=utp_reference(),
         statuses=salesdrive_statuses,
+        status_writes=status_writes(),
     )
 
 
@@ -186,11 +216,13 @@ def reset() -> None:
         settings,
         deal_queue,
         deal_store,
+        status_writes,
         cursors,
         read_budget,
         utp_client,
         salesdrive_client,
         utp_reference,
+        fingerprint_store,
     ):
         getter.cache_clear()
     try:

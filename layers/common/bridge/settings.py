@@ -50,6 +50,28 @@ class Characteristic(_Frozen):
     property: NonEmpty
 
 
+class SkuNormalisation(_Frozen):
+    """How SKUs are compared when SalesDrive products are matched with UTP products (item 7).
+
+    ``separators`` are characters removed before comparing (e.g. ``" -./"`` makes ``481 010-365``
+    equal ``481010365``). Defaults are conservative: trim and ignore case only.
+    """
+
+    trim: bool = True
+    ignore_case: bool = True
+    separators: str = ""
+
+    def apply(self, sku: str | None) -> str:
+        text = sku or ""
+        if self.trim:
+            text = text.strip()
+        if self.separators:
+            text = text.translate({ord(ch): None for ch in self.separators})
+        if self.ignore_case:
+            text = text.casefold()
+        return text
+
+
 class BridgeSettings(_Frozen):
     salesdrive_account: NonEmpty
     # UTP reference data, by the names the accountants see (resolved to Ref_Keys once per cold start).
@@ -86,6 +108,19 @@ class BridgeSettings(_Frozen):
     stock_ids: dict[NonEmpty, int] = Field(
         default_factory=dict, description="UTP warehouse name → SalesDrive stockId for free stock"
     )
+    # Catalog push (issue 5): how often the schedule runs a full diff, what a product marked for
+    # deletion in UTP becomes in SalesDrive, the currency of pushed prices.
+    catalog_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    deleted_product_policy: Literal["zero_stock", "delete"] = "zero_stock"
+    catalog_currency: NonEmpty = "UAH"
+    # SKU matching (item 7): how SKUs are compared between SalesDrive and UTP.
+    sku_normalisation: SkuNormalisation = SkuNormalisation()
+    # Periodic SalesDrive readers and the status reconciler (issue 6). The overlap re-reads the end of
+    # the previous window (clock skew, changes committed late); it costs no extra list call.
+    sweep_overlap_minutes: int = Field(default=10, ge=1, le=720)
+    payment_overlap_minutes: int = Field(default=10, ge=1, le=720)
+    # UTP sales orders (by document date) whose status property the reconciler watches.
+    status_window_days: int = Field(default=30, ge=1, le=366)
     timezone: NonEmpty = "Europe/Kyiv"
 
     @field_validator("timezone")
@@ -111,6 +146,10 @@ class BridgeSettings(_Frozen):
             raise ValueError(f"characteristics write the same property twice: {sorted(duplicates)}")
         if self.order_status_property in properties:
             raise ValueError("the order status property cannot also hold a characteristic")
+        stock_ids = list(self.stock_ids.values())
+        shared_stocks = sorted({s for s in stock_ids if stock_ids.count(s) > 1})
+        if shared_stocks:
+            raise ValueError(f"stock_ids: SalesDrive stocks {shared_stocks} fed by several UTP warehouses")
         return self
 
 

@@ -26,11 +26,12 @@ from typing import Any, Literal
 from bridge.salesdrive.models import Order, OrderLine, OrderMeta, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
+from bridge.store.status_writes import StatusWritesStore
 from bridge.sync.characteristics import characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
 from bridge.sync.exactly_once import ExistingDocument, ensure_document
 from bridge.sync.order_closure import ensure_order_closure
-from bridge.sync.order_statuses import status_text
+from bridge.sync.order_statuses import settle_incoming_status, status_text
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
 from bridge.sync.sales_return import ensure_sales_return
@@ -53,6 +54,8 @@ class DealCollaborators:
     reference: UtpReference
     # SalesDrive status id → (name, type); cached by the caller (a dictionary endpoint, not a list).
     statuses: Callable[[], Mapping[int, tuple[str, int | None]]]
+    # The own-writes ledger of statuses (echo suppression, UTP → SalesDrive); None: no reconciler runs.
+    status_writes: StatusWritesStore | None = None
 
 
 @dataclass
@@ -271,10 +274,28 @@ def _apply(
     previous = state.characteristics if state else {}
     wanted = characteristic_values(order, meta, settings)
     status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
+    skip_status_write = False
+    prop = settings.order_status_property
+    changed = status is not None and prop in previous and previous[prop] != status
+    if changed and order.status_id is not None and ctx.status_writes is not None and status:
+        # An echo of the bridge's own push, or a conflict with a person's change in UTP.
+        settled = settle_incoming_status(
+            order.id,
+            order.status_id,
+            status,
+            previous[prop],
+            order_ref=order_ref,
+            utp=utp,
+            store=store,
+            writes=ctx.status_writes,
+            settings=settings,
+            statuses=status_names,
+        )
+        status, skip_status_write = settled.text, not settled.write
     if status:
         wanted[settings.order_status_property] = status
     for name, value in wanted.items():
-        if previous.get(name) != value:
+        if previous.get(name) != value and not (name == prop and skip_status_write):
             utp.set_property(order_ref, ORDER_ENTITY, name, value)
     store.audit(
         order.id, "properties_written", properties=sorted(k for k in wanted if previous.get(k) != wanted[k])

@@ -1,4 +1,5 @@
-"""Two-way order statuses (mission item 2). SalesDrive → UTP: the status is written to the sales order.
+"""Two-way order statuses (mission item 2). SalesDrive → UTP: the status is written to the sales order;
+UTP → SalesDrive: ``reconcile_statuses`` pushes what people set in UTP (precedence policy below).
 
 UT 10.3 has no order-status field, so the status lives in an additional property of the order (or a
 custom attribute the settings name). The text is the status name as SalesDrive shows it; the id
@@ -8,8 +9,16 @@ travels in brackets so that a later reverse mapping never depends on a renamed s
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.models import Order, OrderMeta
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore, DocumentKind, LedgerState
+from bridge.store.status_writes import StatusWritesStore
+from bridge.utp.client import UtpClient
 
 _ID_IN_TEXT = re.compile(r"\[(\d+)\]\s*$")
 
@@ -29,3 +38,158 @@ def status_id_of(text: str | None) -> int | None:
         return None
     found = _ID_IN_TEXT.search(text)
     return int(found.group(1)) if found else None
+
+
+# --- UTP → SalesDrive, echo suppression and conflicts ----------------------------------------------
+#
+# Precedence policy (both sides changed the same order between two runs of the reconciler):
+# 1. SalesDrive wins: its change carries a version and drives the document rules (invoice, closure,
+#    return). The person's UTP value is overwritten and recorded in the audit trail as the loser
+#    ("status_conflict"), never silently dropped.
+# 2. Document guard: nothing moves an order with a posted sales invoice back to a status that is
+#    neither completed nor cancelled from UTP: such a UTP change is not pushed, UTP gets the last
+#    synced status back, and the refusal is audited ("status_push_refused").
+# 3. An echo (the status_change webhook of a status the bridge itself pushed) never writes UTP: a
+#    person may have changed UTP again meanwhile, and that newer value is pushed by the next run.
+
+ORDER_ENTITY = "Document_ЗаказПокупателя"
+_SD_MARKER = re.compile(r"^SD-(\d+)$")
+
+
+def resolve_status_id(text: object, statuses: Mapping[int, tuple[str, int | None]]) -> int | None:
+    """The SalesDrive status id of a UTP text: "Name [id]" as the bridge writes it, or a status name
+    a person typed (case-insensitive). None: not a SalesDrive status."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    found = status_id_of(text)
+    if found is not None:
+        return found if found in statuses or not statuses else None
+    wanted = text.strip().casefold()
+    matches = [sid for sid, (name, _) in statuses.items() if name.strip().casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
+@dataclass(frozen=True)
+class IncomingStatus:
+    text: str  # what the bridge records as the UTP status text it knows
+    write: bool  # False: UTP must not be written (an echo, or UTP already shows it)
+
+
+def settle_incoming_status(
+    order_id: int,
+    status_id: int,
+    text: str,
+    previous_text: str | None,
+    *,
+    order_ref: str,
+    utp: UtpClient,
+    store: DealStore,
+    writes: StatusWritesStore,
+    settings: BridgeSettings,
+    statuses: Mapping[int, tuple[str, int | None]],
+) -> IncomingStatus:
+    """The deal flow's status hook for an order already in UTP whose SalesDrive status changed.
+
+    One UTP read (the current property) and one DynamoDB read; only when the status text changes.
+    """
+    prop = settings.order_status_property
+    own = writes.get(order_id)
+    if own is not None and own.pushed_status_id == status_id:
+        writes.clear_push(order_id)
+        store.audit(order_id, "status_echo_ignored", status_id=status_id)
+        return IncomingStatus(text, write=False)
+    current = utp.get_property(order_ref, ORDER_ENTITY, prop)
+    current_text = current if isinstance(current, str) else None
+    if current_text is not None and resolve_status_id(current_text, statuses) == status_id:
+        return IncomingStatus(current_text, write=False)
+    known = {previous_text, own.utp_text if own else None}
+    if current_text is not None and current_text not in known:
+        store.audit(
+            order_id,
+            "status_conflict",
+            winner="salesdrive",
+            salesdrive_status=text,
+            utp_status_lost=current_text,
+        )
+    return IncomingStatus(text, write=True)
+
+
+@dataclass
+class StatusReport:
+    pushed: dict[int, int] = field(default_factory=dict)  # SalesDrive order id → status id pushed
+    refused: list[int] = field(default_factory=list)
+    unrecognised: list[int] = field(default_factory=list)
+    orders_checked: int = 0
+
+
+def _shipped(store: DealStore, order_id: int) -> bool:
+    invoice = store.ledger(DocumentKind.SALES_INVOICE, str(order_id))
+    return invoice is not None and invoice.state is LedgerState.POSTED
+
+
+def reconcile_statuses(
+    *,
+    utp: UtpClient,
+    salesdrive: SalesDriveClient,
+    store: DealStore,
+    writes: StatusWritesStore,
+    settings: BridgeSettings,
+    statuses: Mapping[int, tuple[str, int | None]],
+    now: datetime,
+) -> StatusReport:
+    """Push the statuses people set in UTP to SalesDrive (no list call: ``/api/order/update/`` only).
+
+    UTP cost, proportional to the window (never to the whole history of orders): ⌈orders in the
+    window / 1000⌉ header reads + ⌈orders of the window carrying an ``SD-`` marker / chunk⌉ reads of
+    their status values (``UtpClient.property_values_of``, 40 orders per request by default).
+    """
+    report = StatusReport()
+    prop = settings.order_status_property
+    orders = utp.sales_orders_since(now - timedelta(days=settings.status_window_days))
+    marked: list[tuple[int, str]] = []
+    for order in orders:
+        found = _SD_MARKER.match(order.marker or "")
+        if found is not None:
+            marked.append((int(found.group(1)), order.ref))
+    values = utp.property_values_of(prop, ORDER_ENTITY, [ref for _, ref in marked])
+    for order_id, ref in marked:
+        value = values.get(ref.lower())
+        if not isinstance(value, str):
+            continue
+        report.orders_checked += 1
+        state = store.order_state(order_id)
+        if state is None:
+            continue
+        own = writes.get(order_id)
+        if value in {state.characteristics.get(prop), own.utp_text if own else None}:
+            continue  # the bridge's own write, or a change already handled
+        wanted = resolve_status_id(value, statuses)
+        if wanted is None:
+            report.unrecognised.append(order_id)
+            writes.record_push(order_id, utp_text=value, status_id=None)
+            store.audit(order_id, "status_unrecognised", utp_status=value)
+            continue
+        if wanted == state.status_id:
+            writes.record_push(order_id, utp_text=value, status_id=None)
+            continue
+        status_type = statuses.get(wanted, ("", None))[1]
+        moves_forward = settings.completed.matches(wanted, status_type) or settings.cancelled.matches(
+            wanted, status_type
+        )
+        synced = state.characteristics.get(prop)
+        if _shipped(store, order_id) and not moves_forward and synced:
+            utp.set_property(ref, ORDER_ENTITY, prop, synced)
+            report.refused.append(order_id)
+            store.audit(
+                order_id,
+                "status_push_refused",
+                reason="the order has a posted sales invoice",
+                utp_status_lost=value,
+                kept=synced,
+            )
+            continue
+        salesdrive.update_order(order_id, status_id=wanted)
+        writes.record_push(order_id, utp_text=value, status_id=wanted)
+        store.audit(order_id, "status_pushed_to_salesdrive", status_id=wanted, utp_status=value)
+        report.pushed[order_id] = wanted
+    return report

@@ -1,0 +1,69 @@
+"""Catalog push: every minute (runs when due by ``catalog_interval_minutes``, partial or requested), and
+``POST /catalog-trigger/{token}`` that UTP calls when a product or price is saved (answers 202)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bridge import runtime
+from bridge.sync.catalog import push_catalog, request_push, scheduled_push
+from bridge.sync.stock import stock_warehouses
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+
+
+@app.post("/catalog-trigger/<token>")
+def trigger(token: str) -> Response[Any]:
+    status, body = request_push(
+        token=token,
+        accepted_tokens=runtime.catalog_trigger_tokens(),
+        cursors=runtime.cursors(),
+        now=datetime.now(UTC),
+        detail=(app.current_event.decoded_body or "")[:200],
+    )
+    logger.info("catalog push requested", status=status)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = runtime.settings()
+    reference = runtime.utp_reference()
+    result = scheduled_push(
+        cursors=runtime.cursors(),
+        settings=settings,
+        now=datetime.now(UTC),
+        force=bool(event.get("force")),
+        push=lambda: push_catalog(
+            utp=runtime.utp_client(),
+            salesdrive=runtime.salesdrive_client(),
+            store=runtime.fingerprint_store(),
+            settings=settings,
+            price_type_key=reference.price_type_key,
+            warehouses=stock_warehouses(settings, reference.warehouse_names),
+            cursors=runtime.cursors(),
+            time_left=lambda: context.get_remaining_time_in_millis() / 1000,
+        ),
+    )
+    if result["ran"]:
+        metrics.add_metric(name="CatalogProductsChanged", unit=MetricUnit.Count, value=result["changed"])
+        metrics.add_metric(name="CatalogFailedBatches", unit=MetricUnit.Count, value=result["failed_batches"])
+        logger.info("catalog pushed", **{k: v for k, v in result.items() if k != "skipped"})
+    return result
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "requestContext" in event:  # the HTTP trigger
+        return app.resolve(event, context)
+    return scheduled(event, context)

@@ -1,0 +1,47 @@
+"""Product matcher: links SalesDrive products (YML feed) to UTP products by SKU, exports UTP-only ones,
+replays parked orders. On demand (``{"dry_run": true}`` changes nothing) and on a daily schedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bridge import runtime
+from bridge.sync.parked_orders import replay_parked_orders
+from bridge.sync.sku_matching import match_skus
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    dry_run = bool(event.get("dry_run", False))
+    report = match_skus(
+        offers=runtime.salesdrive_client().yml_products(runtime.yml_public_key()),
+        utp=runtime.utp_client(),
+        salesdrive=runtime.salesdrive_client(),
+        store=runtime.deal_store(),
+        settings=runtime.settings(),
+        dry_run=dry_run,
+        replay=lambda: (
+            replay_parked_orders(
+                store=runtime.deal_store(),
+                utp=runtime.utp_client(),
+                queue=runtime.deal_queue(),
+                now=datetime.now(UTC),
+            ).replayed
+        ),
+    )
+    for status, count in report.summary.items():
+        metrics.add_metric(name=f"SkuMatching_{status}", unit=MetricUnit.Count, value=count)
+    logger.info("SKU matching done", dry_run=dry_run, summary=report.summary)
+    print(report.to_table())  # the readable table, in the function's log
+    return {"dry_run": dry_run, "summary": report.summary, "report": report.to_json(), "csv": report.to_csv()}

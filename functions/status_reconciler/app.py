@@ -1,0 +1,51 @@
+"""Status reconciler: on a schedule, order statuses people set in UTP are pushed to SalesDrive (item 2,
+UTP → SalesDrive), without echoes and with the precedence policy of ``bridge.sync.order_statuses``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from bridge import runtime
+from bridge.sync.order_statuses import reconcile_statuses
+from bridge.sync.reference import utp_now
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    settings = runtime.settings()
+    report = reconcile_statuses(
+        utp=runtime.utp_client(),
+        salesdrive=runtime.salesdrive_client(),
+        store=runtime.deal_store(),
+        writes=runtime.status_writes(),
+        settings=settings,
+        statuses=runtime.salesdrive_statuses(),
+        now=utp_now(settings),
+    )
+    metrics.add_metric(name="StatusesPushedToSalesDrive", unit=MetricUnit.Count, value=len(report.pushed))
+    metrics.add_metric(name="StatusPushesRefused", unit=MetricUnit.Count, value=len(report.refused))
+    logger.info(
+        "statuses reconciled",
+        pushed=report.pushed,
+        refused=report.refused,
+        unrecognised=report.unrecognised,
+        checked=report.orders_checked,
+    )
+    return {
+        "pushed": {str(k): v for k, v in report.pushed.items()},
+        "refused": report.refused,
+        "unrecognised": report.unrecognised,
+        "orders_checked": report.orders_checked,
+    }

@@ -1,0 +1,136 @@
+"""Catch-up sweep: a SalesDrive webhook lost on the way never means an order missing from the books.
+
+On a schedule the sweep reads SalesDrive's order list by ``updateAt`` since a durable watermark (minus
+an overlap), through the shared read budget (consumer ``CATCH_UP``), and sends every order whose version
+the bridge has not applied (``DealStore.order_state``: version, then ``updateAt``) into the same deal
+flow: the FIFO deal queue, group = order id, de-duplication id from (order id, version, ``updateAt``).
+The deal processor applies a bare list-form order like a webhook and ignores stale versions, so an
+order that a webhook also delivered is harmless.
+
+The watermark moves only after every page of the window was read and sent; an exhausted budget stops
+the run cleanly with the watermark kept (the next run re-reads the window). Orders parked with the same
+version are left to the parked-order replayer instead of being re-sent every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
+from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.models import Order, OrderMeta
+from bridge.store.cursors import CursorStore
+from bridge.store.deals import DealStore, is_newer
+from bridge.sync.watermarks import format_watermark, next_watermark, parse_watermark, window_for
+from bridge.sync.webhook_intake import DealEventQueue
+
+JOB = "catch_up"
+
+
+@dataclass
+class SweepReport:
+    orders_read: int = 0
+    sent: list[int] = field(default_factory=list)
+    up_to_date: int = 0
+    left_parked: list[int] = field(default_factory=list)
+    watermark: str | None = None
+    budget_exhausted_until: datetime | None = None
+
+
+def _update_at(order: Order) -> str:
+    return order.update_at.strftime("%Y-%m-%d %H:%M:%S") if order.update_at else ""
+
+
+def sweep_deduplication_id(order: Order) -> str:
+    return hashlib.sha256(f"sweep:{order.id}:{order.version}:{_update_at(order)}".encode()).hexdigest()
+
+
+def list_order_event(order: Order, meta: OrderMeta) -> str:
+    """The order as the deal processor reads a bare list-form order: ``{"data": …, "meta": …}``.
+
+    A list's ``meta`` is a dictionary of every option; like a webhook, keep only the options this order
+    selected (the status and site names the deal flow writes into UTP), so the message stays small.
+    """
+    data = order.model_dump(mode="json", by_alias=True, exclude_none=True)
+    fields: dict[str, Any] = {}
+    for name, descriptor in meta.fields.items():
+        raw = data.get(name)
+        values = {str(v) for v in raw} if isinstance(raw, list) else {str(raw)} if raw is not None else set()
+        chosen = [
+            option.model_dump(mode="json", exclude_none=True)
+            for option in descriptor.options
+            if option.value is not None and str(option.value) in values
+        ]
+        if chosen:
+            fields[name] = {"options": chosen}
+    return json.dumps({"data": data, "meta": {"fields": fields}}, ensure_ascii=False)
+
+
+def _parked_version(store: DealStore, order_id: int) -> tuple[int, str] | None:
+    parked = store.parked_order(order_id)
+    if parked is None or not parked.payload:
+        return None
+    try:
+        decoded: Mapping[str, Any] = json.loads(parked.payload)
+        data = decoded.get("data", decoded)
+        return int(data.get("version") or 0), str(data.get("updateAt") or "")
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def sweep_orders(
+    *,
+    salesdrive: SalesDriveClient,
+    store: DealStore,
+    queue: DealEventQueue,
+    cursors: CursorStore,
+    now: datetime,
+    overlap_minutes: int,
+) -> SweepReport:
+    """One sweep. ``now`` is SalesDrive's account-local wall-clock time."""
+    report = SweepReport()
+    cursor = cursors.get(JOB) or {}
+    watermark = parse_watermark(cursor.get("updated_at"))
+    window = window_for(watermark, now)
+    latest: datetime | None = None
+    try:
+        for page in salesdrive.iter_order_pages(
+            window.start,
+            window.end,
+            consumer=ReadConsumer.CATCH_UP,
+            overlap=timedelta(minutes=overlap_minutes),
+        ):
+            for order in page.orders:
+                report.orders_read += 1
+                if order.update_at is not None and (latest is None or order.update_at > latest):
+                    latest = order.update_at
+                version, update_at = order.version or 0, _update_at(order)
+                state = store.order_state(order.id)
+                if state is not None and not is_newer(version, update_at, state):
+                    report.up_to_date += 1
+                    continue
+                parked = _parked_version(store, order.id)
+                if parked is not None and parked >= (version, update_at):
+                    report.left_parked.append(order.id)
+                    continue
+                queue.send(
+                    order_id=order.id,
+                    deduplication_id=sweep_deduplication_id(order),
+                    body=list_order_event(order, page.meta),
+                    source="catch_up",
+                )
+                store.audit(order.id, "sent_by_catch_up", version=version, update_at=update_at)
+                report.sent.append(order.id)
+    except ReadBudgetExhausted as exc:
+        report.budget_exhausted_until = exc.retry_at
+        report.watermark = format_watermark(watermark) if watermark else None
+        return report  # the window is incomplete: the watermark stays
+    new_watermark = next_watermark(window, latest, now)
+    cursors.put(JOB, {"updated_at": format_watermark(new_watermark)})
+    report.watermark = format_watermark(new_watermark)
+    return report

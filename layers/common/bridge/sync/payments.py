@@ -1,0 +1,280 @@
+"""Payments in (mission item 11): SalesDrive incoming payments become posted UTP cash receipt vouchers.
+
+Each run (on a schedule; SalesDrive sends no payment webhook):
+
+1. the parts still *waiting* from earlier runs (their order was not in UTP yet) are tried again — this
+   costs no SalesDrive list call, the parts are kept in the job's cursor;
+2. incoming payments changed since the watermark (minus an overlap) are read through the shared read
+   budget (consumer ``PAYMENTS``); every part of a payment allocated to an order becomes one cash
+   receipt (``ПриходныйКассовыйОрдер``, ``ОплатаПокупателя``): cash desk and organisation from the
+   settings, counterparty and contract from the UTP sales order, the order as ``ДокументОснование``
+   and as ``Сделка`` of the payment line; posted;
+3. the watermark moves only after the whole window is done (an exhausted budget or a UTP outage keeps
+   it, the next run re-reads the overlap; the ledger makes that harmless).
+
+Exactly once per (payment, order): the receipt carries the marker ``SDP-<payment>-<order>`` and is
+created through ``ensure_document(..., find_first=True)``, so a crash between 1C's write and the
+bridge's record is resolved by finding the receipt by its marker. Several parts of one payment for the
+same order make one receipt (their sum); several payments of one order make one receipt each.
+
+A part for an order the bridge has not put into UTP yet waits (kept, retried every run, reported). A
+payment, or a part, allocated to no order is reported and remembered in the cursor for the operator —
+never guessed from the amount or the payer's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bridge.read_budget import ReadBudgetExhausted
+from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.models import Payment
+from bridge.settings import BridgeSettings
+from bridge.store.cursors import CursorStore
+from bridge.store.deals import DealStore, DocumentKind, LedgerState
+from bridge.sync.deals import marker_of
+from bridge.sync.exactly_once import ExistingDocument, ensure_document
+from bridge.sync.reference import UtpReference, utp_now
+from bridge.sync.watermarks import format_watermark, next_watermark, parse_watermark, window_for
+from bridge.utp.client import RECEIPT, UtpClient
+from bridge.utp.errors import UtpBusinessRefusal
+from bridge.utp.models import CashReceiptInput
+
+JOB = "payments"
+UNALLOCATED_KEPT = 200  # the cursor remembers this many unallocated payments for the operator
+
+
+def receipt_marker(payment_id: int, order_id: int) -> str:
+    """The find-before-create marker of the cash receipt of one payment part (one token)."""
+    return f"SDP-{payment_id}-{order_id}"
+
+
+@dataclass(frozen=True)
+class PaymentPart:
+    """What one cash receipt is made of: the part of a payment allocated to one order."""
+
+    payment_id: int
+    order_id: int
+    amount: Decimal
+    date: str  # SalesDrive's payment date "YYYY-MM-DD HH:MM:SS" (account-local), "" if none
+    payer: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.payment_id}-{self.order_id}"
+
+    @property
+    def marker(self) -> str:
+        return receipt_marker(self.payment_id, self.order_id)
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "payment_id": self.payment_id,
+            "order_id": self.order_id,
+            "amount": str(self.amount),
+            "date": self.date,
+            "payer": self.payer,
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> PaymentPart:
+        return cls(
+            payment_id=int(data["payment_id"]),
+            order_id=int(data["order_id"]),
+            amount=Decimal(str(data["amount"])),
+            date=str(data.get("date") or ""),
+            payer=str(data.get("payer") or ""),
+        )
+
+
+@dataclass
+class PaymentReport:
+    created: list[str] = field(default_factory=list)  # markers of receipts made in this run
+    already_done: list[str] = field(default_factory=list)  # recorded or found in UTP
+    waiting: dict[str, str] = field(default_factory=dict)  # marker → why it waits
+    unallocated: list[int] = field(default_factory=list)  # payment ids allocated to no order
+    payments_read: int = 0
+    watermark: str | None = None
+    budget_exhausted_until: datetime | None = None
+
+
+@dataclass
+class PaymentCollaborators:
+    salesdrive: SalesDriveClient
+    utp: UtpClient
+    store: DealStore
+    cursors: CursorStore
+    settings: BridgeSettings
+    reference: UtpReference
+
+
+def payment_parts(payment: Payment) -> tuple[list[PaymentPart], bool]:
+    """The parts of a payment by order (same order summed), and whether some of it has no order."""
+    by_order: dict[int, Decimal] = {}
+    unallocated = not payment.payment_breakdown
+    for allocation in payment.payment_breakdown:
+        amount = allocation.sum or Decimal(0)
+        if allocation.order_id is None or amount <= 0:
+            unallocated = True
+            continue
+        by_order[allocation.order_id] = by_order.get(allocation.order_id, Decimal(0)) + amount
+    date = payment.date.strftime("%Y-%m-%d %H:%M:%S") if payment.date else ""
+    payer = ""
+    if payment.counterparty and payment.counterparty.title:
+        payer = payment.counterparty.title
+    elif payment.contact:
+        names = (payment.contact.last_name, payment.contact.first_name, payment.contact.middle_name)
+        payer = " ".join(n for n in names if n)
+    parts = [PaymentPart(payment.id, order_id, amount, date, payer) for order_id, amount in by_order.items()]
+    return parts, unallocated
+
+
+def _order_ref(order_id: int, ctx: PaymentCollaborators) -> str | None:
+    """The UTP sales order of a SalesDrive order: the bridge's record, else UTP by marker. [0–1 UTP]"""
+    state = ctx.store.order_state(order_id)
+    if state is not None and state.utp_order_ref:
+        return state.utp_order_ref
+    ledger = ctx.store.ledger(DocumentKind.SALES_ORDER, str(order_id))
+    if ledger is not None and ledger.ref:
+        return ledger.ref
+    found = ctx.utp.find_sales_order_by_marker(marker_of(order_id))
+    return found.ref if found is not None and not found.deletion_mark else None
+
+
+def import_part(part: PaymentPart, ctx: PaymentCollaborators, report: PaymentReport) -> bool:
+    """One cash receipt for one part, exactly once. False: the part must wait (kept for the next run).
+
+    UTP transport failures propagate (the run stops, the watermark stays, the next run retries).
+    """
+    done = ctx.store.ledger(DocumentKind.CASH_RECEIPT, part.marker)
+    if done is not None and done.ref and done.state is LedgerState.POSTED:
+        report.already_done.append(part.marker)
+        return True
+    order_ref = _order_ref(part.order_id, ctx)
+    if order_ref is None:
+        report.waiting[part.marker] = "the order is not in UTP yet"
+        return False
+    utp = ctx.utp
+    order = utp.get_sales_order(order_ref)
+    if not order.counterparty_key or not order.contract_key:
+        report.waiting[part.marker] = "the UTP order has no counterparty or contract"
+        return False
+    paid_at = datetime.strptime(part.date, "%Y-%m-%d %H:%M:%S") if part.date else None
+    moment = paid_at or order.date or utp_now(ctx.settings)
+    draft = CashReceiptInput(
+        date=moment,
+        organisation_key=order.organisation_key or ctx.reference.organisation_key,
+        cash_desk_key=ctx.reference.cash_desk_key,
+        counterparty_key=order.counterparty_key,
+        contract_key=order.contract_key,
+        currency_key=order.currency_key or ctx.reference.currency_key,
+        order_key=order_ref,
+        amount=part.amount,
+        marker=part.marker,
+        vat_rate=ctx.settings.vat_rate,
+        received_from=part.payer[:100],
+        basis=f"SalesDrive: оплата #{part.payment_id}, замовлення #{part.order_id}",
+    )
+
+    def find() -> ExistingDocument | None:
+        found = utp.find_cash_receipt_by_marker(part.marker)
+        if found is None or found.deletion_mark:
+            return None
+        return ExistingDocument(found.ref, found.posted)
+
+    try:
+        ensured = ensure_document(
+            ctx.store,
+            DocumentKind.CASH_RECEIPT,
+            part.marker,
+            find=find,
+            create=lambda: utp.create_cash_receipt(draft, post=False).ref,
+            post=lambda ref: utp.post_document(RECEIPT, ref),
+            find_first=True,
+            detail={"payment_id": part.payment_id, "amount": str(part.amount)},
+        )
+    except UtpBusinessRefusal as exc:
+        reason = f"UTP refused: {exc}"
+        report.waiting[part.marker] = reason
+        ctx.store.audit(part.order_id, "cash_receipt_refused", payment_id=part.payment_id, reason=reason)
+        return False
+    if ensured.created:
+        report.created.append(part.marker)
+        ctx.store.audit(
+            part.order_id,
+            "cash_receipt_created",
+            payment_id=part.payment_id,
+            amount=str(part.amount),
+            ref=ensured.ref,
+        )
+    else:
+        report.already_done.append(part.marker)
+    return True
+
+
+def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes: int) -> PaymentReport:
+    """One run of the payment importer. ``now`` is SalesDrive's account-local wall-clock time."""
+    report = PaymentReport()
+    cursor = ctx.cursors.get(JOB) or {}
+    pending: dict[str, dict[str, Any]] = dict(cursor.get("pending") or {})
+    unallocated: dict[str, dict[str, Any]] = dict(cursor.get("unallocated") or {})
+    watermark = parse_watermark(cursor.get("updated_at"))
+
+    def save(new_watermark: datetime | None) -> None:
+        kept = dict(sorted(unallocated.items(), key=lambda kv: int(kv[0]))[-UNALLOCATED_KEPT:])
+        value: dict[str, Any] = {"pending": pending, "unallocated": kept}
+        if new_watermark is not None:
+            value["updated_at"] = format_watermark(new_watermark)
+        ctx.cursors.put(JOB, value)
+
+    def handle(parts: Iterable[PaymentPart]) -> None:
+        for part in parts:
+            if import_part(part, ctx, report):
+                pending.pop(part.key, None)
+            else:
+                first = pending.get(part.key, {}).get("waiting_since") or format_watermark(now)
+                pending[part.key] = part.dump() | {
+                    "waiting_since": first,
+                    "reason": report.waiting[part.marker],
+                }
+
+    # 1. parts that waited for their order (no list call).
+    handle([PaymentPart.load(data) for data in list(pending.values())])
+    save(watermark)
+
+    # 2. payments changed since the watermark.
+    window = window_for(watermark, now)
+    latest: datetime | None = None
+    try:
+        for payment in ctx.salesdrive.iter_payments(
+            window.start, window.end, overlap=timedelta(minutes=overlap_minutes)
+        ):
+            report.payments_read += 1
+            if payment.type and payment.type != "incoming":
+                continue
+            parts, has_unallocated = payment_parts(payment)
+            if has_unallocated:
+                report.unallocated.append(payment.id)
+                unallocated[str(payment.id)] = {
+                    "sum": str(payment.sum) if payment.sum is not None else None,
+                    "date": payment.date.strftime("%Y-%m-%d %H:%M:%S") if payment.date else None,
+                    "allocated_to": [p.order_id for p in parts],
+                }
+            else:
+                unallocated.pop(str(payment.id), None)
+            handle(parts)
+            if payment.updated_at is not None and (latest is None or payment.updated_at > latest):
+                latest = payment.updated_at
+    except ReadBudgetExhausted as exc:
+        report.budget_exhausted_until = exc.retry_at
+        save(watermark)  # the window is incomplete: keep the watermark
+        report.watermark = format_watermark(watermark) if watermark else None
+        return report
+    new_watermark = next_watermark(window, latest, now)
+    save(new_watermark)
+    report.watermark = format_watermark(new_watermark)
+    return report

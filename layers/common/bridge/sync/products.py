@@ -1,0 +1,81 @@
+"""Item 4: products → SalesDrive (SKU, name, folder as category), when "Transfer products to CRM" is on.
+
+Reads ``Catalog_Номенклатура`` paged by ``Ref_Key`` (folders come in the same pages: their names become
+SalesDrive categories) and the "SalesDrive ID" property of every product (paged as well). The SalesDrive
+product id is the UTP SKU, unless the product already carries a SalesDrive ID (set by SKU matching or by
+hand): then that id, so a product that existed in SalesDrive before the bridge keeps its id and its order
+history. A product's unit is read (its key travels to the ID map) but not pushed: SalesDrive products
+have no unit field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bridge.salesdrive.products import Category, ProductUpdate
+from bridge.sync.catalog_diff import CatalogSnapshot, ProductData
+from bridge.utp.client import UtpClient
+from bridge.utp.errors import UtpNotFoundError
+
+PRODUCT_ENTITY = "Catalog_Номенклатура"
+
+
+def read_products(
+    utp: UtpClient, *, id_property: str, page_size: int = 1000
+) -> tuple[list[ProductData], dict[str, str], dict[str, str], int]:
+    """Products, folder names, SalesDrive IDs and the UTP calls it took (⌈N/page⌉ + ⌈linked/page⌉ + 1)."""
+    products: list[ProductData] = []
+    folders: dict[str, str] = {}
+    rows = 0
+    for item in utp.iter_products(page_size, include_folders=True):
+        rows += 1
+        if item.is_folder:
+            folders[item.ref] = item.description
+            continue
+        products.append(
+            ProductData(
+                ref=item.ref,
+                sku=item.sku,
+                name=item.description,
+                folder_ref=item.parent_key,
+                unit_ref=item.unit_key,
+                deletion_mark=item.deletion_mark,
+            )
+        )
+    calls = rows // page_size + 1
+    try:
+        values = utp.property_values(id_property, PRODUCT_ENTITY, page_size=page_size)
+    except UtpNotFoundError:
+        values = {}
+    calls += len(values) // page_size + 1
+    ids = {ref: str(value).strip() for ref, value in values.items() if str(value).strip()}
+    return products, folders, ids, calls
+
+
+def category_id(folder_ref: str) -> str:
+    """The SalesDrive category id of a UTP folder: its Ref_Key (stable, unlike names and codes)."""
+    return folder_ref
+
+
+def categories(folders: Mapping[str, str]) -> list[Category]:
+    return [Category(id=category_id(ref), name=name or ref) for ref, name in sorted(folders.items())]
+
+
+def full_update(
+    snapshot: CatalogSnapshot, i: int, sd_id: str, *, with_price: bool, with_stock: bool, currency: str
+) -> ProductUpdate:
+    """Product data with the current price and free stock (only the aspects that are switched on)."""
+    from bridge.sync.prices import price_of
+
+    product = snapshot.products[i]
+    folder = product.folder_ref if product.folder_ref in snapshot.folders else None
+    return ProductUpdate(
+        id=sd_id,
+        name=product.name,
+        sku=product.sku or None,
+        price=price_of(snapshot, i) if with_price else None,
+        currency=currency if with_price else None,
+        stock_by_warehouse=snapshot.stock_row(i) if with_stock and snapshot.stock_ids else None,
+        category_id=category_id(folder) if folder else None,
+        category_name=snapshot.folders[folder] if folder else None,
+    )

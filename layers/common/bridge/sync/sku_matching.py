@@ -1,0 +1,303 @@
+"""Item 7: SKU matching. Link the products that exist on both sides, export the ones only UTP has.
+
+SalesDrive's products come from its YML feed (the only product listing), UTP's from a paged read of
+``Catalog_Номенклатура`` (not folders, not marked for deletion). SKUs are compared after the
+normalisation the settings control (``sku_normalisation``: trim, case, separators). A normalised SKU held by
+more than one product on either side is **ambiguous**: reported with every candidate, never guessed. So is a
+UTP product whose "SalesDrive ID" already names another SalesDrive product (never overwritten).
+
+For each unambiguous pair: the SalesDrive id is written into the UTP product (additional property
+``product_id_property``; 1 or 2 UTP calls) unless it is already there, and the ID map learns the SKU (as
+SalesDrive spells it, and the SalesDrive id when it differs) → UTP product and unit, so orders for it resolve
+without a UTP lookup. UTP-only products are exported as new SalesDrive products (id = UTP SKU, the catalog
+push's rule) when "Transfer products to CRM" is on. Then parked orders waiting for a SKU are replayed.
+
+``dry_run`` reads everything and reports what would change, and writes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.products import MAX_BATCH, ProductUpdate, PushMode
+from bridge.salesdrive.yml import YmlOffer
+from bridge.settings import BridgeSettings
+from bridge.store.deals import DealStore, ProductLink
+from bridge.utp.client import UtpClient
+from bridge.utp.errors import UtpNotFoundError
+from bridge.utp.models import Product
+
+PRODUCT_ENTITY = "Catalog_Номенклатура"
+
+Status = Literal["matched", "linked", "exported", "ambiguous", "only_in_salesdrive", "only_in_utp", "failed"]
+STATUSES: tuple[Status, ...] = (
+    "matched",
+    "linked",
+    "exported",
+    "ambiguous",
+    "only_in_salesdrive",
+    "only_in_utp",
+    "failed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRow:
+    status: Status
+    sku: str
+    salesdrive_ids: tuple[str, ...] = ()
+    utp_refs: tuple[str, ...] = ()
+    utp_codes: tuple[str, ...] = ()
+    name: str = ""
+    note: str = ""
+
+
+@dataclass
+class MatchReport:
+    dry_run: bool
+    rows: list[MatchRow] = field(default_factory=list)
+    replayed_orders: list[int] = field(default_factory=list)
+    utp_writes: int = 0
+    salesdrive_calls: int = 0
+
+    def count(self, status: Status) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {status: self.count(status) for status in STATUSES}
+
+    def of(self, status: Status) -> list[MatchRow]:
+        return [row for row in self.rows if row.status == status]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "dry_run": self.dry_run,
+                "summary": self.summary,
+                "replayed_orders": self.replayed_orders,
+                "utp_writes": self.utp_writes,
+                "salesdrive_calls": self.salesdrive_calls,
+                "rows": [asdict(row) for row in self.rows],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["status", "sku", "salesdrive_ids", "utp_refs", "utp_codes", "name", "note"])
+        for row in self.rows:
+            writer.writerow(
+                [
+                    row.status,
+                    row.sku,
+                    " ".join(row.salesdrive_ids),
+                    " ".join(row.utp_refs),
+                    " ".join(row.utp_codes),
+                    row.name,
+                    row.note,
+                ]
+            )
+        return out.getvalue()
+
+    def to_table(self, limit: int = 50) -> str:
+        """A readable summary and, per status that needs a person, the first rows."""
+        verb = "would be" if self.dry_run else "were"
+        lines = [f"SKU matching ({'dry run: nothing written' if self.dry_run else 'applied'})", ""]
+        lines += [f"  {status:<20} {count:>8}" for status, count in self.summary.items()]
+        if self.replayed_orders:
+            lines.append(f"  parked orders replayed: {', '.join(map(str, self.replayed_orders))}")
+        for status, title in (
+            ("linked", f"newly linked ({verb} written to UTP)"),
+            ("exported", f"exported to SalesDrive ({verb} created)"),
+            ("ambiguous", "ambiguous: fix the SKUs, then run again"),
+            ("only_in_salesdrive", "only in SalesDrive"),
+            ("failed", "failed"),
+        ):
+            rows = self.of(status)  # type: ignore[arg-type]
+            if not rows:
+                continue
+            lines += ["", f"{title}:", f"  {'SKU':<26} {'SalesDrive':<16} {'UTP code':<14} note"]
+            for row in rows[:limit]:
+                lines.append(
+                    f"  {row.sku[:26]:<26} {','.join(row.salesdrive_ids)[:16]:<16} "
+                    f"{','.join(row.utp_codes)[:14]:<14} {row.note or row.name}"
+                )
+            if len(rows) > limit:
+                lines.append(f"  … and {len(rows) - limit} more (see the CSV)")
+        return "\n".join(lines)
+
+
+def _utp_products(utp: UtpClient, page_size: int) -> list[Product]:
+    return [p for p in utp.iter_products(page_size) if not p.deletion_mark and not p.is_folder]
+
+
+def match_skus(
+    *,
+    offers: Iterable[YmlOffer],
+    utp: UtpClient,
+    salesdrive: SalesDriveClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    dry_run: bool = False,
+    replay: Callable[[], list[int]] | None = None,
+    page_size: int = 1000,
+) -> MatchReport:
+    """Match, link, export and report; ``replay`` re-enqueues parked orders (not called in a dry run)."""
+    normalise = settings.sku_normalisation.apply
+    report = MatchReport(dry_run=dry_run)
+    crm: dict[str, list[YmlOffer]] = defaultdict(list)
+    for offer in offers:
+        crm[normalise(offer.sku)].append(offer)
+    erp: dict[str, list[Product]] = defaultdict(list)
+    for product in _utp_products(utp, page_size):
+        erp[normalise(product.sku)].append(product)
+    try:
+        known_ids = {
+            ref: str(value).strip()
+            for ref, value in utp.property_values(settings.product_id_property, PRODUCT_ENTITY).items()
+        }
+    except UtpNotFoundError:
+        known_ids = {}
+
+    to_export: list[Product] = []
+    for key in sorted(set(crm) | set(erp)):
+        sd_offers, products = crm.get(key, []), erp.get(key, [])
+        row_ids = tuple(o.id for o in sd_offers)
+        refs, codes = tuple(p.ref for p in products), tuple(p.code for p in products)
+        display = (sd_offers[0].sku if sd_offers else products[0].sku) or ""
+        if not key:
+            if products:
+                report.rows.append(
+                    MatchRow("only_in_utp", "", (), refs, codes, note="UTP products without SKU")
+                )
+            if sd_offers:
+                report.rows.append(
+                    MatchRow("only_in_salesdrive", "", row_ids, note="SalesDrive products without SKU")
+                )
+            continue
+        if len(sd_offers) > 1 or len(products) > 1:
+            where = "SalesDrive" if len(sd_offers) > 1 else "UTP"
+            if len(sd_offers) > 1 and len(products) > 1:
+                where = "both sides"
+            report.rows.append(
+                MatchRow("ambiguous", display, row_ids, refs, codes, note=f"SKU duplicated in {where}")
+            )
+            continue
+        if not products:
+            offer = sd_offers[0]
+            report.rows.append(MatchRow("only_in_salesdrive", display, row_ids, name=offer.name or ""))
+            continue
+        product = products[0]
+        if not sd_offers:
+            if known_ids.get(product.ref):
+                report.rows.append(
+                    MatchRow(
+                        "only_in_utp",
+                        display,
+                        (known_ids[product.ref],),
+                        refs,
+                        codes,
+                        product.description,
+                        "has a SalesDrive ID that is not in the feed",
+                    )
+                )
+            elif settings.transfer_products:
+                to_export.append(product)
+            else:
+                report.rows.append(
+                    MatchRow(
+                        "only_in_utp",
+                        display,
+                        (),
+                        refs,
+                        codes,
+                        product.description,
+                        "transfer_products is off",
+                    )
+                )
+            continue
+        offer = sd_offers[0]
+        existing = known_ids.get(product.ref)
+        if existing and existing != offer.id:
+            report.rows.append(
+                MatchRow(
+                    "ambiguous",
+                    display,
+                    row_ids,
+                    refs,
+                    codes,
+                    product.description,
+                    f"UTP product already has SalesDrive ID {existing!r}",
+                )
+            )
+            continue
+        # Already linked: by the property, or by the catalog push's rule (no property: id = UTP SKU).
+        same = existing == offer.id or (not existing and offer.id == product.sku.strip())
+        status: Status = "matched" if same else "linked"
+        note = ""
+        if not dry_run:
+            try:
+                if status == "linked":
+                    utp.set_property(product.ref, PRODUCT_ENTITY, settings.product_id_property, offer.id)
+                    report.utp_writes += 1
+                link = ProductLink(product_ref=product.ref, unit_ref=product.unit_key, salesdrive_id=offer.id)
+                for sku in dict.fromkeys(s for s in (offer.sku or "", offer.id, product.sku) if s.strip()):
+                    store.link_product(sku.strip(), link)
+            except Exception as exc:  # one bad product must not stop the run: reported, retried next run
+                status, note = "failed", f"{type(exc).__name__}: {exc}"
+        report.rows.append(MatchRow(status, display, row_ids, refs, codes, product.description, note))
+
+    _export(to_export, salesdrive=salesdrive, store=store, report=report, dry_run=dry_run)
+    if replay is not None and not dry_run:
+        report.replayed_orders = replay()
+    return report
+
+
+def _export(
+    products: list[Product],
+    *,
+    salesdrive: SalesDriveClient,
+    store: DealStore,
+    report: MatchReport,
+    dry_run: bool,
+) -> None:
+    for start in range(0, len(products), MAX_BATCH):
+        batch = products[start : start + MAX_BATCH]
+        ok, note = True, ""
+        if not dry_run:
+            updates = [ProductUpdate(id=p.sku.strip(), name=p.description, sku=p.sku.strip()) for p in batch]
+            [result] = salesdrive.push_products(updates, PushMode.FULL)
+            report.salesdrive_calls += 1
+            ok, note = result.ok, result.message or ""
+        for product in batch:
+            sku = product.sku.strip()
+            if ok and not dry_run:
+                store.link_product(
+                    sku, ProductLink(product_ref=product.ref, unit_ref=product.unit_key, salesdrive_id=sku)
+                )
+            report.rows.append(
+                MatchRow(
+                    "exported" if ok else "failed",
+                    sku,
+                    (sku,),
+                    (product.ref,),
+                    (product.code,),
+                    product.description,
+                    "" if ok else f"export failed: {note}",
+                )
+            )
+
+
+def report_dict(report: MatchReport) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(report.to_json())
+    return data

@@ -1,0 +1,338 @@
+"""Catalog push end to end in process: UTP emulator → rules → SalesDrive emulator (+ moto S3 fingerprints).
+
+Assertions read the SalesDrive emulator's product state and counters, and UTP through plain OData.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from bridge.read_budget import UnlimitedReadBudget
+from bridge.salesdrive.client import RetryPolicy, SalesDriveClient
+from bridge.salesdrive.products import ProductUpdate, PushMode
+from bridge.settings import BridgeSettings
+from bridge.store.cursors import CursorStore
+from bridge.store.fingerprints import FingerprintStore
+from bridge.sync.catalog import CURSOR, is_due, push_catalog
+from bridge.sync.catalog_diff import Fingerprints
+from bridge.sync.reference import UtpReference, resolve_reference
+from bridge.sync.stock import stock_warehouses
+from bridge.utp.client import UtpClient
+from sandbox.salesdrive.app import SalesDriveEmulator, SalesDriveEmulatorConfig
+from sandbox.salesdrive.app import create_app as create_salesdrive
+from sandbox.salesdrive.clock import ManualClock
+from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
+from sandbox.utp.app import create_app as create_utp
+
+UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
+BUCKET = "catalog-test"
+
+
+class FailingProducts(httpx.WSGITransport):
+    """The SalesDrive emulator, except that the next ``fail`` product-handler calls answer an error."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app=app)
+        self.fail = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/product-handler/" and self.fail > 0:
+            self.fail -= 1
+            return httpx.Response(200, json={"status": "error", "message": "temporary failure"})
+        return super().handle_request(request)
+
+
+@dataclass
+class Shop:
+    utp_emulator: UtpEmulator
+    utp: UtpClient
+    odata: httpx.Client
+    salesdrive: SalesDriveEmulator
+    crm: SalesDriveClient
+    transport: FailingProducts
+    settings: BridgeSettings
+    reference: UtpReference
+    store: FingerprintStore
+    cursors: CursorStore
+
+    @property
+    def seed(self) -> dict[str, Any]:
+        return self.utp_emulator.seed_info
+
+    def push(self, settings: BridgeSettings | None = None, **kwargs: Any) -> Any:
+        settings = settings or self.settings
+        return push_catalog(
+            utp=self.utp,
+            salesdrive=self.crm,
+            store=self.store,
+            settings=settings,
+            price_type_key=self.reference.price_type_key,
+            warehouses=stock_warehouses(settings, self.reference.warehouse_names),
+            cursors=self.cursors,
+            **kwargs,
+        )
+
+    def product_calls(self) -> int:
+        return int(self.salesdrive.counters["product_handler"]["calls"])
+
+    def sd(self, product_id: str) -> dict[str, Any]:
+        return self.salesdrive.product(product_id)
+
+    def create(self, entity: str, body: dict[str, Any], post: bool = True) -> str:
+        answer = self.odata.post(f"{quote(entity)}?$format=json", json=body)
+        assert answer.status_code == 201, answer.text
+        ref = str(answer.json()["Ref_Key"])
+        if post:
+            posted = self.odata.post(f"{quote(entity)}(guid'{ref}')/Post?$format=json")
+            assert posted.status_code == 200, posted.text
+        return ref
+
+    def patch(self, entity: str, ref: str, body: dict[str, Any]) -> None:
+        answer = self.odata.patch(f"{quote(entity)}(guid'{ref}')?$format=json", json=body)
+        assert answer.status_code == 200, answer.text
+
+    def utp_stock(self, warehouse: str, product: str, register: str = "ТоварыНаСкладах") -> Decimal:
+        cond = f"Склад_Key eq guid'{warehouse}' and Номенклатура_Key eq guid'{product}'"
+        entity = quote("AccumulationRegister_" + register)
+        answer = self.odata.get(f"{entity}/Balance?Condition={quote(cond, safe='')}&$format=json")
+        return sum((Decimal(str(r["КоличествоBalance"])) for r in answer.json()["value"]), Decimal(0))
+
+    def warehouse(self, name: str) -> str:
+        return next(w["ref"] for w in self.seed["warehouses"] if w["description"] == name)
+
+    def goods(self) -> list[dict[str, Any]]:
+        return [p for p in self.seed["sample_products"] if not p.get("service")]
+
+
+@pytest.fixture
+def shop(dynamodb: Any) -> Iterator[Shop]:
+    import boto3
+
+    s3 = boto3.client("s3", region_name="eu-central-1")
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    utp_emulator = create_utp(UtpEmulatorConfig(products=40, warehouses=3))
+    http = httpx.Client(
+        transport=httpx.WSGITransport(app=utp_emulator), base_url=UTP_ROOT, auth=("bridge", "bridge")
+    )
+    utp = UtpClient.from_http(http)
+    salesdrive = create_salesdrive(SalesDriveEmulatorConfig(random_seed=1), clock=ManualClock())
+    transport = FailingProducts(salesdrive)
+    crm = SalesDriveClient(
+        api_key=salesdrive.config.api_key,
+        budget=UnlimitedReadBudget(),
+        http=httpx.Client(
+            transport=transport,
+            base_url=f"https://{salesdrive.config.account}.salesdrive.me",
+            headers={"X-Api-Key": salesdrive.config.api_key},
+        ),
+        retry=RetryPolicy(max_attempts=1),
+        sleep=lambda _: None,
+    )
+    seed = utp_emulator.seed_info
+    settings = BridgeSettings(
+        salesdrive_account=salesdrive.config.account,
+        organisation=seed["organization"]["description"],
+        price_type="Роздрібна",
+        default_warehouse="Основний склад",
+        cash_desk="Основна каса",
+        closure_reason="Відмова покупця",
+        stock_ids={"Основний склад": 1, "Склад Львів": 2},
+    )
+    yield Shop(
+        utp_emulator,
+        utp,
+        http,
+        salesdrive,
+        crm,
+        transport,
+        settings,
+        resolve_reference(settings, utp),
+        FingerprintStore(BUCKET, s3=s3),
+        CursorStore("bridge-test", dynamodb=dynamodb),
+    )
+    http.close()
+
+
+def test_first_push_sends_every_product_with_price_and_free_stock_in_the_fewest_calls(shop: Shop) -> None:
+    report = shop.push()
+    products = [p for p in shop.seed["sample_products"]]
+    live = len(shop.seed["products"]) if isinstance(shop.seed["products"], list) else shop.seed["products"]
+    assert report.complete and report.full == report.changed
+    assert shop.product_calls() == -(-report.full // 100)
+    assert report.full >= live - 2  # every product with a usable SKU (duplicates and blanks are reported)
+    main, lviv = shop.warehouse("Основний склад"), shop.warehouse("Склад Львів")
+    for sample in products:
+        sd = shop.sd(sample["sku"])
+        assert sd["name"] and sd["sku"] == sample["sku"]
+        if not sample.get("service"):
+            free_main = max(
+                shop.utp_stock(main, sample["ref"])
+                - shop.utp_stock(main, sample["ref"], "ТоварыВРезервеНаСкладах"),
+                0,
+            )
+            assert Decimal(sd["stockBalanceByStock"]["1"]) == free_main
+            assert Decimal(sd["stockBalanceByStock"]["2"]) == shop.utp_stock(lviv, sample["ref"])
+    prices = {r: p for r, p in shop.utp.prices(shop.reference.price_type_key).items()}
+    first = shop.goods()[0]
+    assert Decimal(shop.sd(first["sku"])["costPerItem"]) == prices[first["ref"]]
+    assert shop.cursors.get(CURSOR)["status"] == "complete"  # type: ignore[index]
+    assert len(Fingerprints.decode(shop.store.load())) == report.full
+
+
+def test_nothing_changed_means_no_salesdrive_call(shop: Shop) -> None:
+    shop.push()
+    before = shop.product_calls()
+    report = shop.push()
+    assert report.changed == 0 and shop.product_calls() == before
+
+
+def test_price_change_is_a_price_only_push_that_keeps_a_name_edited_in_salesdrive(shop: Shop) -> None:
+    shop.push()
+    product = shop.goods()[0]
+    # a manager renames the product in SalesDrive
+    shop.crm.push_products([ProductUpdate(id=product["sku"], name="Назва менеджера")], PushMode.FULL)
+    shop.create(
+        "Document_УстановкаЦенНоменклатуры",
+        {
+            "Date": "2030-01-01T00:00:00",
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": product["ref"],
+                    "ТипЦен_Key": shop.reference.price_type_key,
+                    "Цена": 987.5,
+                }
+            ],
+        },
+    )
+    before = shop.product_calls()
+    report = shop.push()
+    assert (report.price_only, report.stock_only, report.full) == (1, 0, 0)
+    assert shop.product_calls() == before + 1
+    sd = shop.sd(product["sku"])
+    assert Decimal(sd["costPerItem"]) == Decimal("987.5")
+    assert sd["name"] == "Назва менеджера"
+
+
+def test_goods_receipt_and_reservation_push_free_stock_only(shop: Shop) -> None:
+    shop.push()
+    product = shop.goods()[1]
+    main = shop.warehouse("Основний склад")
+    seed = shop.seed
+    shop.create(
+        "Document_ПоступлениеТоваровУслуг",
+        {
+            "Организация_Key": seed["organization"]["ref"],
+            "Контрагент_Key": seed["supplier"]["ref"],
+            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
+            "ВалютаДокумента_Key": seed["currency_uah"],
+            "Склад_Key": main,
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": product["ref"],
+                    "ЕдиницаИзмерения_Key": product["unit"],
+                    "Количество": 10,
+                    "Сумма": 100,
+                }
+            ],
+        },
+    )
+    customer = seed["counterparties"][0]
+    shop.create(
+        "Document_ЗаказПокупателя",
+        {
+            "Date": "2030-01-01T10:00:00",
+            "Организация_Key": seed["organization"]["ref"],
+            "Контрагент_Key": customer["ref"],
+            "ДоговорКонтрагента_Key": customer["contract"],
+            "ВалютаДокумента_Key": seed["currency_uah"],
+            "КурсВзаиморасчетов": 1,
+            "КратностьВзаиморасчетов": "1",
+            "ТипЦен_Key": seed["price_type"],
+            "СкладГруппа": main,
+            "СкладГруппа_Type": "StandardODATA.Catalog_Склады",
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": product["ref"],
+                    "ЕдиницаИзмерения_Key": product["unit"],
+                    "Коэффициент": 1,
+                    "Количество": 3,
+                    "Цена": 100,
+                    "Сумма": 300,
+                    "Размещение": main,
+                    "Размещение_Type": "StandardODATA.Catalog_Склады",
+                }
+            ],
+        },
+    )
+    price_before = shop.sd(product["sku"])["costPerItem"]
+    report = shop.push()
+    assert (report.stock_only, report.price_only, report.full) == (1, 0, 0)
+    physical = shop.utp_stock(main, product["ref"])
+    reserved = shop.utp_stock(main, product["ref"], "ТоварыВРезервеНаСкладах")
+    assert reserved == 3
+    sd = shop.sd(product["sku"])
+    assert Decimal(sd["stockBalanceByStock"]["1"]) == physical - reserved
+    assert sd["costPerItem"] == price_before
+
+
+def test_a_failed_batch_is_retried_alone_and_only_successes_advance(shop: Shop) -> None:
+    shop.transport.fail = 2  # the first batch fails twice: it is not recorded
+    report = shop.push()
+    assert report.failed_batches == 1 and report.retried_batches == 1 and not report.complete
+    assert report.unsent_products == report.changed
+    assert len(Fingerprints.decode(shop.store.load())) == 0
+    assert shop.cursors.get(CURSOR)["status"] == "partial"  # type: ignore[index]
+    from datetime import datetime
+
+    assert is_due(shop.cursors, shop.settings, datetime.now())
+    shop.transport.fail = 1  # fails once, the retry succeeds
+    report = shop.push()
+    assert report.complete and report.retried_batches == 1 and report.full == report.changed
+    assert shop.sd(shop.goods()[0]["sku"])["name"]
+
+
+def test_time_running_out_stops_between_batches_and_the_next_run_resumes(shop: Shop) -> None:
+    report = shop.push(time_left=lambda: 1.0)
+    assert report.stopped == "time" and shop.product_calls() == 0 and not report.complete
+    report = shop.push()
+    assert report.complete and report.full == report.changed > 0
+
+
+def test_deletion_mark_zeroes_stock_or_deletes_by_setting(shop: Shop) -> None:
+    shop.push()
+    marked, gone = shop.goods()[2], shop.goods()[3]
+    shop.patch("Catalog_Номенклатура", marked["ref"], {"DeletionMark": True})
+    report = shop.push()
+    assert report.zero_stock == 1
+    assert all(Decimal(q) == 0 for q in shop.sd(marked["sku"])["stockBalanceByStock"].values())
+    shop.patch("Catalog_Номенклатура", gone["ref"], {"DeletionMark": True})
+    report = shop.push(shop.settings.model_copy(update={"deleted_product_policy": "delete"}))
+    assert report.deleted == 2
+    for sample in (marked, gone):
+        with pytest.raises(KeyError):
+            shop.sd(sample["sku"])
+
+
+def test_switches_and_linked_ids(shop: Shop) -> None:
+    settings = shop.settings.model_copy(update={"transfer_products": False, "transfer_stock": False})
+    product = shop.goods()[4]
+    shop.utp.set_property(product["ref"], "Catalog_Номенклатура", settings.product_id_property, "1001")
+    report = shop.push(settings)
+    # only the linked product exists in SalesDrive: it alone gets its price, under its SalesDrive id
+    assert (report.full, report.price_only, report.stock_only) == (0, 1, 0)
+    with pytest.raises(KeyError):
+        shop.sd(shop.goods()[5]["sku"])
+    sd = shop.sd("1001")
+    prices = shop.utp.prices(shop.reference.price_type_key)
+    assert Decimal(sd["costPerItem"]) == prices[product["ref"]]
+    assert sd["name"] != product.get("description")  # the SalesDrive name was kept
