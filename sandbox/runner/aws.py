@@ -60,7 +60,7 @@ class LocalAws:
         *,
         queue_attribute_overrides: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """Tables (with TTL), queues (redrive set once every queue exists), SSM parameters of the template."""
+        """Tables (with TTL), queues (redrive set once every queue exists), S3 buckets, SSM parameters."""
         dynamodb = self.client("dynamodb")
         for table in model.tables.values():
             dynamodb.create_table(**table.create_args)
@@ -87,6 +87,12 @@ class LocalAws:
             sqs.set_queue_attributes(
                 QueueUrl=model.queues[logical_id].url, Attributes={"RedrivePolicy": redrive}
             )
+        if model.buckets:
+            s3 = self.client("s3")
+            for bucket in model.buckets.values():
+                s3.create_bucket(
+                    Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": model.region}
+                )
         ssm = self.client("ssm")
         for parameter in model.ssm_parameters.values():
             ssm.put_parameter(Name=parameter.name, Type=parameter.type, Value=parameter.value, Overwrite=True)

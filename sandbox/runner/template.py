@@ -124,6 +124,7 @@ class LocalTemplate:
     queues: dict[str, QueueSpec]
     tables: dict[str, TableSpec]
     ssm_parameters: dict[str, SsmParameterSpec]
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id → bucket name (S3)
 
     @property
     def routes(self) -> list[tuple[HttpRoute, FunctionSpec]]:
@@ -185,6 +186,7 @@ class _Resolver:
             "AWS::DynamoDB::Table": "TableName",
             "AWS::Serverless::Function": "FunctionName",
             "AWS::SSM::Parameter": "Name",
+            "AWS::S3::Bucket": "BucketName",
             "AWS::Serverless::LayerVersion": "LayerName",
         }.get(kind)
         declared = props.get(key) if key else None
@@ -237,6 +239,7 @@ class _Resolver:
                 "StreamArn",
             ): f"arn:aws:dynamodb:{region}:{account}:table/{name}/stream/sandbox",
             ("AWS::Serverless::Function", "Arn"): f"arn:aws:lambda:{region}:{account}:function:{name}",
+            ("AWS::S3::Bucket", "Arn"): f"arn:aws:s3:::{name}",
         }
         if (kind, attribute) in table:
             return table[(kind, attribute)]
@@ -443,6 +446,8 @@ def load(
             _queue(lid, props, r)
         elif kind == "AWS::DynamoDB::Table":
             _table(lid, props, r)
+        elif kind == "AWS::S3::Bucket":
+            model.buckets[lid] = r.physical_name(lid).lower()
         elif kind == "AWS::SSM::Parameter":
             p = r.value(props)
             name = r.ref(lid)
