@@ -56,6 +56,10 @@ def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if result["ran"]:
         metrics.add_metric(name="CatalogProductsChanged", unit=MetricUnit.Count, value=result["changed"])
         metrics.add_metric(name="CatalogFailedBatches", unit=MetricUnit.Count, value=result["failed_batches"])
+        # The alarm on the catalog's age watches this: no complete push for too long = stale SalesDrive.
+        metrics.add_metric(
+            name="CatalogPushCompleted", unit=MetricUnit.Count, value=int(bool(result["complete"]))
+        )
         logger.info("catalog pushed", **{k: v for k, v in result.items() if k != "skipped"})
     return result
 

@@ -34,6 +34,11 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         overlap_minutes=settings.sweep_overlap_minutes,
     )
     metrics.add_metric(name="OrdersRecoveredBySweep", unit=MetricUnit.Count, value=len(report.sent))
+    metrics.add_metric(
+        name="ReadBudgetExhausted",
+        unit=MetricUnit.Count,
+        value=int(report.budget_exhausted_until is not None),
+    )
     if report.budget_exhausted_until is not None:
         logger.info("read budget exhausted; resuming next run", retry_at=str(report.budget_exhausted_until))
     logger.info("catch-up sweep", sent=report.sent, read=report.orders_read, watermark=report.watermark)

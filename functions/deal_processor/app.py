@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -27,6 +28,10 @@ def record_handler(record: SQSRecord) -> None:
         delivery=int(record.attributes.approximate_receive_count or 1),
     )
     metrics.add_metric(name=f"Deals_{outcome.action}", unit=MetricUnit.Count, value=1)
+    if outcome.action == "applied" and record.attributes.sent_timestamp:
+        # Webhook (enqueued) → applied in UTP: the lag the on-call engineer's alarm watches.
+        lag = time.time() - int(record.attributes.sent_timestamp) / 1000
+        metrics.add_metric(name="DealLagSeconds", unit=MetricUnit.Seconds, value=round(max(lag, 0.0), 3))
     for document in outcome.documents:
         metrics.add_metric(name=f"Documents_{document}", unit=MetricUnit.Count, value=1)
     logger.info(

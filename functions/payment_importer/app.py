@@ -39,6 +39,11 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     metrics.add_metric(name="CashReceiptsCreated", unit=MetricUnit.Count, value=len(report.created))
     metrics.add_metric(name="PaymentPartsWaiting", unit=MetricUnit.Count, value=len(report.waiting))
     metrics.add_metric(name="PaymentsUnallocated", unit=MetricUnit.Count, value=len(report.unallocated))
+    metrics.add_metric(
+        name="ReadBudgetExhausted",
+        unit=MetricUnit.Count,
+        value=int(report.budget_exhausted_until is not None),
+    )
     if report.unallocated:
         logger.warning("payments allocated to no order (not imported)", payment_ids=report.unallocated)
     if report.budget_exhausted_until is not None:

@@ -7,9 +7,21 @@ OData (never from the bridge's own records). Webhooks are duplicated and reorder
 The day: eight orders from new customers, a returning customer (the one UTP already knows by the phone
 "067 111-22-33") and a new customer who comes back; some are sold (status 5), one is refused before
 shipment (6: the order is closed), one is sold and then refused (5, then 6: a return note), two stay new.
+Then the scheduled jobs of issue 6, each fired once through the stack's scheduler (as EventBridge would):
+
+- a ninth order ("I") whose ``new_order`` webhook SalesDrive loses on purpose (a loss rate of 1 for that
+  one order, through ``/__emulator__/config``): it is not in UTP until the catch-up sweep finds it;
+- payments (``POST /api/payment/``): order A paid in full, order F in two parts (a partial payment and
+  the rest): the payment importer makes one posted cash receipt (``ПриходныйКассовыйОрдер``) per payment
+  with the order as ``Сделка`` of its payment line;
+- a person changes order B's status in UTP (the property "SalesDrive: статус", written through UTP's
+  OData): the status reconciler pushes it to SalesDrive, and SalesDrive's ``status_change`` webhook of
+  that push (the echo) is ignored: UTP keeps the person's text.
+
 The report (a table per order, totals) is printed and written to ``<state dir>/report.json``; the exit
 code is 0 only if every order and document the statuses call for exists in UTP exactly once and posted,
-and no customer was duplicated.
+no customer was duplicated, the lost order was recovered by the sweep, every payment became exactly one
+posted receipt of its amount, and the status set in UTP shows in SalesDrive with UTP's text unchanged.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,10 +43,15 @@ ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_РеализацияТоваровУслуг"
 CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
 RETURN = "Document_ВозвратТоваровОтПокупателя"
+RECEIPT = "Document_ПриходныйКассовыйОрдер"
+PROPERTIES = "ChartOfCharacteristicTypes_СвойстваОбъектов"
+PROPERTY_VALUES = "InformationRegister_ЗначенияСвойствОбъектов"
+STATUS_PROPERTY = "SalesDrive: статус"  # the bridge's default order_status_property
 COUNTERPARTIES = "Catalog_Контрагенты"
 PRODUCTS = "Catalog_Номенклатура"
 
 COMPLETED, CANCELLED = 5, 6  # "Продаж" (type sale) and "Відмова" (type refusal) in the emulator's base
+CONFIRMED = 2  # "Підтверджено" (type "in progress"): what a person sets in UTP for order B
 RETURNING_PHONE = "+380671112233"  # UTP's seed has a counterparty with the phone "067 111-22-33"
 
 # Webhook faults for the day: a fixed seed gives the same duplicates and reorderings on every run.
@@ -55,6 +73,11 @@ class PlannedOrder:
     statuses: list[int]  # applied in turn; the last one decides the documents expected
     customer: str  # "new", "returning" (UTP's seeded counterparty) or "same as <key>"
     lines: int = 1
+    # Issue 6: the webhook of the order is lost on purpose; payments made for it in SalesDrive (amounts,
+    # "rest" = what is left to pay); a status a person sets in UTP (by its SalesDrive id).
+    lose_webhook: bool = False
+    payments: list[str] = field(default_factory=list)
+    status_in_utp: int | None = None
 
 
 @dataclass
@@ -77,17 +100,49 @@ class OrderFacts:
     documents: dict[str, int] = field(default_factory=dict)
     documents_posted: dict[str, bool] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # Issue 6.
+    webhook_lost: bool = False
+    in_utp_before_sweep: int | None = None
+    recovered_by_sweep: bool = False
+    paid: list[str] = field(default_factory=list)  # amounts paid in SalesDrive
+    receipts: int = 0
+    receipts_posted: bool = True
+    receipts_sum: str = "0"
+    utp_status_set: str | None = None  # the text a person wrote into UTP
+    utp_status_now: str | None = None  # the text UTP holds at the end
+    pushed_status: int | None = None  # what the reconciler pushed to SalesDrive
+    echoes_delivered: int = 0  # status_change webhooks of the push that reached the bridge
 
 
 DAY = [
-    PlannedOrder("A", "Олена", "Коваленко", "+38 (097) 555-44-33", "olena.k@example.com", [COMPLETED], "new"),
-    PlannedOrder("B", "Андрій", "Мельник", "+380501234501", "", [], "new", lines=2),
+    PlannedOrder(
+        "A",
+        "Олена",
+        "Коваленко",
+        "+38 (097) 555-44-33",
+        "olena.k@example.com",
+        [COMPLETED],
+        "new",
+        payments=["rest"],
+    ),
+    PlannedOrder("B", "Андрій", "Мельник", "+380501234501", "", [], "new", lines=2, status_in_utp=CONFIRMED),
     PlannedOrder("C", "Гарант", "", RETURNING_PHONE, "", [COMPLETED], "returning"),
     PlannedOrder("D", "Тарас", "Бондар", "+380931234502", "taras@example.com", [CANCELLED], "new"),
     PlannedOrder("E", "Олена", "Коваленко", "097 555 44 33", "", [COMPLETED, CANCELLED], "same as A"),
-    PlannedOrder("F", "Ірина", "Шевченко", "+380661234503", "", [COMPLETED], "new", lines=2),
+    PlannedOrder(
+        "F",
+        "Ірина",
+        "Шевченко",
+        "+380661234503",
+        "",
+        [COMPLETED],
+        "new",
+        lines=2,
+        payments=["100.00", "rest"],
+    ),
     PlannedOrder("G", "Сервіс", "Гарант", "0671112233", "", [], "returning"),
     PlannedOrder("H", "Марія", "Ткачук", "+380681234504", "maria.t@example.com", [COMPLETED], "new"),
+    PlannedOrder("I", "Остап", "Гнатюк", "+380731234505", "", [], "new", lose_webhook=True),
 ]
 
 
@@ -142,6 +197,39 @@ class Utp:
         rows = self.rows(COUNTERPARTIES, f"Ref_Key eq guid'{ref}'")
         return rows[0] if rows else None
 
+    def receipts_of(self, order_ref: str) -> list[dict[str, Any]]:
+        """Cash receipts whose payment lines have the order as ``Сделка``."""
+        flt = f"РасшифровкаПлатежа/any(r: r/Сделка eq cast(guid'{order_ref}','{ORDER}'))"
+        return [r for r in self.rows(RECEIPT, flt) if not r.get("DeletionMark")]
+
+    def property_key(self, name: str) -> str:
+        rows = self.rows(PROPERTIES, f"Description eq '{name}'")
+        if not rows:
+            raise RuntimeError(f"UTP has no additional property {name!r}")
+        return str(rows[0]["Ref_Key"])
+
+    def _value_key(self, order_ref: str, prop: str) -> str:
+        key = f"Объект=cast(guid'{order_ref}','{ORDER}'),Свойство_Key=guid'{prop}'"
+        encoded = quote(key, safe="'=,")
+        return f"{self.root}/{quote(PROPERTY_VALUES)}({encoded})?$format=json"
+
+    def order_property(self, order_ref: str, prop: str) -> str | None:
+        answer = self.http.get(self._value_key(order_ref, prop))
+        if answer.status_code == 404:
+            return None
+        answer.raise_for_status()
+        value = answer.json().get("Значение")
+        return str(value) if value not in (None, "") else None
+
+    def set_order_property(self, order_ref: str, prop: str, text: str) -> None:
+        """What an accountant does in 1C: write the value; PATCH the record when it exists."""
+        value = {"Значение": text, "Значение_Type": "Edm.String"}
+        body = {"Объект": order_ref, "Объект_Type": f"StandardODATA.{ORDER}", "Свойство_Key": prop, **value}
+        answer = self.http.post(f"{self.root}/{quote(PROPERTY_VALUES)}?$format=json", json=body)
+        if answer.status_code == 400:  # the record exists (1C: duplicate key)
+            answer = self.http.patch(self._value_key(order_ref, prop), json=value)
+        answer.raise_for_status()
+
     def close(self) -> None:
         self.http.close()
 
@@ -178,6 +266,14 @@ class SalesDrive:
         answer = self.http.get(f"{self.url}/__emulator__/orders/{order_id}")
         answer.raise_for_status()
         return dict(answer.json())
+
+    def pay(self, order_id: int, amount: str) -> int:
+        answer = self.http.post(
+            f"{self.url}/api/payment/",
+            json={"sum": amount, "orderId": order_id, "description": "demo", "counterpartyName": "Покупець"},
+        )
+        answer.raise_for_status()
+        return int(answer.json()["data"]["paymentId"])
 
     def webhook_log(self) -> list[dict[str, Any]]:
         answer = self.http.get(f"{self.url}/__emulator__/webhook-log")
@@ -230,7 +326,65 @@ def _observe(utp: Utp, facts: OrderFacts) -> None:
         facts.documents_posted[entity] = all(bool(d.get("Posted")) for d in docs)
 
 
-def _check(facts: list[OrderFacts], returning_ref: str | None) -> None:
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def _observe_issue6(utp: Utp, f: OrderFacts, status_property: str | None) -> None:
+    """Refresh the cash receipts of an order and, where a person set it, its status text in UTP."""
+    if not f.utp_ref:
+        return
+    if f.paid:
+        receipts = utp.receipts_of(f.utp_ref)
+        f.receipts = len(receipts)
+        f.receipts_posted = all(bool(r.get("Posted")) for r in receipts)
+        f.receipts_sum = _money(
+            sum((Decimal(str(r.get("СуммаДокумента") or 0)) for r in receipts), Decimal(0))
+        )
+    if f.utp_status_set is not None and status_property:
+        f.utp_status_now = utp.order_property(f.utp_ref, status_property)
+
+
+def _echoes(log: list[dict[str, Any]], f: OrderFacts) -> int:
+    """status_change webhooks of the status the reconciler pushed that reached the bridge."""
+    return sum(
+        1
+        for e in log
+        if e.get("order_id") == f.salesdrive_id
+        and e.get("event") == "status_change"
+        and e.get("status_id") == f.pushed_status
+        and e.get("outcome") == "delivered"
+    )
+
+
+def _issue6_problems(f: OrderFacts, plan: PlannedOrder) -> list[str]:
+    problems: list[str] = []
+    if plan.lose_webhook:
+        if not f.webhook_lost:
+            problems.append("its webhook was meant to be lost but SalesDrive delivered it")
+        elif f.in_utp_before_sweep:
+            problems.append("in UTP before the catch-up sweep although its webhook was lost")
+        elif not f.recovered_by_sweep:
+            problems.append("the catch-up sweep did not send the order whose webhook was lost")
+    if plan.payments:
+        paid = sum((Decimal(a) for a in f.paid), Decimal(0))
+        if f.receipts != len(plan.payments):
+            problems.append(f"{f.receipts} cash receipts in UTP (expected {len(plan.payments)})")
+        elif not f.receipts_posted:
+            problems.append("a cash receipt is not posted")
+        elif Decimal(f.receipts_sum) != paid:
+            problems.append(f"cash receipts sum to {f.receipts_sum}, SalesDrive has {paid} paid")
+    if plan.status_in_utp is not None:
+        if f.pushed_status != plan.status_in_utp:
+            problems.append(f"the reconciler pushed {f.pushed_status}, UTP says {plan.status_in_utp}")
+        elif f.utp_status_now != f.utp_status_set:
+            problems.append(
+                f"UTP's status became {f.utp_status_now!r}, the person wrote {f.utp_status_set!r}"
+            )
+    return problems
+
+
+def _check(facts: list[OrderFacts], returning_ref: str | None, *, issue6: bool = True) -> None:
     by_key = {f.key: f for f in facts}
     for f in facts:
         problems: list[str] = []
@@ -253,6 +407,9 @@ def _check(facts: list[OrderFacts], returning_ref: str | None) -> None:
                     problems.append(f"a second counterparty for the customer of order {first.key}")
             if f.customer_kind == "new" and f.counterparty_ref == returning_ref:
                 problems.append("a new customer was put on the returning customer's counterparty")
+        by_plan = {p.key: p for p in DAY}
+        if issue6 and f.key in by_plan:
+            problems.extend(_issue6_problems(f, by_plan[f.key]))
         f.problems = problems
 
 
@@ -294,8 +451,29 @@ def _utp_label(f: OrderFacts) -> str:
     return label if f.utp_orders == 1 else f"[red]{label} ×{f.utp_orders}[/]"
 
 
+def _receipts_label(f: OrderFacts) -> str:
+    if not f.paid:
+        return "—"
+    text = f"{f.receipts}/{len(f.paid)} ({f.receipts_sum} of {' + '.join(f.paid)})"
+    return f"[green]{text}[/]" if f.receipts == len(f.paid) else f"[red]{text}[/]"
+
+
+def _issue6_label(f: OrderFacts) -> str:
+    notes = []
+    if f.webhook_lost:
+        notes.append(
+            "webhook lost → " + ("recovered by the sweep" if f.recovered_by_sweep else "[red]NOT swept[/]")
+        )
+    if f.utp_status_set is not None:
+        notes.append(
+            f"UTP: {f.utp_status_set!r} → SalesDrive [{f.pushed_status}], "
+            f"echo ×{f.echoes_delivered} ignored (UTP: {f.utp_status_now!r})"
+        )
+    return "; ".join(notes) or "—"
+
+
 def _print_report(console: Console, report: dict[str, Any], facts: list[OrderFacts]) -> None:
-    table = Table(title="A day of the shop: SalesDrive → UTP", show_lines=False)
+    table = Table(title="A day of the shop: SalesDrive ↔ UTP", show_lines=False)
     for column in (
         "#",
         "SalesDrive id",
@@ -307,6 +485,8 @@ def _print_report(console: Console, report: dict[str, Any], facts: list[OrderFac
         "invoice",
         "closure",
         "return",
+        "receipts",
+        "issue 6",
         "check",
     ):
         table.add_column(column)
@@ -322,6 +502,8 @@ def _print_report(console: Console, report: dict[str, Any], facts: list[OrderFac
             _doc_label(f, INVOICE),
             _doc_label(f, CLOSURE),
             _doc_label(f, RETURN),
+            _receipts_label(f),
+            _issue6_label(f),
             "[green]ok[/]" if not f.problems else "[red]" + "; ".join(f.problems) + "[/]",
         )
     console.print(table)
@@ -357,24 +539,32 @@ def run_demo(stack: Any, *, timeout_s: float = 45.0, console: Console | None = N
 
 def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float, timeout_s: float) -> int:
     deadline = started + timeout_s
-    crm.configure(**WEBHOOK_FAULTS)
+    crm.configure(**WEBHOOK_FAULTS, webhook_loss_rate=0.0)
     log_before = len(crm.webhook_log())
     status_names = crm.statuses()
     returning = utp.rows(COUNTERPARTIES, "Description eq 'ТОВ Сервіс-Центр Гарант'")
     returning_ref = str(returning[0]["Ref_Key"]) if returning else None
     counterparties_before = utp.count(COUNTERPARTIES)
+    status_property = utp.property_key(STATUS_PROPERTY)
     skus = _skus(utp, sum(p.lines for p in DAY))
 
     # The day: orders come in and the managers move them at once (without waiting for the bridge), so a
     # held-back webhook of an order can reach the bridge after that order's next one.
     console.print(
-        f"[bold]Placing {len(DAY)} orders through SalesDrive[/] (webhooks duplicated and reordered)"
+        f"[bold]Placing {len(DAY)} orders through SalesDrive[/] (webhooks duplicated and reordered,"
+        " one lost on purpose)"
     )
     facts: list[OrderFacts] = []
     pending: list[tuple[OrderFacts, list[int]]] = []
     offset = 0
     for plan in DAY:
-        order_id = crm.place(_order_body(plan, skus[offset : offset + plan.lines]))
+        if plan.lose_webhook:
+            crm.configure(webhook_loss_rate=1.0)  # this order's webhook only
+        try:
+            order_id = crm.place(_order_body(plan, skus[offset : offset + plan.lines]))
+        finally:
+            if plan.lose_webhook:
+                crm.configure(webhook_loss_rate=0.0)
         offset += plan.lines
         f = OrderFacts(
             key=plan.key,
@@ -390,6 +580,9 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
             crm.set_status(order_id, plan.statuses[0])
         if len(plan.statuses) > 1:
             pending.append((f, plan.statuses[1:]))
+    log = crm.webhook_log()[log_before:]
+    for f in facts:
+        f.webhook_lost = any(e["order_id"] == f.salesdrive_id and e["outcome"] == "lost" for e in log)
 
     # After shipment: a customer brings the goods back (the invoice must exist first).
     for f, later in pending:
@@ -405,19 +598,69 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
             crm.set_status(f.salesdrive_id, status)
     console.print("[bold]Statuses changed[/]; waiting for the bridge to settle")
 
-    def settled() -> bool:
+    def settled(*, day_only: bool = False) -> bool:
         for f in facts:
             _observe(utp, f)
-        _check(facts, returning_ref)
+            _observe_issue6(utp, f, status_property)
+        _check(facts, returning_ref, issue6=not day_only)
+        if day_only:  # the orders the webhooks carried; before payments and UTP's status change
+            plans = {p.key: p for p in DAY}
+            return all(not f.problems for f in facts if not plans[f.key].lose_webhook)
         return all(not f.problems for f in facts)
 
-    _wait_for(settled, max(1.0, deadline - time.monotonic()))
+    _wait_for(lambda: settled(day_only=True), max(1.0, deadline - time.monotonic()))
+
+    # Issue 6, 1: the order whose webhook was lost is not in UTP; the catch-up sweep finds it.
+    lost = [f for f in facts if f.webhook_lost]
+    for f in lost:
+        _observe(utp, f)
+        f.in_utp_before_sweep = f.utp_orders
+    console.print(f"[bold]Catch-up sweep[/] (orders whose webhook was lost: {[f.key for f in lost]})")
+    sweep = stack.fire_schedule("CatchUpSweepFunction")
+    swept = set(sweep.result.get("sent") or []) if sweep.ok and isinstance(sweep.result, dict) else set()
+    for f in lost:
+        f.recovered_by_sweep = f.salesdrive_id in swept
+
+    # Issue 6, 2: payments in SalesDrive, partial and full; the payment importer makes cash receipts.
+    for plan, f in zip(DAY, facts, strict=True):
+        for amount in plan.payments:
+            if amount == "rest":
+                total = Decimal(str(crm.order(f.salesdrive_id)["totals"]["paymentAmount"]))
+                amount = str(
+                    (total - sum((Decimal(a) for a in f.paid), Decimal(0))).quantize(Decimal("0.01"))
+                )
+            crm.pay(f.salesdrive_id, amount)
+            f.paid.append(amount)
+    console.print("[bold]Payment importer[/] (a full payment for A, a partial one and the rest for F)")
+    payments = stack.fire_schedule("PaymentImporterFunction")
+
+    # Issue 6, 3: a person sets a status in UTP; the status reconciler pushes it to SalesDrive.
+    for plan, f in zip(DAY, facts, strict=True):
+        if plan.status_in_utp is not None and f.utp_ref:
+            f.utp_status_set = status_names[plan.status_in_utp]
+            utp.set_order_property(f.utp_ref, status_property, f.utp_status_set)
+    console.print("[bold]Status reconciler[/] (a status a person set in UTP)")
+    reconcile = stack.fire_schedule("StatusReconcilerFunction")
+    pushed = reconcile.result.get("pushed") if reconcile.ok and isinstance(reconcile.result, dict) else None
+    for f in facts:
+        value = (pushed or {}).get(str(f.salesdrive_id))
+        f.pushed_status = int(value) if value is not None else None
+
+    def echoed() -> bool:
+        log = crm.webhook_log()[log_before:]
+        for f in facts:
+            if f.pushed_status is not None:
+                f.echoes_delivered = _echoes(log, f)
+        return all(f.echoes_delivered for f in facts if f.pushed_status is not None)
+
+    _wait_for(lambda: echoed() and settled(), max(1.0, deadline - time.monotonic()))
     try:
         stack.wait_until_idle(timeout=max(5.0, deadline - time.monotonic()))
         idle = True
     except TimeoutError:
         idle = False
-    settled()  # final look, after idle: a late duplicate would show up now
+    echoed()
+    settled()  # final look, after idle: a late duplicate or a bounced echo would show up now
 
     for f in facts:
         order = crm.order(f.salesdrive_id)
@@ -428,10 +671,27 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
             f.counterparty = str(row["Description"]) if row else f"? {f.counterparty_ref}"
         if f.status_id != (f.statuses[-1] if f.statuses else f.status_id):
             f.problems.append(f"SalesDrive shows status {f.status_id}, the day set {f.statuses[-1]}")
+        if f.pushed_status is not None:
+            if f.status_id != f.pushed_status:
+                f.problems.append(
+                    f"SalesDrive shows status {f.status_id}, UTP's {f.pushed_status} was pushed"
+                )
+            if not f.echoes_delivered:
+                f.problems.append("the echo webhook of the pushed status never reached the bridge")
+    job_problems = [
+        f"the {name} failed: {run.error}"
+        for name, run in (
+            ("catch-up sweep", sweep),
+            ("payment importer", payments),
+            ("reconciler", reconcile),
+        )
+        if not run.ok
+    ]
 
     counterparties_after = utp.count(COUNTERPARTIES)
     new_customers = len({f.customer for f in facts if f.customer_kind == "new"})
     problems = [f"order {f.key} (SalesDrive {f.salesdrive_id}): {p}" for f in facts for p in f.problems]
+    problems.extend(job_problems)
     if returning_ref is None:
         problems.append("UTP has no seeded counterparty for the returning customer")
     if counterparties_after - counterparties_before != new_customers:
@@ -443,6 +703,7 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
 
     log = crm.webhook_log()[log_before:]
     invocations = stack.invocations()
+    jobs = {"catch_up_sweep": sweep, "payment_importer": payments, "status_reconciler": reconcile}
     failed = [c for c in invocations if not c.ok]
     totals = {
         "orders": len(facts),
@@ -461,6 +722,19 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
         "webhooks_reordered": sum(1 for e in log if e.get("reordered")),
         "webhooks_behind_a_newer_version": _out_of_order(log),
         "webhooks_not_delivered": sum(1 for e in log if e.get("outcome") != "delivered"),
+        "webhooks_lost_on_purpose": sum(1 for f in facts if f.webhook_lost),
+        "recovered_by_sweep": sum(1 for f in facts if f.recovered_by_sweep),
+        "payments": sum(len(f.paid) for f in facts),
+        "paid": _money(sum((Decimal(a) for f in facts for a in f.paid), Decimal(0))),
+        "cash_receipts": sum(f.receipts for f in facts),
+        "cash_receipts_sum": _money(sum((Decimal(f.receipts_sum) for f in facts if f.paid), Decimal(0))),
+        "statuses_set_in_utp": sum(1 for f in facts if f.utp_status_set is not None),
+        "statuses_pushed_to_salesdrive": sum(1 for f in facts if f.pushed_status is not None),
+        "echo_webhooks_ignored": sum(
+            1
+            for f in facts
+            if f.echoes_delivered and f.utp_status_set is not None and f.utp_status_now == f.utp_status_set
+        ),
         "handler_invocations": len(invocations),
         "handler_failures": len(failed),
     }
@@ -497,10 +771,24 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
                     "closure": f.expected[CLOSURE],
                     "return_note": f.expected[RETURN],
                 },
+                "webhook_lost": f.webhook_lost,
+                "in_utp_before_sweep": f.in_utp_before_sweep,
+                "recovered_by_sweep": f.recovered_by_sweep,
+                "paid": f.paid,
+                "cash_receipts": f.receipts,
+                "cash_receipts_sum": f.receipts_sum,
+                "cash_receipts_posted": f.receipts_posted,
+                "utp_status_set_by_person": f.utp_status_set,
+                "utp_status_now": f.utp_status_now,
+                "status_pushed": f.pushed_status,
+                "echo_webhooks_delivered": f.echoes_delivered,
                 "problems": f.problems,
             }
             for f in facts
         ],
+        "scheduled_jobs": {
+            name: {"ok": run.ok, "result": run.result, "error": run.error} for name, run in jobs.items()
+        },
         "handler_failures": [
             {"function": c.function, "source": c.source, "error": c.error} for c in failed[:20]
         ],

@@ -23,9 +23,9 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     assert report["reconciled"] is True
     assert report["problems"] == []
     totals = report["totals"]
-    assert totals["orders"] == totals["utp_sales_orders"] == totals["posted"] == 8
+    assert totals["orders"] == totals["utp_sales_orders"] == totals["posted"] == 9
     assert (totals["invoices"], totals["closures"], totals["return_notes"]) == (5, 1, 1)
-    assert totals["counterparties_created"] == totals["new_customers"] == 5
+    assert totals["counterparties_created"] == totals["new_customers"] == 6
     assert totals["webhooks_duplicated"] > 0 and totals["webhooks_reordered"] > 0
     by_key = {o["key"]: o for o in report["orders"]}
     assert (by_key["D"]["closure"], by_key["D"]["invoice"]) == (1, 0)  # refused before shipment
@@ -33,4 +33,21 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     assert by_key["E"]["counterparty_ref"] == by_key["A"]["counterparty_ref"]  # the same new customer
     assert by_key["C"]["counterparty_ref"] == by_key["G"]["counterparty_ref"]  # the returning one
     assert all(o["posted"] and o["utp_orders"] == 1 for o in report["orders"])
+    # Issue 6: a webhook lost on purpose, recovered by the catch-up sweep.
+    assert (totals["webhooks_lost_on_purpose"], totals["recovered_by_sweep"]) == (1, 1)
+    lost = by_key["I"]
+    assert lost["webhook_lost"] and lost["in_utp_before_sweep"] == 0 and lost["recovered_by_sweep"]
+    assert lost["salesdrive_id"] in report["scheduled_jobs"]["catch_up_sweep"]["result"]["sent"]
+    # A full payment (A) and a partial payment plus the rest (F): one posted cash receipt each.
+    assert (totals["payments"], totals["cash_receipts"]) == (3, 3)
+    assert totals["cash_receipts_sum"] == totals["paid"]
+    assert (by_key["A"]["cash_receipts"], by_key["F"]["cash_receipts"]) == (1, 2)
+    assert by_key["F"]["paid"][0] == "100.00" and by_key["F"]["cash_receipts_posted"]
+    assert len(report["scheduled_jobs"]["payment_importer"]["result"]["created"]) == 3
+    # A status a person set in UTP reached SalesDrive; its echo webhook left UTP's text alone.
+    b = by_key["B"]
+    assert b["utp_status_set_by_person"] == "Підтверджено" == b["utp_status_now"]
+    assert b["status_pushed"] == b["status_id"] == 2
+    assert b["echo_webhooks_delivered"] >= 1
+    assert (totals["statuses_pushed_to_salesdrive"], totals["echo_webhooks_ignored"]) == (1, 1)
     assert time.monotonic() - started < 90
