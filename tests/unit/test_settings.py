@@ -73,3 +73,34 @@ def test_settings_are_immutable() -> None:
     settings = BridgeSettings.model_validate(MINIMAL)
     with pytest.raises(ValueError, match="frozen"):
         settings.organisation = "other"  # type: ignore[misc]
+
+
+def test_a_characteristic_goes_to_exactly_one_place() -> None:
+    with pytest.raises(SettingsError, match="exactly one"):
+        load_settings({**MINIMAL, "characteristics": [{"field": "sajt"}]})
+    with pytest.raises(SettingsError, match="exactly one"):
+        load_settings({**MINIMAL, "characteristics": [{"field": "sajt", "property": "P", "attribute": "A"}]})
+
+
+def test_attribute_mode_names_the_attributes_read_with_each_order() -> None:
+    settings = load_settings(
+        {
+            **MINIMAL,
+            "order_status_attribute": "СтатусЗамовленняCRM",
+            "characteristics": [
+                {"field": "sajt", "attribute": "ДжерелоЗамовлення"},
+                {"field": "utmSource", "property": "UTM"},
+            ],
+        }
+    )
+    assert settings.status_key == "@СтатусЗамовленняCRM"
+    assert settings.order_attributes == ["ДжерелоЗамовлення", "СтатусЗамовленняCRM"]
+    assert [c.target() for c in settings.characteristics] == ["@ДжерелоЗамовлення", "UTM"]
+    with pytest.raises(SettingsError, match="cannot also hold"):
+        load_settings(
+            {
+                **MINIMAL,
+                "order_status_attribute": "A",
+                "characteristics": [{"field": "sajt", "attribute": "A"}],
+            }
+        )

@@ -153,7 +153,11 @@ def utp_client() -> UtpClient:
     if not url:
         raise ConfigurationError("environment variable UTP_ODATA_URL is not set")
     return UtpClient.from_settings(
-        url, secret("utp-user"), secret("utp-password"), order_marker_field=settings().order_marker_field
+        url,
+        secret("utp-user"),
+        secret("utp-password"),
+        order_marker_field=settings().order_marker_field,
+        order_extra_fields=settings().order_attributes,
     )
 
 

@@ -47,7 +47,22 @@ class Characteristic(_Frozen):
     """
 
     field: NonEmpty
-    property: NonEmpty
+    # Where it goes: an additional property (no configuration change), or an attribute of the order
+    # that the customer's base already has (one UTP call fewer per change).
+    property: NonEmpty | None = None
+    attribute: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Characteristic:
+        if (self.property is None) == (self.attribute is None):
+            raise ValueError(f"characteristic {self.field!r}: give exactly one of 'property' and 'attribute'")
+        return self
+
+    def target(self) -> str:
+        """Key of the value in the order's applied state: the property name, or ``@attribute``.
+
+        (A method: the field ``property`` shadows the builtin inside this class body.)"""
+        return f"@{self.attribute}" if self.attribute else str(self.property)
 
 
 class SkuNormalisation(_Frozen):
@@ -97,6 +112,8 @@ class BridgeSettings(_Frozen):
     # Where the bridge marks what it writes in UTP (no configuration change needed: see design §3).
     order_marker_field: NonEmpty = "НомерВходящегоДокументаЭлектронногоОбмена"
     order_status_property: NonEmpty = "SalesDrive: статус"
+    # A string attribute of the order to hold the status instead of the property (design §3).
+    order_status_attribute: NonEmpty | None = None
     product_id_property: NonEmpty = "SalesDrive ID"
     characteristics: tuple[Characteristic, ...] = (
         Characteristic(field="sajt", property="SalesDrive: источник"),
@@ -123,6 +140,19 @@ class BridgeSettings(_Frozen):
     status_window_days: int = Field(default=30, ge=1, le=366)
     timezone: NonEmpty = "Europe/Kyiv"
 
+    @property
+    def status_key(self) -> str:
+        """Where the SalesDrive status of an order lives: the property name, or ``@attribute``."""
+        return (
+            f"@{self.order_status_attribute}" if self.order_status_attribute else self.order_status_property
+        )
+
+    @property
+    def order_attributes(self) -> list[str]:
+        """The order attributes the bridge writes (characteristics and status), read with each order."""
+        names = [c.attribute for c in self.characteristics if c.attribute]
+        return [*names, self.order_status_attribute] if self.order_status_attribute else names
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -140,11 +170,11 @@ class BridgeSettings(_Frozen):
             raise ValueError(f"status {status_id} cannot be both completed and cancelled")
         for status_type in self.completed.status_types & self.cancelled.status_types:
             raise ValueError(f"status type {status_type} cannot be both completed and cancelled")
-        properties = [c.property for c in self.characteristics]
-        duplicates = {p for p in properties if properties.count(p) > 1}
+        targets = [c.target() for c in self.characteristics]
+        duplicates = {p.lstrip("@") for p in targets if targets.count(p) > 1}
         if duplicates:
             raise ValueError(f"characteristics write the same property twice: {sorted(duplicates)}")
-        if self.order_status_property in properties:
+        if self.status_key in targets:
             raise ValueError("the order status property cannot also hold a characteristic")
         stock_ids = list(self.stock_ids.values())
         shared_stocks = sorted({s for s in stock_ids if stock_ids.count(s) > 1})

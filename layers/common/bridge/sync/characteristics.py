@@ -49,10 +49,10 @@ def field_text(order: Order, meta: OrderMeta, field: str) -> str | None:
 
 
 def characteristic_values(order: Order, meta: OrderMeta, settings: BridgeSettings) -> dict[str, str]:
-    """UTP property name → text, for every mapped field the order has a value for."""
+    """Target (property name, or ``@attribute``) → text, for every mapped field the order has a value for."""
     values: dict[str, str] = {}
     for mapping in settings.characteristics:
         text = field_text(order, meta, mapping.field)
         if text:
-            values[mapping.property] = text[:1024]
+            values[mapping.target()] = text[:1024]
     return values

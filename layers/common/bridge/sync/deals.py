@@ -227,6 +227,15 @@ def _apply(
     lines = order_lines(order, products, settings)
     warehouse_key = warehouse_of(order, reference)
     print_ = fingerprint(lines, warehouse_key, customer.counterparty_ref)
+    status_names = ctx.statuses()
+    previous = state.characteristics if state else {}
+    wanted = characteristic_values(order, meta, settings)
+    status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
+    key = settings.status_key
+    if status and key not in previous:  # a new order carries its status from the start
+        wanted[key] = status
+    # Attributes of the customer's base (when the settings name them) travel inside the order itself.
+    attributes = {k[1:]: v for k, v in wanted.items() if k.startswith("@")}
     draft = SalesOrderInput(
         date=order.order_time or utp_now(settings),
         organisation_key=reference.organisation_key,
@@ -239,6 +248,7 @@ def _apply(
         marker=marker_of(order.id),
         comment=f"SalesDrive #{order.id}" + (f" ({order.external_id})" if order.external_id else ""),
         reserve=settings.reserve_stock,
+        extra=attributes,
     )
 
     def find_order() -> ExistingDocument | None:
@@ -257,9 +267,11 @@ def _apply(
     order_ref = ensured.ref
     documents: list[str] = []
     discrepancy = state.discrepancy if state else None
+    written: set[str] = set()
     if ensured.created:
         store.audit(order.id, "utp_order_created", ref=order_ref)
         documents.append("sales_order")
+        written = {f"@{name}" for name in attributes}
     elif state is not None and state.lines_fingerprint not in (None, print_):
         shipped = store.ledger(DocumentKind.SALES_INVOICE, str(order.id))
         if shipped is not None and shipped.state is not LedgerState.INTENT:
@@ -269,13 +281,10 @@ def _apply(
             utp.update_sales_order(order_ref, draft, repost=True)
             store.audit(order.id, "utp_order_updated", ref=order_ref, version=version)
             documents.append("sales_order_updated")
+            written = {f"@{name}" for name in attributes}
 
-    status_names = ctx.statuses()
-    previous = state.characteristics if state else {}
-    wanted = characteristic_values(order, meta, settings)
-    status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
     skip_status_write = False
-    prop = settings.order_status_property
+    prop = key
     changed = status is not None and prop in previous and previous[prop] != status
     if changed and order.status_id is not None and ctx.status_writes is not None and status:
         # An echo of the bridge's own push, or a conflict with a person's change in UTP.
@@ -293,13 +302,19 @@ def _apply(
         )
         status, skip_status_write = settled.text, not settled.write
     if status:
-        wanted[settings.order_status_property] = status
-    for name, value in wanted.items():
-        if previous.get(name) != value and not (name == prop and skip_status_write):
+        wanted[key] = status
+    to_write = {
+        name: value
+        for name, value in wanted.items()
+        if previous.get(name) != value and name not in written and not (name == key and skip_status_write)
+    }
+    for name, value in to_write.items():
+        if not name.startswith("@"):
             utp.set_property(order_ref, ORDER_ENTITY, name, value)
-    store.audit(
-        order.id, "properties_written", properties=sorted(k for k in wanted if previous.get(k) != wanted[k])
-    )
+    changed_attributes = {k[1:]: v for k, v in to_write.items() if k.startswith("@")}
+    if changed_attributes:  # one PATCH for every changed attribute
+        utp.set_document_fields(ORDER_ENTITY, order_ref, changed_attributes)
+    store.audit(order.id, "properties_written", properties=sorted(set(to_write) | written))
 
     status_type = status_names.get(order.status_id, ("", None))[1] if order.status_id is not None else None
     if order.status_id is not None and settings.completed.matches(order.status_id, status_type):

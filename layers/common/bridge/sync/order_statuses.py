@@ -23,6 +23,24 @@ from bridge.utp.client import UtpClient
 _ID_IN_TEXT = re.compile(r"\[(\d+)\]\s*$")
 
 
+def read_status(utp: UtpClient, settings: BridgeSettings, order_ref: str) -> str | None:
+    """The status text of one UTP order, wherever the settings keep it. [1]"""
+    if settings.order_status_attribute:
+        value = utp.get_sales_order(order_ref).attributes.get(settings.order_status_attribute)
+    else:
+        value = utp.get_property(order_ref, ORDER_ENTITY, settings.order_status_property)
+    return value if isinstance(value, str) and value else None
+
+
+def write_status(utp: UtpClient, settings: BridgeSettings, order_ref: str, text: str) -> None:
+    """Write the status text of one UTP order, wherever the settings keep it. [1, or 2 to replace a
+    property value]"""
+    if settings.order_status_attribute:
+        utp.set_document_fields(ORDER_ENTITY, order_ref, {settings.order_status_attribute: text})
+    else:
+        utp.set_property(order_ref, ORDER_ENTITY, settings.order_status_property, text)
+
+
 def status_text(order: Order, meta: OrderMeta, status_names: dict[int, str]) -> str | None:
     if order.status_id is None:
         return None
@@ -92,14 +110,12 @@ def settle_incoming_status(
 
     One UTP read (the current property) and one DynamoDB read; only when the status text changes.
     """
-    prop = settings.order_status_property
     own = writes.get(order_id)
     if own is not None and own.pushed_status_id == status_id:
         writes.clear_push(order_id)
         store.audit(order_id, "status_echo_ignored", status_id=status_id)
         return IncomingStatus(text, write=False)
-    current = utp.get_property(order_ref, ORDER_ENTITY, prop)
-    current_text = current if isinstance(current, str) else None
+    current_text = read_status(utp, settings, order_ref)
     if current_text is not None and resolve_status_id(current_text, statuses) == status_id:
         return IncomingStatus(current_text, write=False)
     known = {previous_text, own.utp_text if own else None}
@@ -144,14 +160,20 @@ def reconcile_statuses(
     their status values (``UtpClient.property_values_of``, 40 orders per request by default).
     """
     report = StatusReport()
-    prop = settings.order_status_property
+    key = settings.status_key
     orders = utp.sales_orders_since(now - timedelta(days=settings.status_window_days))
     marked: list[tuple[int, str]] = []
+    values: dict[str, object] = {}
     for order in orders:
         found = _SD_MARKER.match(order.marker or "")
         if found is not None:
             marked.append((int(found.group(1)), order.ref))
-    values = utp.property_values_of(prop, ORDER_ENTITY, [ref for _, ref in marked])
+            if settings.order_status_attribute:  # read with the headers: no further UTP call
+                values[order.ref.lower()] = order.attributes.get(settings.order_status_attribute)
+    if not settings.order_status_attribute:
+        values = dict(
+            utp.property_values_of(settings.order_status_property, ORDER_ENTITY, [r for _, r in marked])
+        )
     for order_id, ref in marked:
         value = values.get(ref.lower())
         if not isinstance(value, str):
@@ -161,7 +183,7 @@ def reconcile_statuses(
         if state is None:
             continue
         own = writes.get(order_id)
-        if value in {state.characteristics.get(prop), own.utp_text if own else None}:
+        if value in {state.characteristics.get(key), own.utp_text if own else None}:
             continue  # the bridge's own write, or a change already handled
         wanted = resolve_status_id(value, statuses)
         if wanted is None:
@@ -176,9 +198,9 @@ def reconcile_statuses(
         moves_forward = settings.completed.matches(wanted, status_type) or settings.cancelled.matches(
             wanted, status_type
         )
-        synced = state.characteristics.get(prop)
+        synced = state.characteristics.get(key)
         if _shipped(store, order_id) and not moves_forward and synced:
-            utp.set_property(ref, ORDER_ENTITY, prop, synced)
+            write_status(utp, settings, ref, synced)
             report.refused.append(order_id)
             store.audit(
                 order_id,

@@ -41,6 +41,7 @@ sales orders
     find_sales_order_by_marker(marker) -> SalesOrder | None (header only)     [1]
     sales_orders_since(since) -> list[SalesOrder] (header only, live)         [⌈N/page⌉]
     get_sales_order(ref) -> SalesOrder (with lines)                           [1]
+    set_document_fields(entity, ref, values) -> None  (header attributes only) [1]
     create_sales_order(order, post=True) -> SalesOrder                        [1, +1 to post]
     update_sales_order(ref, order, repost=True) -> SalesOrder                 [1, +1 to repost]
     post_sales_order(ref) / unpost_sales_order(ref)                           [1]
@@ -214,9 +215,12 @@ class UtpClient:
         contact_kind_values: Mapping[str, CompositeRef | str] | None = None,
         client_ref_keys: bool = True,
         chunk_size: int = 40,
+        order_extra_fields: Sequence[str] = (),
     ) -> None:
         self.odata = odata
         self.order_marker_field = order_marker_field
+        # Customer-specific attributes of the order (a setting names them) read with every order header.
+        self.order_extra_fields = tuple(order_extra_fields)
         self.order_marker_max_length = order_marker_max_length
         self.receipt_marker_field = receipt_marker_field
         self.receipt_marker_match = receipt_marker_match
@@ -648,6 +652,7 @@ class UtpClient:
         fields = select_of(SalesOrder, skip=("lines",))
         if self.order_marker_field not in fields:
             fields.append(self.order_marker_field)
+        fields += [f for f in self.order_extra_fields if f not in fields]
         if with_lines:
             fields.append("Товары")
         return fields
@@ -655,7 +660,15 @@ class UtpClient:
     def _order(self, row: JsonObject) -> SalesOrder:
         order = SalesOrder.model_validate(row)
         marker = row.get(self.order_marker_field)
-        return order.model_copy(update={"marker": str(marker)}) if marker else order
+        update: dict[str, Any] = {"attributes": {f: row[f] for f in self.order_extra_fields if f in row}}
+        if marker:
+            update["marker"] = str(marker)
+        return order.model_copy(update=update)
+
+    def set_document_fields(self, entity: str, ref: str, values: Mapping[str, Any]) -> None:
+        """PATCH header attributes of a document or catalog item (tabular sections untouched). [1]"""
+        if values:
+            self.odata.update(entity, ref, dict(values))
 
     def _check_marker(self, marker: str) -> str:
         if not marker or len(marker) > self.order_marker_max_length:

@@ -279,6 +279,7 @@ class SalesOrder(DocumentHeader):
     shipment_date: OptDate = Field(default=None, alias="ДатаОтгрузки")
     payment_date: OptDate = Field(default=None, alias="ДатаОплаты")
     marker: str | None = None  # filled by the client from its configured marker attribute
+    attributes: dict[str, Any] = Field(default_factory=dict)  # the client's ``order_extra_fields``
     lines: list[OrderLine] = Field(default_factory=list, alias="Товары")
 
     @property
