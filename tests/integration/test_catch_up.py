@@ -130,3 +130,19 @@ def test_an_exhausted_budget_stops_the_sweep_and_keeps_the_watermark(sweep: Swee
     assert order_id in recovered.sent
     sweep.process_queue()
     assert len(world.orders_with_marker(order_id)) == 1
+
+
+@pytest.mark.parametrize("shape", ["429", "400"])
+def test_salesdrive_throttling_stops_the_sweep_cleanly_and_keeps_the_watermark(
+    sweep: Sweep, shape: str
+) -> None:
+    world = sweep.world
+    sweep.run()
+    kept = sweep.cursors.get(JOB)
+    # Another integration on the account spent the minute's quota: SalesDrive itself throttles.
+    world.salesdrive.configure(throttle_shape=shape, limits=(1, 100, 1000))
+    world.place_order(**new_customer_order(world))
+    stopped = sweep.run(advance=0)
+    assert stopped.budget_exhausted_until is not None
+    assert stopped.sent == []
+    assert sweep.cursors.get(JOB) == kept

@@ -197,7 +197,6 @@ class TestErrors:
             (odata_error(400, "13"), UtpBadRequestError),
             (httpx.Response(401, text="Unauthorized"), UtpAccessError),
             (httpx.Response(404, text=""), UtpNotFoundError),
-            (odata_error(500, "-1", "Не удалось провести"), UtpBusinessRefusal),
         ],
     )
     @respx.mock

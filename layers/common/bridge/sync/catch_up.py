@@ -23,6 +23,7 @@ from typing import Any
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
 from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.errors import SalesDriveThrottled
 from bridge.salesdrive.models import Order, OrderMeta
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, is_newer
@@ -126,8 +127,14 @@ def sweep_orders(
                 )
                 store.audit(order.id, "sent_by_catch_up", version=version, update_at=update_at)
                 report.sent.append(order.id)
-    except ReadBudgetExhausted as exc:
-        report.budget_exhausted_until = exc.retry_at
+    except (ReadBudgetExhausted, SalesDriveThrottled) as exc:
+        # SalesDrive throttled us anyway (someone else spends the account's quota too): stop like an
+        # exhausted budget, keep the watermark, come back next run.
+        report.budget_exhausted_until = (
+            exc.retry_at
+            if isinstance(exc, ReadBudgetExhausted)
+            else now + timedelta(seconds=exc.retry_after or 60)
+        )
         report.watermark = format_watermark(watermark) if watermark else None
         return report  # the window is incomplete: the watermark stays
     new_watermark = next_watermark(window, latest, now)

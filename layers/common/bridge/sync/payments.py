@@ -32,6 +32,7 @@ from typing import Any
 
 from bridge.read_budget import ReadBudgetExhausted
 from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.errors import SalesDriveThrottled
 from bridge.salesdrive.models import Payment
 from bridge.settings import BridgeSettings
 from bridge.store.cursors import CursorStore
@@ -269,8 +270,14 @@ def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes
             handle(parts)
             if payment.updated_at is not None and (latest is None or payment.updated_at > latest):
                 latest = payment.updated_at
-    except ReadBudgetExhausted as exc:
-        report.budget_exhausted_until = exc.retry_at
+    except (ReadBudgetExhausted, SalesDriveThrottled) as exc:
+        # SalesDrive throttled us anyway (someone else spends the account's quota too): stop like an
+        # exhausted budget, keep the watermark, come back next run.
+        report.budget_exhausted_until = (
+            exc.retry_at
+            if isinstance(exc, ReadBudgetExhausted)
+            else now + timedelta(seconds=exc.retry_after or 60)
+        )
         save(watermark)  # the window is incomplete: keep the watermark
         report.watermark = format_watermark(watermark) if watermark else None
         return report

@@ -127,7 +127,10 @@ def error_for(
 ) -> UtpODataError:
     """The typed error for an HTTP status and a 1C ``odata.error`` code."""
     cls: type[UtpODataError]
-    if code is not None and code in _CODE_MAP:
+    if code == "-1" and method.upper() == "GET":
+        # A read is never refused by posting logic: -1 on a GET is 1C's internal error, worth a retry.
+        cls = UtpServerError
+    elif code is not None and code in _CODE_MAP:
         cls = _CODE_MAP[code]
     elif status in (401, 403):
         cls = UtpAccessError
