@@ -455,3 +455,26 @@ def test_two_orders_of_one_new_customer_at_the_same_time_create_her_once(
     assert len(a) == len(b) == 1
     assert a[0]["Контрагент_Key"] == b[0]["Контрагент_Key"]
     assert len(world.utp_rows("Catalog_Контрагенты", "Description eq 'Коваленко Олена'")) == 1
+
+
+def test_a_crash_after_creating_the_counterparty_before_its_contacts_creates_no_second_one(
+    world: World,
+) -> None:
+    order_id = world.place_order(
+        **new_customer_order(world, phone="0509998877", email="crash.test@example.com")
+    )
+    [body] = world.deliver()
+    # 1C saves the counterparty, the connection drops: no contract, no phone, no e-mail yet.
+    world.utp_emulator.inject_fault("drop", match="Catalog_Контрагенты", method="POST", phase="after")
+    with pytest.raises(UtpOutcomeUnknownError):
+        apply_deal_event(body, world.ctx)
+    assert len(world.utp_rows("Catalog_Контрагенты", "Description eq 'Коваленко Олена'")) == 1
+    assert apply_deal_event(body, world.ctx).action == "applied"  # the queue redelivers
+    [counterparty] = world.utp_rows("Catalog_Контрагенты", "Description eq 'Коваленко Олена'")
+    [order] = world.orders_with_marker(order_id)
+    assert order["Контрагент_Key"] == counterparty["Ref_Key"]
+    contacts = world.utp_rows(
+        "InformationRegister_КонтактнаяИнформация",
+        f"Объект eq cast(guid'{counterparty['Ref_Key']}','Catalog_Контрагенты')",
+    )
+    assert sorted(c["Представление"] for c in contacts) == ["+380509998877", "crash.test@example.com"]

@@ -44,6 +44,11 @@ class CustomerIdentity:
         return self.keys[0] if self.keys else "anonymous"
 
     @property
+    def marker(self) -> str:
+        """Written into the new counterparty's ``Комментарий``: found again even if its contacts are not."""
+        return f"SalesDrive:{self.ledger_key}"
+
+    @property
     def name(self) -> str:
         contact = self.contact
         if contact is not None and (contact.full_name or contact.company):
@@ -170,12 +175,22 @@ def counterparty_for_deal(
             emails=identity.emails,
             settlement_mode=settings.contract_settlement,
             link_main_contract=settings.link_main_contract,
+            extra={"Комментарий": identity.marker},
         )
         created["contract"] = new.contract.ref
         return new.counterparty.ref
 
     def find() -> ExistingDocument | None:
         found = _find_in_utp(identity, utp)
+        if found is None:
+            # Created before a crash, perhaps before its contact records: complete them.
+            marked = utp.find_counterparties_by_marker(identity.marker)
+            if marked:
+                found = sorted(c.ref for c in marked)[0]
+                for phone in identity.phones:
+                    utp.add_contact(found, "phone", phone)
+                for email in identity.emails:
+                    utp.add_contact(found, "email", email)
         return ExistingDocument(found, posted=True) if found else None
 
     try:

@@ -32,6 +32,7 @@ counterparties
     find_counterparties_by_contacts(phones=(), emails=()) -> list[ContactMatch]  [1 per ≤chunk spellings]
     find_counterparties_by_contact(kind, presentations) -> list[ContactMatch]    [same]
     counterparty(ref) -> Counterparty                                          [1]
+    find_counterparties_by_marker(marker) -> list[Counterparty]               [1]
     customer_contract(counterparty_key, organisation_key, main_contract_key=None) -> Contract | None  [1]
     create_customer_contract(counterparty_key, organisation_key=, currency_key=, …) -> Contract   [1]
     create_counterparty(name, organisation_key=, currency_key=, phones=, emails=, …) -> NewCounterparty
@@ -594,6 +595,18 @@ class UtpClient:
                 self.odata.create(CONTACTS, self._contact_body(counterparty.ref, kind, value, index))
                 count += 1
         return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
+
+    def find_counterparties_by_marker(self, marker: str) -> list[Counterparty]:
+        """Counterparties whose ``Комментарий`` carries ``marker`` as a whole word (the bridge writes it
+        when it creates one, so a retry after a crash finds it even before its contacts exist). [1]"""
+        rows = self.odata.get_collection(
+            COUNTERPARTY,
+            select=[*select_of(Counterparty), "Комментарий"],
+            filter=and_(substringof(marker, "Комментарий"), eq("DeletionMark", False)),
+        )
+        return [
+            Counterparty.model_validate(r) for r in rows if marker in str(r.get("Комментарий", "")).split()
+        ]
 
     def create_customer_contract(
         self,
