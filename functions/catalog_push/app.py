@@ -21,6 +21,14 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 
 
+def _body_note() -> str:
+    """What UTP said it saved (only recorded, never interpreted); a body that is not text is noted as such."""
+    try:
+        return (app.current_event.decoded_body or "")[:200]
+    except ValueError:  # flagged base64 but not base64, or bytes that are not UTF-8
+        return "(body is not UTF-8 text)"
+
+
 @app.post("/catalog-trigger/<token>")
 def trigger(token: str) -> Response[Any]:
     status, body = request_push(
@@ -28,7 +36,7 @@ def trigger(token: str) -> Response[Any]:
         accepted_tokens=runtime.catalog_trigger_tokens(),
         cursors=runtime.cursors(),
         now=datetime.now(UTC),
-        detail=(app.current_event.decoded_body or "")[:200],
+        detail=_body_note(),
     )
     logger.info("catalog push requested", status=status)
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)

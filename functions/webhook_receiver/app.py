@@ -19,13 +19,18 @@ from bridge.sync.webhook_intake import accept_webhook
 logger = Logger()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
+UNDECODABLE_BODY = b"\xff"  # bytes no JSON parser reads; the token is still checked first
 
 
 @app.post("/webhook/<token>")
 def receive(token: str) -> Response[Any]:
+    try:
+        body: str | bytes | None = app.current_event.decoded_body
+    except ValueError:  # flagged base64 but not base64, or bytes that are not UTF-8: refused as not JSON
+        body = UNDECODABLE_BODY
     answer = accept_webhook(
         token=token,
-        body=app.current_event.decoded_body,
+        body=body,
         accepted_tokens=runtime.webhook_tokens(),
         account=runtime.deployment().salesdrive_account,
         queue=runtime.deal_queue(),

@@ -52,3 +52,117 @@ def test_no_secret_is_a_plain_template_value(template: dict[str, Any]) -> None:
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     for name in variables:
         assert not any(word in name.lower() for word in ("password", "api_key", "token")), name
+
+
+# SAM policy templates the functions use, expanded as SAM expands them (policy_templates.json): the
+# actions each grants and the resources, which are always the named table / queue / bucket.
+_SAM_POLICY_TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
+    "DynamoDBCrudPolicy": (
+        [
+            "dynamodb:GetItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:PutItem",
+            "dynamodb:Scan",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:DescribeTable",
+            "dynamodb:ConditionCheckItem",
+        ],
+        ["table/${tableName}", "table/${tableName}/index/*"],
+    ),
+    "SQSSendMessagePolicy": (["sqs:SendMessage*"], ["${queueName}"]),
+    "S3CrudPolicy": (
+        [
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:GetBucketLocation",
+            "s3:GetObjectVersion",
+            "s3:PutObject",
+            "s3:PutObjectAcl",
+            "s3:GetLifecycleConfiguration",
+            "s3:PutLifecycleConfiguration",
+            "s3:DeleteObject",
+        ],
+        ["${bucketName}", "${bucketName}/*"],
+    ),
+}
+_DATA_SERVICES = ("dynamodb", "sqs", "s3", "ssm", "secretsmanager")
+
+
+def _statements(template: dict[str, Any]) -> list[tuple[str, list[str], list[Any]]]:
+    found = []
+    for name, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for policy in resource["Properties"].get("Policies", []):
+            assert isinstance(policy, dict), f"{name}: managed policy {policy!r} is not reviewable here"
+            for key, value in policy.items():
+                if key == "Statement":
+                    for statement in value:
+                        actions = statement["Action"]
+                        resources = statement["Resource"]
+                        found.append(
+                            (
+                                name,
+                                actions if isinstance(actions, list) else [actions],
+                                resources if isinstance(resources, list) else [resources],
+                            )
+                        )
+                else:
+                    assert key in _SAM_POLICY_TEMPLATES, f"{name}: unreviewed policy template {key}"
+                    assert all(v for v in value.values()), f"{name}: {key} without its resource name"
+                    actions, resources = _SAM_POLICY_TEMPLATES[key]
+                    found.append((name, actions, resources))
+    return found
+
+
+def _text(resource: Any) -> str:
+    if isinstance(resource, dict) and "Fn::Sub" in resource:
+        sub = resource["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    return resource if isinstance(resource, str) else repr(resource)
+
+
+def test_no_iam_statement_uses_a_wildcard_action_or_a_wildcard_data_resource(
+    template: dict[str, Any],
+) -> None:
+    statements = _statements(template)
+    assert len(statements) >= 10  # every function's policies were read
+    for function, actions, resources in statements:
+        for action in actions:
+            _service, _, verb = action.partition(":")
+            assert action != "*" and verb != "*", f"{function}: wildcard action {action}"
+            assert verb and verb[0] != "*", f"{function}: wildcard action {action}"
+        if not any(a.split(":")[0] in _DATA_SERVICES for a in actions):
+            continue
+        for resource in resources:
+            text = _text(resource)
+            assert text != "*", f"{function}: {actions} on every resource"
+            # The resource name itself must be fixed: "table/*", "parameter/*", "arn:…:s3:::*" are not.
+            head = text.split("*", 1)[0]
+            assert not head.endswith(("table/", ":parameter", ":parameter/", ":::", ":secret:")), (
+                function,
+                text,
+            )
+            if text.startswith("arn:") and ":ssm:" in text:
+                assert "*" not in text, f"{function}: SSM parameters must be named one by one: {text}"
+
+
+def test_the_http_api_is_throttled(template: dict[str, Any]) -> None:
+    apis = {n: r for n, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::HttpApi"}
+    assert apis
+    for name, api in apis.items():
+        route = api["Properties"].get("DefaultRouteSettings", {})
+        assert 0 < route.get("ThrottlingRateLimit", 0) <= 100, name
+        assert 0 < route.get("ThrottlingBurstLimit", 0) <= 200, name
+    http_events = [
+        e
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function"
+        for e in r["Properties"].get("Events", {}).values()
+        if e["Type"] == "HttpApi"
+    ]
+    assert {e["Properties"]["Path"] for e in http_events} == {"/webhook/{token}", "/catalog-trigger/{token}"}
+    assert all(e["Properties"]["ApiId"] == {"Ref": next(iter(apis))} for e in http_events)

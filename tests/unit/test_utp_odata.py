@@ -431,3 +431,45 @@ class TestPaging:
         client, _ = make_client()
         with pytest.raises(ValueError):
             client.get_collection("Catalog_X", select=[])
+
+
+HOSTILE_TEXT = st.text(max_size=30) | st.sampled_from(
+    [*NASTY, "') or (", "' or 1 eq 1", "eq", "%27", "+", "&$filter=", "Коваль'чук", "''''", "\\'"]
+)
+
+
+class TestFilterBuildersKeepDataAsData:
+    @given(st.lists(HOSTILE_TEXT, min_size=1, max_size=5))
+    def test_in_filter_has_one_comparison_per_value(self, values: list[str]) -> None:
+        expr = od.in_("Артикул", values).expr
+        toks = [t for t in tokens(expr) if t not in ("(", ")")]
+        # field eq literal, joined by "or": exactly 4n-1 tokens whatever the values hold.
+        assert len(toks) == 4 * len(values) - 1, toks
+        literals = toks[2::4]
+        assert [t[1:-1].replace("''", "'") for t in literals] == values
+        assert toks[3::4] == ["or"] * (len(values) - 1)
+
+    @given(HOSTILE_TEXT, HOSTILE_TEXT)
+    def test_and_of_hostile_values_is_two_comparisons(self, a: str, b: str) -> None:
+        expr = od.and_(od.eq("Description", a), od.ne("Комментарий", b)).expr
+        toks = [t for t in tokens(expr) if t not in ("(", ")")]
+        assert toks[:2] == ["Description", "eq"] and toks[3:6] == ["and", "Комментарий", "ne"]
+        assert (
+            len(toks) == 7 and toks[2][1:-1].replace("''", "'") == a and toks[6][1:-1].replace("''", "'") == b
+        )
+
+    @given(HOSTILE_TEXT)
+    def test_substringof_needle_is_one_literal(self, needle: str) -> None:
+        toks = tokens(od.substringof(needle, "Комментарий").expr)
+        assert toks[0] == "substringof" and toks[1] == "(" and toks[-1] == ")"
+        assert (
+            len(toks) == 6
+            and toks[2][1:-1].replace("''", "'") == needle
+            and toks[3:5] == [",", "Комментарий"]
+        )
+
+    @given(HOSTILE_TEXT)
+    def test_compound_key_segment_keeps_the_value_one_literal(self, value: str) -> None:
+        segment = od.key_segment({"Code": value})
+        assert not set(segment[1:-1]) & set(" +&#?/")  # nothing that would end or split the path
+        assert unquote(segment) == f"(Code={od.string_literal(value)})"

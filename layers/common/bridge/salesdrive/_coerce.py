@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 _ZERO_DATE = "0000-00-00"  # MySQL's "no date"
+_MAX_INT_DIGITS = 18  # a Decimal's adjusted exponent above this is beyond Int64
 # Spaces people and spreadsheets put inside numbers: "1 234,50".
 _NUMBER_NOISE = str.maketrans("", "", " \u00a0\u202f\u2009_")
 
@@ -35,6 +36,9 @@ def to_int(value: Any) -> int | None:
             return int(value)
         raise ValueError(f"not an integer: {value!r}")
     if isinstance(value, Decimal):
+        # "1e1000000" is 9 bytes of JSON but a million-digit int (~40 s of CPU): refuse beyond Int64 range.
+        if value.is_finite() and value.adjusted() > _MAX_INT_DIGITS:
+            raise ValueError(f"integer out of range: {value!r}")
         if value == value.to_integral_value():
             return int(value)
         raise ValueError(f"not an integer: {value!r}")

@@ -18,6 +18,7 @@ from bridge.salesdrive.errors import NotAnOrder
 ORDER_WEBHOOK_TYPE = "order"
 # The only events SalesDrive documents; others are acknowledged and ignored by the receiver.
 KNOWN_ORDER_EVENTS = frozenset({"new_order", "status_change"})
+MAX_ORDER_ID = 2**63 - 1  # Int64, as SalesDrive and 1C store it
 
 
 class EnvelopePeek(NamedTuple):  # not a dataclass: `dataclasses` pulls `inspect`, ~30 ms of cold start
@@ -44,6 +45,8 @@ def decode_body(body: bytes | bytearray | str | Mapping[str, Any]) -> dict[str, 
         decoded = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise NotAnOrder("body is not JSON") from None
+    except RecursionError:  # "[[[[…" nested deeper than the parser goes: not an order either
+        raise NotAnOrder("body is not JSON: nested too deeply") from None
     if not isinstance(decoded, dict):
         raise NotAnOrder("body is not a JSON object")
     return decoded
@@ -86,6 +89,8 @@ def order_id_of(data: Mapping[str, Any]) -> int:
         raise NotAnOrder("data.id is missing: not an order")
     if order_id <= 0:
         raise NotAnOrder(f"data.id is {order_id}, not a positive order number")
+    if order_id > MAX_ORDER_ID:  # also the SQS message group id, at most 128 characters
+        raise NotAnOrder("data.id is too large for an order number")
     return int(order_id)
 
 

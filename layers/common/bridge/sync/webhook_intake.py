@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -46,6 +47,17 @@ def token_is_valid(presented: str, accepted: Sequence[str]) -> bool:
     return valid
 
 
+# Characters SQS refuses in a message body (lone surrogates, U+FFFE/U+FFFF); JSON can carry them escaped.
+_NOT_FOR_SQS = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def queue_safe_json(payload: object) -> str:
+    """Compact JSON that SQS accepts: non-ASCII text stays as is (small), except the few characters SQS
+    refuses, which are written as ``\\uXXXX`` escapes (in JSON text they only occur inside strings)."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return _NOT_FOR_SQS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def deduplication_id(order_id: int, version: int | None, event: str | None, status_id: int | None) -> str:
     """Same order, version, event and status = the same event, however often SalesDrive delivers it."""
     return hashlib.sha256(f"{order_id}:{version}:{event}:{status_id}".encode()).hexdigest()
@@ -78,10 +90,8 @@ def accept_webhook(
             200, {"accepted": False, "ignored": f"event {peek.webhook_event!r} is not handled"}
         )
     dedup = deduplication_id(peek.order_id, peek.version, peek.webhook_event, peek.status_id)
-    queue.send(
-        order_id=peek.order_id,
-        deduplication_id=dedup,
-        body=json.dumps(peek.payload, ensure_ascii=False),
-        source="webhook",
-    )
+    message = queue_safe_json(peek.payload)
+    if len(message.encode()) > MAX_BODY_BYTES:  # "1E5" re-serialised is "100000.0": bodies can grow
+        return _reject(413, f"body exceeds {MAX_BODY_BYTES} bytes once normalised")
+    queue.send(order_id=peek.order_id, deduplication_id=dedup, body=message, source="webhook")
     return IntakeAnswer(200, {"accepted": True, "orderId": peek.order_id})
