@@ -38,11 +38,11 @@ from bridge.settings import BridgeSettings
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.sync.deals import marker_of
-from bridge.sync.exactly_once import ExistingDocument, ensure_document
+from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.sync.watermarks import format_watermark, next_watermark, parse_watermark, window_for
 from bridge.utp.client import RECEIPT, UtpClient
-from bridge.utp.errors import UtpBusinessRefusal
+from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import CashReceiptInput
 
 JOB = "payments"
@@ -232,9 +232,18 @@ def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes
             value["updated_at"] = format_watermark(new_watermark)
         ctx.cursors.put(JOB, value)
 
+    def import_or_wait(part: PaymentPart) -> bool:
+        try:
+            return import_part(part, ctx, report)
+        except (UtpError, DocumentInProgress) as exc:
+            # One part's outage or lost answer must not stop the others: it waits with its reason
+            # (kept in the cursor, retried next run without a list call; its ledger finds it again).
+            report.waiting[part.marker] = f"UTP unavailable, retried next run: {exc}"
+            return False
+
     def handle(parts: Iterable[PaymentPart]) -> None:
         for part in parts:
-            if import_part(part, ctx, report):
+            if import_or_wait(part):
                 pending.pop(part.key, None)
             else:
                 first = pending.get(part.key, {}).get("waiting_since") or format_watermark(now)
