@@ -21,7 +21,7 @@ from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
-from bridge.sync.deals import DealCollaborators, apply_deal_event
+from bridge.sync.deals import PARK_AFTER_DELIVERIES, DealCollaborators, apply_deal_event, apply_deal_message
 from bridge.sync.exactly_once import DocumentInProgress
 from bridge.sync.parked_orders import replay_parked_orders
 from bridge.sync.reference import resolve_reference
@@ -478,3 +478,19 @@ def test_a_crash_after_creating_the_counterparty_before_its_contacts_creates_no_
         f"Объект eq cast(guid'{counterparty['Ref_Key']}','Catalog_Контрагенты')",
     )
     assert sorted(c["Представление"] for c in contacts) == ["+380509998877", "crash.test@example.com"]
+
+
+def test_an_event_that_keeps_waiting_for_a_claim_is_parked_not_dead_lettered(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [body] = world.deliver()
+    rival, _ = world.ctx.store.record_intent(DocumentKind.SALES_ORDER, str(order_id))
+    with pytest.raises(DocumentInProgress):
+        apply_deal_message(json.dumps(body), world.ctx, delivery=1)  # the queue will redeliver
+    parked = apply_deal_message(json.dumps(body), world.ctx, delivery=PARK_AFTER_DELIVERIES)
+    assert parked.action == "parked"
+    assert "another worker" in (parked.reason or "")
+    world.ctx.store.release_intent(rival)
+    entry = world.ctx.store.parked_order(order_id)
+    assert entry is not None
+    assert apply_deal_event(entry.payload or "", world.ctx).action == "applied"  # the replayer's turn
+    assert [o["Posted"] for o in world.orders_with_marker(order_id)] == [True]

@@ -29,7 +29,7 @@ from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState,
 from bridge.store.status_writes import StatusWritesStore
 from bridge.sync.characteristics import characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
-from bridge.sync.exactly_once import ExistingDocument, ensure_document
+from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
 from bridge.sync.order_closure import ensure_order_closure
 from bridge.sync.order_statuses import settle_incoming_status, status_text
 from bridge.sync.reference import UtpReference, utp_now
@@ -198,11 +198,13 @@ def apply_deal_message(body: str, ctx: DealCollaborators, *, delivery: int = 1) 
     ``PARK_AFTER_DELIVERIES``, then the order is parked with the reason, never dropped."""
     try:
         return apply_deal_event(body, ctx)
-    except UtpError as exc:
+    except (UtpError, DocumentInProgress) as exc:
+        # A long UTP outage, or another worker holding a document's claim for a long time: park (the
+        # replayer retries with a growing pause) rather than let the dead-letter queue take the event.
         if delivery < PARK_AFTER_DELIVERIES:
             raise
         order, _, raw = parse_deal_event(body)
-        return _park(order, f"UTP unavailable after {delivery} attempts: {exc}", raw, ctx)
+        return _park(order, f"retrying later after {delivery} attempts: {exc}", raw, ctx)
 
 
 def _park(
