@@ -48,6 +48,9 @@ class BridgeSandboxConfig:
     utp_user: str | None = None
     utp_password: str | None = None
     subscribe_webhooks: bool = True  # point the SalesDrive emulator's webhooks at the local gateway
+    # Point the UTP emulator's on-save subscription at the catalog trigger, as the 1C event subscription of
+    # the README does in a real base (products, prices and stock then reach SalesDrive within seconds).
+    utp_on_save: bool = True
     # A retry after a failure waits for the queue's visibility timeout (180 s in the template): a demo
     # can shorten it. None keeps the template's value.
     deal_visibility_timeout_s: int | None = None
@@ -133,6 +136,10 @@ def build_stack(config: BridgeSandboxConfig | None = None) -> SandboxStack:
         schedule_speedup=cfg.schedule_speedup,
         **cfg.extra_stack_options,
     )
+    utp_app = utp.app
+    if utp_app is not None and cfg.utp_on_save and hasattr(utp_app, "configure"):
+        trigger = f"/catalog-trigger/{cfg.catalog_trigger_token}"
+        utp.on_start = lambda url: utp_app.configure(on_save_url=stack.url(trigger))
     if sd_app is not None and cfg.subscribe_webhooks:
         # Called once the gateway serves, so the subscription names a URL that answers.
         salesdrive.on_start = lambda url: _start_salesdrive(sd_app, webhook_url(stack))

@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--base", default="utp")
     serve.add_argument("--user", default="bridge")
     serve.add_argument("--password", default="bridge")
+    serve.add_argument(
+        "--on-save-url",
+        default=None,
+        help="emulate the admin's on-save event subscription: POST a JSON here after each catalog change",
+    )
     seed = sub.add_parser("seed", help="build a (large) seeded base in a SQLite file")
     seed.add_argument("--db", required=True)
     seed.add_argument("--products", type=int, default=200_000)
@@ -61,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         base_name=args.base,
         user=args.user,
         password=args.password,
+        on_save_url=args.on_save_url,
     )
     app = create_app(config)
     server = make_server(args.host, args.port, app, threaded=True)

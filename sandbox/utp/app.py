@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from werkzeug.wrappers import Request, Response
 
 from . import metadata as md
@@ -34,6 +34,7 @@ from .filters import (
     sql_prefilter,
 )
 from .model import EMPTY_REF, ENTITIES, UNDEFINED, Entity, F, row_fields, table_sets
+from .on_save import OnSaveListener, OnSaveNotifier, check_on_save_url
 from .store import Store, defaults_for, field_columns, json_expr, q
 
 JSON_CT = "application/json;charset=utf-8"
@@ -54,9 +55,24 @@ class UtpEmulatorConfig(BaseModel):
     fault_kinds: list[str] = Field(default_factory=lambda: ["500", "503", "timeout"])
     timeout_sleep_s: float = 0.0
     seed: bool = True
+    on_save_url: str | None = None  # the admin's "on save" subscription POSTs here (off when None)
+
+    @field_validator("on_save_url")
+    @classmethod
+    def _check_on_save_url(cls, v: str | None) -> str | None:
+        return check_on_save_url(v)
 
 
-RUNTIME_KEYS = {"latency_ms", "idle_after_s", "cold_start_ms", "fault_rate", "fault_kinds", "timeout_sleep_s"}
+RUNTIME_KEYS = {
+    "latency_ms",
+    "idle_after_s",
+    "cold_start_ms",
+    "fault_rate",
+    "fault_kinds",
+    "timeout_sleep_s",
+    "on_save_url",
+}
+PRODUCTS = "Catalog_Номенклатура"
 FAULT_KINDS = {"500", "503", "timeout", "html", "drop"}
 
 
@@ -125,6 +141,9 @@ class UtpEmulator:
         self.store = Store(config.db_path)
         self.engine = Engine(self.store)
         self.counters: Counter[str] = Counter()
+        self._on_save = OnSaveNotifier()
+        # Python-level "on save" hook for in-process tests: called synchronously after each commit
+        self.on_save_listeners: list[OnSaveListener] = []
         self._lock = threading.Lock()
         self._faults: list[FaultRule] = []
         self._rng = random.Random(config.random_seed)
@@ -150,6 +169,8 @@ class UtpEmulator:
         unknown = set(kw) - RUNTIME_KEYS - {"user", "password"}
         if unknown:
             raise ValueError(f"not configurable at runtime: {sorted(unknown)}")
+        if "on_save_url" in kw:
+            kw["on_save_url"] = check_on_save_url(kw["on_save_url"])
         self.config = self.config.model_copy(update=kw)
         return self.config
 
@@ -176,6 +197,27 @@ class UtpEmulator:
     def reset_counters(self) -> None:
         with self._lock:
             self.counters.clear()
+        self._on_save.reset()
+
+    @property
+    def on_save_stats(self) -> dict[str, int]:
+        """``emitted``, ``queued``, ``sent``, ``failed``, ``listener_errors``, ``pending`` of "on save"."""
+        return self._on_save.snapshot()
+
+    def wait_on_save(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued "on save" POST has been sent or has failed (False on timeout)."""
+        return self._on_save.wait_idle(timeout)
+
+    def _saved(self, set_name: str, rec: dict[str, Any]) -> None:
+        """The admin's subscription handler, run after a committed write that changes the catalog."""
+        ref = str(rec["Ref_Key"])
+        if set_name == PRODUCTS:
+            products = [ref]
+        else:
+            keys = (str(row.get("Номенклатура_Key") or "") for row in rec.get("Товары", []))
+            products = list(dict.fromkeys(k for k in keys if k and k != EMPTY_REF))
+        event = {"type": set_name, "ref": ref, "products": products}
+        self._on_save.emit(event, self.config.on_save_url, self.on_save_listeners)
 
     def count(self, method: str, target: str) -> int:
         return self.counters[f"{method.upper()} {target}"]
@@ -340,7 +382,7 @@ class UtpEmulator:
         if what == "counters" and request.method == "GET":
             with self._lock:
                 snap = dict(self.counters)
-            return js({"total": sum(snap.values()), "counters": snap})
+            return js({"total": sum(snap.values()), "counters": snap, "on_save": self.on_save_stats})
         if what == "counters/reset" and request.method == "POST":
             self.reset_counters()
             return js({"ok": True})
@@ -442,6 +484,8 @@ class UtpEmulator:
             if method == "POST":
                 body = self._body(request)
                 rec = self.engine.create(name, body, load_mode=self._load_mode(request))
+                if name == PRODUCTS:
+                    self._saved(name, rec)
                 resp = self._answer(
                     request, self._element(request, ent, rec, qs), name, want_json, status=201
                 )
@@ -460,9 +504,11 @@ class UtpEmulator:
                     args = action_m.group(2) if action_m else None
                     if args and "PostingModeOperational" in args:
                         op = "true" in args.lower()
-                    self.engine.post(name, ref, op)
+                    doc = self.engine.post(name, ref, op)
                 else:
-                    self.engine.unpost(name, ref)
+                    doc = self.engine.unpost(name, ref)
+                if "Товары" in ent.tables:
+                    self._saved(name, doc)
                 return Response(status=200)
             if method == "GET":
                 return self._navigate(request, qs, ent, ref, segs[1:], want_json)
@@ -479,6 +525,8 @@ class UtpEmulator:
         if method in ("PATCH", "MERGE", "PUT"):
             # If-Match is ignored, as two live tests found (§1.13)
             rec = self.engine.patch(name, ref, self._body(request), load_mode=self._load_mode(request))
+            if name == PRODUCTS:
+                self._saved(name, rec)
             return self._answer(request, self._element(request, ent, rec, qs), name, want_json)
         if method == "DELETE":
             # physical delete, no reference checks (§1.7)
