@@ -1,5 +1,6 @@
 """Catalog push: every minute (runs when due by ``catalog_interval_minutes``, partial or requested), and
-``POST /catalog-trigger/{token}`` that UTP calls when a product or price is saved (answers 202)."""
+``POST /catalog-trigger/{token}`` that UTP calls when a product, a price or stock is saved (answers 202:
+the products go to the targeted push, ``functions/catalog_refresh``; anything else asks for a full push)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from bridge import runtime
 from bridge.sync.catalog import push_catalog, request_push, scheduled_push
 from bridge.sync.stock import stock_warehouses
+from bridge.sync.webhook_intake import token_is_valid
 
 logger = Logger()
 tracer = Tracer()
@@ -21,25 +23,26 @@ metrics = Metrics()
 app = APIGatewayHttpResolver()
 
 
-def _body_note() -> str:
-    """What UTP said it saved (only recorded, never interpreted); a body that is not text is noted as such."""
-    try:
-        return (app.current_event.decoded_body or "")[:200]
-    except ValueError:  # flagged base64 but not base64, or bytes that are not UTF-8
-        return "(body is not UTF-8 text)"
-
-
 @app.post("/catalog-trigger/<token>")
 def trigger(token: str) -> Response[Any]:
-    status, body = request_push(
+    try:
+        body = app.current_event.decoded_body
+    except ValueError:  # flagged base64 but not base64, or bytes that are not UTF-8
+        body = None
+        if token_is_valid(token, runtime.catalog_trigger_tokens()):
+            return Response(
+                400, content_types.APPLICATION_JSON, {"accepted": False, "reason": "body is not UTF-8"}
+            )
+    status, answer = request_push(
         token=token,
         accepted_tokens=runtime.catalog_trigger_tokens(),
         cursors=runtime.cursors(),
         now=datetime.now(UTC),
-        detail=_body_note(),
+        body=body,
+        changes=runtime.catalog_change_queue(),
     )
-    logger.info("catalog push requested", status=status)
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+    logger.info("catalog push requested", status=status, products=answer.get("products"))
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=answer)
 
 
 def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -59,15 +59,17 @@ class Endpoints:
     queue_url: str
     dynamodb: Any
     s3: Any
+    changes_url: str
 
     def snapshot(self) -> Stored:
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        queued = int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
+        queued = 0
+        for url in (self.queue_url, self.changes_url):
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            queued += int(attributes["ApproximateNumberOfMessages"])
+            queued += int(attributes["ApproximateNumberOfMessagesNotVisible"])
         items = int(self.dynamodb.scan(TableName=TABLE, Select="COUNT")["Count"])
         objects = int(self.s3.list_objects_v2(Bucket=BUCKET).get("KeyCount", 0))
         return Stored(queued, items, objects)
@@ -76,9 +78,14 @@ class Endpoints:
         answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
         return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
 
+    def change_messages(self) -> list[dict[str, Any]]:
+        answer = self.sqs.receive_message(QueueUrl=self.changes_url, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
+
     def clear(self) -> None:
         """Forget what earlier examples stored (the table and the queue), keep the deployment."""
         self.sqs.purge_queue(QueueUrl=self.queue_url)
+        self.sqs.purge_queue(QueueUrl=self.changes_url)
         for item in self.dynamodb.scan(TableName=TABLE)["Items"]:
             self.dynamodb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
 
@@ -134,6 +141,7 @@ def open_endpoints(monkeypatch: Any) -> Iterator[Endpoints]:
         url = sqs.create_queue(
             QueueName="deals.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "false"}
         )["QueueUrl"]
+        changes_url = sqs.create_queue(QueueName="catalog-changes")["QueueUrl"]
         dynamodb = boto3.client("dynamodb", region_name=region)
         dynamodb.create_table(
             TableName=TABLE,
@@ -159,10 +167,11 @@ def open_endpoints(monkeypatch: Any) -> Iterator[Endpoints]:
         monkeypatch.setenv("SALESDRIVE_ACCOUNT", ACCOUNT)
         monkeypatch.setenv("DEAL_QUEUE_URL", url)
         monkeypatch.setenv("CATALOG_BUCKET", BUCKET)
+        monkeypatch.setenv("CATALOG_CHANGE_QUEUE_URL", changes_url)
         monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "Test")
         monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
         runtime.reset()
         receiver = importlib.import_module("functions.webhook_receiver.app")
         catalog = importlib.import_module("functions.catalog_push.app")
-        yield Endpoints(receiver, catalog, sqs, url, dynamodb, s3)
+        yield Endpoints(receiver, catalog, sqs, url, dynamodb, s3, changes_url)
         runtime.reset()

@@ -5,6 +5,8 @@ Assertions read the SalesDrive emulator's product state and counters, and UTP th
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +22,15 @@ from bridge.salesdrive.products import ProductUpdate, PushMode
 from bridge.settings import BridgeSettings
 from bridge.store.cursors import CursorStore
 from bridge.store.fingerprints import FingerprintStore
-from bridge.sync.catalog import CURSOR, is_due, push_catalog
+from bridge.sync.catalog import (
+    CURSOR,
+    TRIGGER_CURSOR,
+    is_due,
+    push_catalog,
+    push_products,
+    refresh_products,
+    request_push,
+)
 from bridge.sync.catalog_diff import Fingerprints
 from bridge.sync.reference import UtpReference, resolve_reference
 from bridge.sync.stock import stock_warehouses
@@ -336,3 +346,212 @@ def test_switches_and_linked_ids(shop: Shop) -> None:
     prices = shop.utp.prices(shop.reference.price_type_key)
     assert Decimal(sd["costPerItem"]) == prices[product["ref"]]
     assert sd["name"] != product.get("description")  # the SalesDrive name was kept
+
+
+# -- targeted push (the on-save trigger's path) ---------------------------------------------------------
+
+
+def refresh(shop: Shop, *keys: str, settings: BridgeSettings | None = None) -> Any:
+    settings = settings or shop.settings
+    return push_products(
+        list(keys),
+        utp=shop.utp,
+        salesdrive=shop.crm,
+        store=shop.store,
+        settings=settings,
+        price_type_key=shop.reference.price_type_key,
+        warehouses=stock_warehouses(settings, shop.reference.warehouse_names),
+    )
+
+
+def set_price(shop: Shop, product_ref: str, price: float) -> None:
+    shop.create(
+        "Document_УстановкаЦенНоменклатуры",
+        {
+            "Date": "2030-01-01T00:00:00",
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": product_ref,
+                    "ТипЦен_Key": shop.reference.price_type_key,
+                    "Цена": price,
+                }
+            ],
+        },
+    )
+
+
+def test_targeted_push_sends_a_price_change_in_one_call_and_few_utp_reads(shop: Shop) -> None:
+    shop.push()
+    product, other = shop.goods()[0], shop.goods()[1]
+    set_price(shop, product["ref"], 1234.5)
+    set_price(shop, other["ref"], 55.0)  # saved too, but not named: left to the full push
+    shop.utp_emulator.reset_counters()
+    before = shop.product_calls()
+    report = refresh(shop, product["ref"])
+    assert (report.price_only, report.stock_only, report.full, report.changed) == (1, 0, 0, 1)
+    assert shop.product_calls() == before + 1
+    assert Decimal(shop.sd(product["sku"])["costPerItem"]) == Decimal("1234.5")
+    assert Decimal(shop.sd(other["sku"])["costPerItem"]) != Decimal("55")
+    utp_reads = sum(shop.utp_emulator.counters.values())
+    assert utp_reads == report.utp_calls <= 7  # by key, by SKU, folders, IDs, prices, stock, reserves
+    # The fingerprints were merged: the next full push sends only the product that was not named.
+    report = shop.push()
+    assert (report.changed, report.price_only) == (1, 1)
+
+
+def test_targeted_push_of_a_goods_receipt_and_a_reservation_sends_free_stock_per_warehouse(
+    shop: Shop,
+) -> None:
+    shop.push()
+    product = shop.goods()[1]
+    main, lviv = shop.warehouse("Основний склад"), shop.warehouse("Склад Львів")
+    seed = shop.seed
+    shop.create(
+        "Document_ПоступлениеТоваровУслуг",
+        {
+            "Организация_Key": seed["organization"]["ref"],
+            "Контрагент_Key": seed["supplier"]["ref"],
+            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
+            "ВалютаДокумента_Key": seed["currency_uah"],
+            "Склад_Key": lviv,
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": product["ref"],
+                    "ЕдиницаИзмерения_Key": product["unit"],
+                    "Количество": 7,
+                    "Сумма": 70,
+                }
+            ],
+        },
+    )
+    report = refresh(shop, product["ref"])
+    assert (report.stock_only, report.price_only, report.full) == (1, 0, 0)
+    stock = shop.sd(product["sku"])["stockBalanceByStock"]
+    free_main = shop.utp_stock(main, product["ref"]) - shop.utp_stock(
+        main, product["ref"], "ТоварыВРезервеНаСкладах"
+    )
+    assert Decimal(stock["1"]) == max(free_main, 0)
+    assert Decimal(stock["2"]) == shop.utp_stock(lviv, product["ref"])
+    assert shop.push().changed == 0  # the full push agrees with what the targeted push sent
+
+
+def test_a_new_product_in_utp_reaches_salesdrive_by_the_targeted_push(shop: Shop) -> None:
+    shop.push()
+    ref = shop.create(
+        "Catalog_Номенклатура",
+        {"Description": "Ущільнювач дверцят Bosch", "Артикул": "BSH-NEW-1", "IsFolder": False},
+        post=False,
+    )
+    set_price(shop, ref, 410.0)
+    report = refresh(shop, ref)
+    assert report.full == 1 and report.changed == 1
+    sd = shop.sd("BSH-NEW-1")
+    assert sd["name"] == "Ущільнювач дверцят Bosch" and Decimal(sd["costPerItem"]) == Decimal("410")
+    assert shop.push().changed == 0
+
+
+def test_targeted_push_leaves_products_outside_its_slice_alone(shop: Shop) -> None:
+    shop.push()
+    marked, named = shop.goods()[2], shop.goods()[3]
+    shop.patch("Catalog_Номенклатура", marked["ref"], {"DeletionMark": True})
+    set_price(shop, named["ref"], 77.0)
+    for policy in ("zero_stock", "delete"):
+        report = refresh(
+            shop, named["ref"], settings=shop.settings.model_copy(update={"deleted_product_policy": policy})
+        )
+        assert (report.zero_stock, report.deleted, report.categories) == (0, 0, 0)
+    assert shop.sd(marked["sku"])  # still there: only the full push handles what was not named
+    assert shop.push().zero_stock == 1
+
+
+def test_targeted_push_never_guesses_a_sku_shared_with_a_product_outside_the_slice(shop: Shop) -> None:
+    shop.push()
+    existing = shop.goods()[5]
+    twin = shop.create(
+        "Catalog_Номенклатура",
+        {"Description": "Дубль", "Артикул": existing["sku"], "IsFolder": False},
+        post=False,
+    )
+    before = shop.product_calls()
+    report = refresh(shop, twin)
+    assert report.changed == 0 and shop.product_calls() == before
+    assert {s["ref"] for s in report.skipped} == {twin, existing["ref"]}
+    assert {s["reason"] for s in report.skipped} == {"SKU shared by several UTP products"}
+
+
+def test_the_on_save_trigger_routes_products_to_the_queue_and_the_rest_to_a_full_push(shop: Shop) -> None:
+    from datetime import UTC, datetime
+
+    sent: list[tuple[list[str], str]] = []
+
+    class Queue:
+        def send(self, keys: Any, *, requested_at: datetime, source: str) -> int:
+            sent.append((list(keys), source))
+            return 1
+
+    now = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
+    ref = shop.goods()[0]["ref"]
+
+    def call(body: str | None, token: str = "t0k") -> tuple[int, dict[str, Any]]:
+        return request_push(
+            token=token, accepted_tokens=["t0k"], cursors=shop.cursors, now=now, body=body, changes=Queue()
+        )
+
+    assert call(f'{{"type": "Catalog_Номенклатура", "ref": "{ref}"}}') == (
+        202,
+        {"accepted": True, "products": 1},
+    )
+    receipt = {"type": "Document_ПоступлениеТоваровУслуг", "ref": ref, "products": [ref, ref.upper()]}
+    assert call(json.dumps(receipt, ensure_ascii=False))[0] == 202
+    assert sent == [([ref], "Catalog_Номенклатура"), ([ref], "Document_ПоступлениеТоваровУслуг")]
+    assert shop.cursors.get(TRIGGER_CURSOR) is None  # no full push asked for
+    for bad in (
+        "not json",
+        '{"products": ["x\' or 1 eq 1"]}',
+        '{"products": "' + ref + '"}',
+        "[1]",
+        json.dumps({"products": [ref] * 1001}),
+    ):
+        status, answer = call(bad)
+        assert status == 400 and answer["accepted"] is False and answer["reason"], bad
+    assert call('{"products": []}', token="wrong")[0] == 403
+    assert len(sent) == 2 and shop.cursors.get(TRIGGER_CURSOR) is None  # nothing recorded for refusals
+    assert call(None)[0] == 202 and call('{"type": "Document_ОприходованиеТоваров", "ref": ""}')[0] == 202
+    assert shop.cursors.get(TRIGGER_CURSOR)["detail"] == "Document_ОприходованиеТоваров"  # type: ignore[index]
+    assert len(sent) == 2
+
+
+def test_refresh_hands_what_it_cannot_send_to_the_full_push(shop: Shop) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2030, 1, 1, 10, 0, 30, tzinfo=UTC)
+    ref = shop.goods()[0]["ref"]
+    message = json.dumps({"products": [ref], "requested_at": (now - timedelta(seconds=12)).isoformat()})
+    pushed: list[list[str]] = []
+
+    def push(keys: list[str]) -> Any:
+        pushed.append(keys)
+        return refresh(shop, *keys)
+
+    result = refresh_products([message, message], push=push, cursors=shop.cursors, now=lambda: now)
+    assert pushed == [[ref]] and result["lag_s"] == 12.0 and result["handed_to_full_push"] is None
+    assert shop.cursors.get(TRIGGER_CURSOR) is None
+
+    def broken(keys: list[str]) -> Any:
+        raise ConnectionError("UTP is down")
+
+    result = refresh_products([message], push=broken, cursors=shop.cursors, now=lambda: now)
+    assert "UTP is down" in result["handed_to_full_push"]
+    assert "ConnectionError" in shop.cursors.get(TRIGGER_CURSOR)["detail"]  # type: ignore[index]
+    shop.cursors.put(TRIGGER_CURSOR, {})
+    result = refresh_products(["{not json"], push=push, cursors=shop.cursors, now=lambda: now)
+    assert result["unreadable"] == 1 and "unreadable" in shop.cursors.get(TRIGGER_CURSOR)["detail"]  # type: ignore[index]
+    flood = [
+        json.dumps({"products": [str(uuid.uuid4()) for _ in range(600)], "requested_at": now.isoformat()})
+        for _ in range(2)
+    ]
+    result = refresh_products(flood, push=push, cursors=shop.cursors, now=lambda: now)
+    assert result["handed_to_full_push"] == "too many products" and result["products"] == 1200
+    assert len(pushed) == 1  # neither the failure nor the flood reached a targeted push

@@ -100,6 +100,22 @@ def near_valid_envelopes(draw: st.DrawFn) -> str:
     return json.dumps(body, ensure_ascii=draw(st.booleans()), separators=(",", ":") if compact else None)
 
 
+@st.composite
+def trigger_bodies(draw: st.DrawFn) -> str:
+    """What UTP's subscription sends, with GUIDs, near-GUIDs and injection attempts mixed in."""
+    key = st.uuids().map(str) | st.sampled_from(["", "x' or 1 eq 1", "00000000-0000-0000-0000-00000000000g"])
+    body: dict[str, object] = {}
+    if draw(st.booleans()):
+        body["type"] = draw(
+            st.sampled_from(["Catalog_Номенклатура", "Document_УстановкаЦенНоменклатуры", ""])
+        )
+    if draw(st.booleans()):
+        body["ref"] = draw(key | json_values)
+    if draw(st.booleans()):
+        body["products"] = draw(st.lists(key, max_size=5) | json_values)
+    return json.dumps(body, ensure_ascii=draw(st.booleans()))
+
+
 def huge_bodies() -> st.SearchStrategy[str]:
     big_comment = copy.deepcopy(SAMPLE_BODY)
     big_comment["data"]["comment"] = "ї" * (110 * 1024)  # 220 KiB of UTF-8, over the limit
@@ -198,18 +214,27 @@ def test_webhook_with_a_wrong_token_is_refused_whatever_the_body(
 
 
 @FUZZ
-@given(body=bodies | st.none(), content_type=content_types, base64_body=st.booleans())
-def test_catalog_trigger_with_the_right_token_records_one_request_and_nothing_else(
+@given(body=bodies | trigger_bodies() | st.none(), content_type=content_types, base64_body=st.booleans())
+def test_catalog_trigger_with_the_right_token_queues_products_or_requests_one_full_push(
     endpoints: Endpoints, body: str | bytes | None, content_type: str | None, base64_body: bool
 ) -> None:
     before = endpoints.snapshot()
     answer = call_trigger(endpoints, TRIGGER_TOKEN, body, content_type=content_type, base64_body=base64_body)
     after = endpoints.snapshot()
-    status = check(answer, before, after, allowed=Stored(queued=0, items=1, objects=0))
+    status = check(answer, before, after, allowed=Stored(queued=1, items=1, objects=0))
     if status < 300:
-        assert status == 202 and json.loads(answer["body"])["accepted"] is True
-        [request] = endpoints.dynamodb.scan(TableName="bridge-test")["Items"]
-        assert len(json.dumps(request, ensure_ascii=False)) < 1000  # the body is noted, cut to 200 chars
+        answered = json.loads(answer["body"])
+        assert status == 202 and answered["accepted"] is True
+        if "products" in answered:  # products: one message on the change queue, nothing else
+            assert (after.queued, after.items) == (before.queued + 1, before.items)
+            [message] = endpoints.change_messages()
+            assert len(message["products"]) == answered["products"] >= 1
+        else:  # nothing named: one full-push request
+            assert after.queued == before.queued  # (the request is one item, rewritten by later examples)
+            [request] = endpoints.dynamodb.scan(TableName="bridge-test")["Items"]
+            stored = json.dumps(request)
+            assert "catalog-trigger" in stored and answered["requested_at"] in stored
+            assert len(json.dumps(request, ensure_ascii=False)) < 1000  # the detail is cut to 200 chars
 
 
 @FUZZ
@@ -236,7 +261,7 @@ def test_the_webhook_token_does_not_open_the_catalog_trigger_nor_the_reverse(end
     assert call_trigger(endpoints, WEBHOOK_TOKEN, "{}")["statusCode"] == 403
     assert call_webhook(endpoints, TRIGGER_TOKEN, json.dumps(SAMPLE_BODY))["statusCode"] == 403
     assert endpoints.snapshot() == Stored(0, 0, 0)
-    assert call_trigger(endpoints, TRIGGER_TOKEN, '{"ref": "x"}')["statusCode"] == 202
+    assert call_trigger(endpoints, TRIGGER_TOKEN, '{"ref": "x"}')["statusCode"] == 202  # names no product
     assert endpoints.snapshot() == Stored(0, 1, 0)
 
 
@@ -262,15 +287,15 @@ def test_pathological_webhooks_found_by_fuzzing(endpoints: Endpoints, body: str,
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe not utf-8", b'{"info": "\xc3\x28"}'])
-def test_a_base64_body_that_is_not_utf8_is_refused_by_the_webhook_and_only_noted_by_the_trigger(
+def test_a_base64_body_that_is_not_utf8_is_refused_by_both_endpoints(
     endpoints: Endpoints, raw: bytes
 ) -> None:
     assert call_webhook(endpoints, WEBHOOK_TOKEN, raw)["statusCode"] == 400
     assert call_webhook(endpoints, "wrong", raw)["statusCode"] == 403  # the token is still checked first
+    answer = call_trigger(endpoints, TRIGGER_TOKEN, raw)
+    assert answer["statusCode"] == 400 and "UTF-8" in json.loads(answer["body"])["reason"]
+    assert call_trigger(endpoints, "wrong", raw)["statusCode"] == 403
     assert endpoints.snapshot() == Stored(0, 0, 0)
-    assert call_trigger(endpoints, TRIGGER_TOKEN, raw)["statusCode"] == 202  # the body is only a note
-    [item] = endpoints.dynamodb.scan(TableName="bridge-test")["Items"]
-    assert "(body is not UTF-8 text)" in json.dumps(item, ensure_ascii=False)
 
 
 def test_a_body_flagged_base64_that_is_not_base64_is_never_a_5xx(endpoints: Endpoints) -> None:
@@ -284,8 +309,19 @@ def test_a_body_flagged_base64_that_is_not_base64_is_never_a_5xx(endpoints: Endp
         event = http_event(template, route, token, "{}")
         event["body"], event["isBase64Encoded"] = "%%% not base64 %%%", True
         answers.append(module.lambda_handler(event, Context())["statusCode"])
-    assert answers == [400, 202]
-    assert endpoints.snapshot() == Stored(0, 1, 0)  # only the trigger's request, nothing queued
+    assert answers == [400, 400]
+    assert endpoints.snapshot() == Stored(0, 0, 0)
+
+
+def test_the_sample_trigger_event_queues_its_product(endpoints: Endpoints) -> None:
+    from tests.integration.http_endpoints import TRIGGER_EVENT, Context, http_event
+
+    event = http_event(TRIGGER_EVENT, "catalog-trigger", TRIGGER_TOKEN, TRIGGER_EVENT["body"])
+    answer = endpoints.catalog.lambda_handler(event, Context())
+    assert answer["statusCode"] == 202 and json.loads(answer["body"]) == {"accepted": True, "products": 1}
+    [message] = endpoints.change_messages()
+    assert message["products"] == ["5f0c3b1e-8a4d-4c1e-9b7a-2d6e1f3a9c01"]
+    assert endpoints.snapshot() == Stored(1, 0, 0)
 
 
 def test_account_mismatch_never_enqueues(endpoints: Endpoints) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bridge.salesdrive.client import SalesDriveClient
     from bridge.settings import BridgeSettings
+    from bridge.store.catalog_changes import CatalogChangeQueue
     from bridge.store.cursors import CursorStore
     from bridge.store.deal_queue import DealQueue
     from bridge.store.deals import DealStore
@@ -115,6 +116,15 @@ def deal_queue() -> DealQueue:
     if not url:
         raise ConfigurationError("environment variable DEAL_QUEUE_URL is not set")
     return DealQueue(url)
+
+
+@cache
+def catalog_change_queue() -> CatalogChangeQueue | None:
+    """The queue of the targeted catalog push; ``None`` where it is not deployed (full pushes only)."""
+    from bridge.store.catalog_changes import CatalogChangeQueue
+
+    url = os.environ.get("CATALOG_CHANGE_QUEUE_URL")
+    return CatalogChangeQueue(url) if url else None
 
 
 @cache
@@ -227,6 +237,7 @@ def reset() -> None:
         salesdrive_client,
         utp_reference,
         fingerprint_store,
+        catalog_change_queue,
     ):
         getter.cache_clear()
     try:

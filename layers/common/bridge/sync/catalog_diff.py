@@ -178,6 +178,9 @@ class PlanOptions:
     transfer_prices: bool = True
     transfer_stock: bool = True
     deleted_product_policy: str = "zero_stock"
+    # A targeted push sees only some products: whatever is absent from the snapshot is not gone from UTP,
+    # and the folders it holds are not all of them (categories are left to the full push).
+    partial: bool = False
 
 
 def data_fingerprint(product: ProductData, folder_name: str) -> bytes:
@@ -213,14 +216,29 @@ def salesdrive_ids(snapshot: CatalogSnapshot) -> tuple[dict[int, str], list[Skip
     return ids, skipped
 
 
+def _skip_ids_held_elsewhere(
+    snapshot: CatalogSnapshot, previous: Fingerprints, ids: dict[int, str], skipped: list[Skipped]
+) -> None:
+    """A slice cannot see a SalesDrive id claimed by a product outside it, but the fingerprints can: an
+    id already pushed for another UTP product is not reused (the full push reports the conflict)."""
+    wanted = {sd: i for i, sd in ids.items()}
+    for ref, (_, sd_id) in previous.rows.items():
+        i = wanted.get(sd_id)
+        if i is not None and ref not in snapshot.index and i in ids:
+            product = snapshot.products[i]
+            skipped.append(Skipped(product.ref, product.sku, f"SalesDrive id {ids.pop(i)!r} claimed twice"))
+
+
 def plan_push(snapshot: CatalogSnapshot, previous: Fingerprints, options: PlanOptions) -> PushPlan:
     plan = PushPlan()
     ids, plan.skipped = salesdrive_ids(snapshot)
+    if options.partial:
+        _skip_ids_held_elsewhere(snapshot, previous, ids, plan.skipped)
     width = len(snapshot.stock_ids)
     stock_view = memoryview(snapshot.stock).cast("B")
     zero_stock_fp = digest(bytes(8 * width))
     row_bytes = 8 * width
-    if options.transfer_products:
+    if options.transfer_products and not options.partial:
         plan.categories = categories_fingerprint(snapshot.folders)
         plan.categories_changed = plan.categories != previous.categories
     rows = previous.rows
@@ -272,7 +290,7 @@ def plan_push(snapshot: CatalogSnapshot, previous: Fingerprints, options: PlanOp
         plan.fingerprints[i] = data_fp + price_fp + stock_fp
         if plan.full and plan.full[-1] == i:
             plan.full_aspects[i] = (options.transfer_prices and price_fp != ABSENT, options.transfer_stock)
-    for ref, (fp, sd_id) in rows.items():
+    for ref, (fp, sd_id) in [] if options.partial else rows.items():
         if ref in seen or (ref in snapshot.index and snapshot.products[snapshot.index[ref]].deletion_mark):
             continue
         if ref not in snapshot.index:  # physically deleted in UTP (or lost its id): same as marked

@@ -26,6 +26,16 @@ def read_prices(utp: UtpClient, price_type_key: str, index: dict[str, int]) -> t
     return out, 1
 
 
+def read_prices_of(utp: UtpClient, price_type_key: str, index: dict[str, int]) -> tuple[array[float], int]:
+    """``read_prices`` for the products of ``index`` only (a targeted push). [⌈n/chunk⌉]"""
+    out = CatalogSnapshot.empty_prices(len(index))
+    for ref, price in utp.prices(price_type_key, list(index)).items():
+        i = index.get(ref)
+        if i is not None:
+            out[i] = float(price)
+    return out, -(-len(index) // utp.chunk_size)
+
+
 def price_of(snapshot: CatalogSnapshot, i: int) -> Decimal | None:
     value = snapshot.prices[i]
     return None if math.isnan(value) else Decimal(repr(value))

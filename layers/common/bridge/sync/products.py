@@ -52,6 +52,44 @@ def read_products(
     return products, folders, ids, calls
 
 
+def read_products_of(
+    utp: UtpClient, product_keys: list[str], *, id_property: str
+) -> tuple[list[ProductData], dict[str, str], dict[str, str], int]:
+    """The same as ``read_products`` for a few products (a targeted push), plus every product sharing
+    their SKUs, so a duplicated SKU is seen and skipped exactly as the full push does.
+    [⌈n/chunk⌉ products + 1 by SKU + 1 folders + 1 SalesDrive IDs, for up to 40 products]"""
+    found = {p.ref: p for p in utp.products_by_key(product_keys).values() if not p.is_folder}
+    calls = -(-len(product_keys) // utp.chunk_size)
+    skus = {p.sku for p in found.values() if p.sku.strip()}
+    if skus:
+        calls += 1
+        for same_sku in utp.products_by_sku_all(skus).values():
+            found.update((p.ref, p) for p in same_sku)
+    folder_keys = {p.parent_key for p in found.values() if p.parent_key}
+    folders: dict[str, str] = {}
+    if folder_keys:
+        calls += 1
+        folders = {f.ref: f.description for f in utp.products_by_key(folder_keys).values() if f.is_folder}
+    products = [
+        ProductData(
+            ref=item.ref,
+            sku=item.sku,
+            name=item.description,
+            folder_ref=item.parent_key,
+            unit_ref=item.unit_key,
+            deletion_mark=item.deletion_mark,
+        )
+        for item in found.values()
+    ]
+    try:
+        values = utp.property_values_of(id_property, PRODUCT_ENTITY, list(found))
+        calls += 1
+    except UtpNotFoundError:
+        values = {}
+    ids = {ref: str(value).strip() for ref, value in values.items() if str(value).strip()}
+    return products, folders, ids, calls
+
+
 def category_id(folder_ref: str) -> str:
     """The SalesDrive category id of a UTP folder: its Ref_Key (stable, unlike names and codes)."""
     return folder_ref

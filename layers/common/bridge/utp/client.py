@@ -462,6 +462,44 @@ class UtpClient:
                 out[product] = out.get(product, Decimal(0)) + Decimal(str(row.get("КоличествоBalance") or 0))
         return out
 
+    def _balances_of(
+        self, entity: str, product_keys: Iterable[str], warehouse_keys: Iterable[str]
+    ) -> dict[tuple[str, str], Decimal]:
+        """(warehouse key, product key) → balance of a few products on the given warehouses, for a
+        targeted catalog push: one ``Balance`` per chunk, conditioned on both dimensions so a real base
+        reads only those rows. [⌈n/chunk⌉; none for no keys]"""
+        products = [Guid(k) for k in _unique(k.lower() for k in product_keys)]
+        warehouses = [Guid(k) for k in _unique(k.lower() for k in warehouse_keys)]
+        out: dict[tuple[str, str], Decimal] = {}
+        if not products or not warehouses:
+            return out
+        for chunk in _chunks(products, self.chunk_size):
+            rows = self.odata.virtual_table(
+                entity,
+                "Balance",
+                condition=and_(in_("Склад_Key", warehouses), in_("Номенклатура_Key", chunk)),
+                select=["Склад_Key", "Номенклатура_Key", "КоличествоBalance"],
+            )
+            for row in rows:
+                product = str(row.get("Номенклатура_Key") or "").lower()
+                warehouse = str(row.get("Склад_Key") or "").lower()
+                if product and product != EMPTY_REF and warehouse:
+                    key = (warehouse, product)
+                    out[key] = out.get(key, Decimal(0)) + Decimal(str(row.get("КоличествоBalance") or 0))
+        return out
+
+    def stock_balances_of(
+        self, product_keys: Iterable[str], warehouse_keys: Iterable[str]
+    ) -> dict[tuple[str, str], Decimal]:
+        """Physical stock of a few products per warehouse. [⌈n/chunk⌉]"""
+        return self._balances_of(STOCK, product_keys, warehouse_keys)
+
+    def reserve_balances_of(
+        self, product_keys: Iterable[str], warehouse_keys: Iterable[str]
+    ) -> dict[tuple[str, str], Decimal]:
+        """Reserved quantity of a few products per warehouse. [⌈n/chunk⌉]"""
+        return self._balances_of(RESERVES, product_keys, warehouse_keys)
+
     def stock_balance(self, warehouse_key: str) -> dict[str, Decimal]:
         """Physical stock per product on one warehouse (``ТоварыНаСкладах`` ``Balance``). [1]"""
         return self._balance(STOCK, warehouse_key)
