@@ -39,6 +39,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.runner.catalog_steps import run_catalog_steps
+
 ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_РеализацияТоваровУслуг"
 CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
@@ -678,6 +680,9 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
                 )
             if not f.echoes_delivered:
                 f.problems.append("the echo webhook of the pushed status never reached the bridge")
+    # Issue 5: the catalog's day (SKU matching, a full push, a price set, a goods receipt, a new product,
+    # a reservation), each change seen arriving in SalesDrive.
+    catalog = run_catalog_steps(stack, console, timeout_s=max(15.0, min(30.0, deadline - time.monotonic())))
     job_problems = [
         f"the {name} failed: {run.error}"
         for name, run in (
@@ -692,6 +697,7 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
     new_customers = len({f.customer for f in facts if f.customer_kind == "new"})
     problems = [f"order {f.key} (SalesDrive {f.salesdrive_id}): {p}" for f in facts for p in f.problems]
     problems.extend(job_problems)
+    problems.extend(catalog["problems"])
     if returning_ref is None:
         problems.append("UTP has no seeded counterparty for the returning customer")
     if counterparties_after - counterparties_before != new_customers:
@@ -789,6 +795,7 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
         "scheduled_jobs": {
             name: {"ok": run.ok, "result": run.result, "error": run.error} for name, run in jobs.items()
         },
+        "catalog": catalog,
         "handler_failures": [
             {"function": c.function, "source": c.source, "error": c.error} for c in failed[:20]
         ],

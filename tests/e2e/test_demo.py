@@ -51,3 +51,19 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     assert b["echo_webhooks_delivered"] >= 1
     assert (totals["statuses_pushed_to_salesdrive"], totals["echo_webhooks_ignored"]) == (1, 1)
     assert time.monotonic() - started < 90
+    # Issue 5: the catalog's steps, each seen in SalesDrive (and UTP) by the demo itself.
+    catalog = report["catalog"]
+    assert catalog["ok"] is True and catalog["problems"] == []
+    steps = {s["key"]: s for s in catalog["steps"]}
+    assert set(steps) == {
+        "SKU matching",
+        "full push",
+        "price set",
+        "goods receipt",
+        "new product",
+        "reservation",
+    }
+    assert all(s["ok"] for s in steps.values())
+    assert catalog["sku_matching"]["linked"] == 2 and catalog["sku_matching"]["exported"] > 0
+    for key in ("price set", "goods receipt", "new product", "reservation"):  # on-save → targeted push
+        assert steps[key]["seconds"] is not None and steps[key]["seconds"] < 15, steps[key]

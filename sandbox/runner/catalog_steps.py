@@ -1,0 +1,371 @@
+"""The demo's catalog steps (issue 5): what a shop does to its catalog in UTP, and each change arriving in
+SalesDrive, seen in both systems directly.
+
+1. **SKU matching, first run**: two products a manager created in SalesDrive before the bridge (one SKU
+   spelled differently: trailing space, lower case) are linked to their UTP products; the SalesDrive ID
+   lands in UTP's "SalesDrive ID" property, UTP-only products are exported; the report is shown.
+2. **Full catalog push** (forced): prices and free stock of every product, linked ones under their
+   SalesDrive id.
+3. **A price set** posted in UTP → the new price in SalesDrive.
+4. **A goods receipt** posted in UTP on one warehouse → that warehouse's free stock in SalesDrive.
+5. **A new product** (with a price) created in UTP → a new product in SalesDrive.
+6. **A reservation by an order**: an order placed in SalesDrive becomes a posted UTP sales order, which
+   reserves the goods → SalesDrive's free stock of that warehouse drops by the quantity.
+
+Steps 3-6 travel through the on-save trigger (the UTP emulator plays the 1C event subscription of the
+README) and the targeted push; each row says how many seconds the change took to show in SalesDrive.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+PRODUCTS = "Catalog_Номенклатура"
+PRICE_SET = "Document_УстановкаЦенНоменклатуры"
+GOODS_RECEIPT = "Document_ПоступлениеТоваровУслуг"
+PROPERTIES = "ChartOfCharacteristicTypes_СвойстваОбъектов"
+PROPERTY_VALUES = "InformationRegister_ЗначенияСвойствОбъектов"
+ID_PROPERTY = "SalesDrive ID"  # the bridge's default product_id_property
+MAIN_STOCK, LVIV_STOCK = (
+    "1",
+    "3",
+)  # SalesDrive stocks of "Основний склад" and "Склад Львів" (sandbox settings)
+
+
+@dataclass
+class CatalogStep:
+    key: str
+    in_utp: str
+    expected_in_salesdrive: str
+    seen_in_salesdrive: str = "—"
+    seconds: float | None = None
+    ok: bool = False
+
+
+class _Utp:
+    """OData writes and reads of the steps (spaces as %20: 1C refuses "+")."""
+
+    def __init__(self, root: str, auth: tuple[str, str]) -> None:
+        self.root = root.rstrip("/")
+        self.http = httpx.Client(auth=auth, timeout=15)
+        origin = self.root.split("/utp/odata", 1)[0]
+        self.seed: dict[str, Any] = self.http.get(f"{origin}/__emulator__/seed").json()
+
+    def rows(self, entity: str, flt: str, extra: str = "") -> list[dict[str, Any]]:
+        answer = self.http.get(
+            f"{self.root}/{quote(entity)}?$format=json&$filter={quote(flt, safe='')}{extra}"
+        )
+        answer.raise_for_status()
+        return list(answer.json()["value"])
+
+    def create(self, entity: str, body: dict[str, Any], *, post: bool) -> str:
+        answer = self.http.post(f"{self.root}/{quote(entity)}?$format=json", json=body)
+        answer.raise_for_status()
+        ref = str(answer.json()["Ref_Key"])
+        if post:
+            self.http.post(f"{self.root}/{quote(entity)}(guid'{ref}')/Post?$format=json").raise_for_status()
+        return ref
+
+    def free_stock(self, warehouse: str, product: str) -> Decimal:
+        total = Decimal(0)
+        for register, sign in (("ТоварыНаСкладах", 1), ("ТоварыВРезервеНаСкладах", -1)):
+            cond = quote(f"Склад_Key eq guid'{warehouse}' and Номенклатура_Key eq guid'{product}'", safe="")
+            entity = quote("AccumulationRegister_" + register)
+            answer = self.http.get(f"{self.root}/{entity}/Balance?Condition={cond}&$format=json")
+            answer.raise_for_status()
+            total += sign * sum(
+                (Decimal(str(r["КоличествоBalance"])) for r in answer.json()["value"]), Decimal(0)
+            )
+        return max(total, Decimal(0))
+
+    def id_property(self, product: str) -> str | None:
+        props = self.rows(PROPERTIES, f"Description eq '{ID_PROPERTY}'")
+        if not props:
+            return None
+        flt = f"Свойство_Key eq guid'{props[0]['Ref_Key']}' and Объект eq cast(guid'{product}','{PRODUCTS}')"
+        values = self.rows(PROPERTY_VALUES, flt)
+        return str(values[0]["Значение"]) if values else None
+
+    def warehouse(self, name: str) -> str:
+        return next(str(w["ref"]) for w in self.seed["warehouses"] if w["description"] == name)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class _SalesDrive:
+    def __init__(self, url: str, api_key: str) -> None:
+        self.url = url.rstrip("/")
+        self.http = httpx.Client(headers={"X-Api-Key": api_key}, timeout=15)
+
+    def product(self, product_id: str) -> dict[str, Any] | None:
+        answer = self.http.get(f"{self.url}/__emulator__/products/{quote(product_id, safe='')}")
+        return dict(answer.json()) if answer.status_code == 200 else None
+
+    def create_products(self, products: list[dict[str, Any]]) -> None:
+        answer = self.http.post(
+            f"{self.url}/product-handler/", json={"action": "update", "product": products}
+        )
+        answer.raise_for_status()
+
+    def place(self, body: dict[str, Any]) -> int:
+        answer = self.http.post(f"{self.url}/handler/", json={"getResultData": 1, **body})
+        answer.raise_for_status()
+        return int(answer.json()["data"]["orderId"])
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def _until(check: Any, timeout: float) -> float | None:
+    """Seconds until ``check()`` is truthy (polled every 50 ms), or None after ``timeout``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if check():
+            return round(time.monotonic() - started, 2)
+        time.sleep(0.05)
+    return None
+
+
+def _stock(product: dict[str, Any] | None, stock_id: str) -> Decimal | None:
+    if not product or stock_id not in (product.get("stockBalanceByStock") or {}):
+        return None
+    return Decimal(str(product["stockBalanceByStock"][stock_id]))
+
+
+def _price(product: dict[str, Any] | None) -> Decimal | None:
+    value = (product or {}).get("costPerItem")
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def run_catalog_steps(stack: Any, console: Console, *, timeout_s: float = 30.0) -> dict[str, Any]:
+    """Play the catalog steps against a started sandbox stack; ``{"ok": bool, "steps": [...], ...}``."""
+    endpoints = stack.endpoints
+    utp = _Utp(endpoints["utp_odata_url"], (endpoints["utp_user"], endpoints["utp_password"]))
+    crm = _SalesDrive(endpoints["salesdrive_url"], endpoints["salesdrive_api_key"])
+    try:
+        return _run(stack, utp, crm, console, timeout_s)
+    finally:
+        utp.close()
+        crm.close()
+
+
+def _run(stack: Any, utp: _Utp, crm: _SalesDrive, console: Console, timeout_s: float) -> dict[str, Any]:
+    seed = utp.seed
+    goods: list[dict[str, Any]] = [
+        {"ref": str(p["Ref_Key"]), "sku": str(p["Артикул"]), "unit": p.get("ЕдиницаХраненияОстатков_Key")}
+        for p in utp.rows(
+            PRODUCTS, "Услуга eq false and IsFolder eq false and DeletionMark eq false", "&$top=80"
+        )
+        if str(p.get("Артикул") or "").strip()
+    ]
+    # Products no order of the day touched, so each step's figure is its own.
+    fresh = [p for p in goods if crm.product(p["sku"]) is None]
+    if len(fresh) < 6:
+        raise RuntimeError("the UTP emulator's seed has too few goods for the catalog steps")
+    linked_exact, linked_spelled, priced, received = fresh[:4]
+    main, lviv = utp.warehouse("Основний склад"), utp.warehouse("Склад Львів")
+    # The reservation needs goods on the shelf, or the free stock has nothing to lose.
+    reserved = next((p for p in fresh[4:] if utp.free_stock(main, p["ref"]) >= 3), None)
+    if reserved is None:
+        raise RuntimeError("the UTP emulator's seed has no product with free stock on Основний склад")
+    steps: list[CatalogStep] = []
+
+    # 1. SKU matching: a manager's products from before the bridge, one SKU spelled differently.
+    console.print("[bold]Catalog 1/6[/] SKU matching, first run")
+    crm.create_products(
+        [
+            {"id": "M-7001", "name": "Товар менеджера 1", "sku": linked_exact["sku"]},
+            {"id": "M-7002", "name": "Товар менеджера 2", "sku": f" {linked_spelled['sku'].lower()} "},
+        ]
+    )
+    matching = stack.invoke("ProductMatcherFunction", {"dry_run": False})
+    summary = matching.result.get("summary", {}) if matching.ok and isinstance(matching.result, dict) else {}
+    ids = (utp.id_property(linked_exact["ref"]), utp.id_property(linked_spelled["ref"]))
+    step = CatalogStep(
+        "SKU matching",
+        f"{linked_exact['sku']!r} and {linked_spelled['sku']!r} exist in UTP",
+        "both linked: SalesDrive IDs M-7001, M-7002 written into UTP",
+        f"UTP SalesDrive IDs {ids[0]}, {ids[1]}; report {summary}",
+        ok=ids == ("M-7001", "M-7002") and summary.get("exported", 0) > 0,
+    )
+    steps.append(step)
+
+    # 2. The first full push: linked products get UTP's prices and stock under their SalesDrive id.
+    console.print("[bold]Catalog 2/6[/] full catalog push")
+    push = stack.invoke("CatalogPushFunction", {"force": True})
+    pushed = push.result if push.ok and isinstance(push.result, dict) else {}
+    linked = crm.product("M-7001")
+    steps.append(
+        CatalogStep(
+            "full push",
+            f"{pushed.get('products', '?')} products in UTP",
+            "every product's price and free stock; M-7001 with UTP's price",
+            f"{pushed.get('changed', '?')} sent in {pushed.get('salesdrive_calls', '?')} calls; "
+            f"M-7001 price {_price(linked)}",
+            ok=bool(pushed.get("complete")) and _price(linked) is not None,
+        )
+    )
+
+    # 3. A price set posted in UTP.
+    console.print("[bold]Catalog 3/6[/] a price set posted in UTP")
+    new_price = Decimal("1777.50")
+    utp.create(
+        PRICE_SET,
+        {
+            "Date": "2030-01-01T00:00:00",
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": priced["ref"],
+                    "ТипЦен_Key": seed["price_type"],
+                    "Цена": float(new_price),
+                }
+            ],
+        },
+        post=True,
+    )
+    seconds = _until(lambda: _price(crm.product(priced["sku"])) == new_price, timeout_s)
+    steps.append(
+        CatalogStep(
+            "price set",
+            f"{priced['sku']}: price {new_price}",
+            f"price {new_price}",
+            f"price {_price(crm.product(priced['sku']))}",
+            seconds,
+            seconds is not None,
+        )
+    )
+
+    # 4. A goods receipt on the Lviv warehouse.
+    console.print("[bold]Catalog 4/6[/] a goods receipt posted in UTP")
+    utp.create(
+        GOODS_RECEIPT,
+        {
+            "Организация_Key": seed["organization"]["ref"],
+            "Контрагент_Key": seed["supplier"]["ref"],
+            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
+            "ВалютаДокумента_Key": seed["currency_uah"],
+            "Склад_Key": lviv,
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": received["ref"],
+                    "ЕдиницаИзмерения_Key": received["unit"],
+                    "Количество": 12,
+                    "Сумма": 1200,
+                }
+            ],
+        },
+        post=True,
+    )
+    expected_lviv = utp.free_stock(lviv, received["ref"])
+    seconds = _until(lambda: _stock(crm.product(received["sku"]), LVIV_STOCK) == expected_lviv, timeout_s)
+    steps.append(
+        CatalogStep(
+            "goods receipt",
+            f"{received['sku']}: +12 on Склад Львів (free stock now {expected_lviv})",
+            f"stock {LVIV_STOCK} (Львів) = {expected_lviv}",
+            f"stock {LVIV_STOCK} = {_stock(crm.product(received['sku']), LVIV_STOCK)}",
+            seconds,
+            seconds is not None,
+        )
+    )
+
+    # 5. A new product in UTP, with a price.
+    console.print("[bold]Catalog 5/6[/] a new product created in UTP")
+    sku = f"NEW-{int(time.time()) % 100000:05d}"
+    new_ref = utp.create(
+        PRODUCTS,
+        {
+            "Description": f"Ремінь привідний {sku}",
+            "Артикул": sku,
+            "IsFolder": False,
+            "Parent_Key": seed["product_folders"][0],
+        },
+        post=False,
+    )
+    utp.create(
+        PRICE_SET,
+        {
+            "Date": "2030-01-01T00:00:00",
+            "Товары": [
+                {
+                    "LineNumber": "1",
+                    "Номенклатура_Key": new_ref,
+                    "ТипЦен_Key": seed["price_type"],
+                    "Цена": 640.0,
+                }
+            ],
+        },
+        post=True,
+    )
+    seconds = _until(lambda: _price(crm.product(sku)) == Decimal(640), timeout_s)
+    created = crm.product(sku)
+    steps.append(
+        CatalogStep(
+            "new product",
+            f"{sku} created, price 640",
+            f"product {sku} with price 640",
+            f"{(created or {}).get('name', 'absent')}, price {_price(created)}",
+            seconds,
+            seconds is not None,
+        )
+    )
+
+    # 6. A reservation: an order placed in SalesDrive becomes a posted UTP order that reserves the goods.
+    console.print("[bold]Catalog 6/6[/] a reservation by an order")
+    before = utp.free_stock(main, reserved["ref"])
+    order_id = crm.place(
+        {
+            # The returning customer of the seed: the step adds no counterparty to the day's count.
+            "fName": "Гарант",
+            "lName": "Сервіс",
+            "phone": "+380671112233",
+            "products": [{"id": reserved["sku"], "sku": reserved["sku"], "costPerItem": 300, "amount": 2}],
+        }
+    )
+    expected_main = before - 2
+    seconds = _until(lambda: _stock(crm.product(reserved["sku"]), MAIN_STOCK) == expected_main, timeout_s)
+    steps.append(
+        CatalogStep(
+            "reservation",
+            f"SalesDrive order {order_id}: 2 × {reserved['sku']} → posted UTP order reserves them",
+            f"stock {MAIN_STOCK} (Основний) {before} → {expected_main}",
+            f"stock {MAIN_STOCK} = {_stock(crm.product(reserved['sku']), MAIN_STOCK)}",
+            seconds,
+            seconds is not None,
+        )
+    )
+
+    table = Table(title="Catalog: UTP → SalesDrive")
+    for column in ("step", "in UTP", "expected in SalesDrive", "seen in SalesDrive", "seconds", "check"):
+        table.add_column(column)
+    for s in steps:
+        table.add_row(
+            s.key,
+            s.in_utp,
+            s.expected_in_salesdrive,
+            s.seen_in_salesdrive,
+            "—" if s.seconds is None else f"{s.seconds:.2f}",
+            "[green]ok[/]" if s.ok else "[red]not seen[/]",
+        )
+    console.print(table)
+    return {
+        "ok": all(s.ok for s in steps),
+        "sku_matching": summary,
+        "steps": [asdict(s) for s in steps],
+        "problems": [
+            f"catalog step {s.key!r}: expected {s.expected_in_salesdrive}, saw {s.seen_in_salesdrive}"
+            for s in steps
+            if not s.ok
+        ],
+    }
