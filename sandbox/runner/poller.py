@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import threading
+import time
 from typing import Any
 
 from sandbox.runner.lambdas import FunctionRuntime, Invocation
@@ -121,6 +122,28 @@ class SqsPoller:
                 log.exception("%s: polling %s failed", self.name, self.queue.name)
                 self._stop.wait(1.0)
 
+    def _gather(self, have: int) -> list[dict[str, Any]]:
+        """Lambda's batching window: keep receiving until the batch is full or the window has passed."""
+        more: list[dict[str, Any]] = []
+        deadline = time.monotonic() + self.source.batching_window_s
+        while have + len(more) < self.source.batch_size and not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            answer = self.sqs.receive_message(
+                QueueUrl=self.queue.url,
+                MaxNumberOfMessages=min(self.source.batch_size - have - len(more), 10),
+                WaitTimeSeconds=max(0, min(int(left), 1)),
+                AttributeNames=["All"],
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            received = answer.get("Messages", [])
+            more += received
+            if not received and left < 1:
+                time.sleep(min(left, 0.05))
+        return more
+
     def poll_once(self) -> int:
         """Receive one batch and process it; the number of messages it had."""
         answer = self.sqs.receive_message(
@@ -134,6 +157,7 @@ class SqsPoller:
         messages = answer.get("Messages", [])
         if not messages:
             return 0
+        messages += self._gather(len(messages))
         with self.runtime.activity.busy():
             event = sqs_event(messages, self.queue, self.runtime.model.region)
             call = self.runtime.invoke(self.function.logical_id, event, source="sqs")

@@ -46,6 +46,8 @@ class SqsSource:
     enabled: bool = True
     # ScalingConfig.MaximumConcurrency: how many batches Lambda works on at once (one poller each).
     maximum_concurrency: int = 1
+    # MaximumBatchingWindowInSeconds: how long Lambda gathers records before invoking with a partial batch.
+    batching_window_s: int = 0
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,7 @@ def _events(logical_id: str, events: dict[str, Any], r: _Resolver, spec: Functio
                     in props.get("FunctionResponseTypes", []),
                     enabled=_enabled(props, r),
                     maximum_concurrency=int((props.get("ScalingConfig") or {}).get("MaximumConcurrency", 1)),
+                    batching_window_s=int(props.get("MaximumBatchingWindowInSeconds", 0)),
                 )
             )
         elif kind in ("Schedule", "ScheduleV2"):

@@ -185,3 +185,58 @@ def test_scheduled_event_shapes() -> None:
     given = scheduled_event(function, function.schedules[1], region="eu-central-1", account="1", when=when)
     assert given == {"job": "nightly", "at": "2025-10-02T14:05:00Z"}
     assert json.dumps(given)
+
+
+def test_the_batching_window_gathers_messages_into_one_invocation() -> None:
+    """``MaximumBatchingWindowInSeconds``: messages sent within the window reach one invocation."""
+    import threading
+    import time
+
+    import boto3
+    from moto import mock_aws
+
+    from sandbox.runner.poller import SqsPoller
+    from sandbox.runner.template import SqsSource
+
+    model = load(ROOT / "template.yaml", endpoint_url=ENDPOINT)
+    [source] = model.functions["CatalogRefreshFunction"].sqs
+    assert source.batching_window_s == 5 and source.batch_size == 100
+
+    class Runtime:
+        def __init__(self) -> None:
+            self.events: list[Any] = []
+            self.model = type("M", (), {"region": "eu-central-1"})()
+
+        class activity:
+            @staticmethod
+            def busy() -> Any:
+                import contextlib
+
+                return contextlib.nullcontext()
+
+        def invoke(self, logical_id: str, event: Any, source: str) -> Invocation:
+            self.events.append(event)
+            return Invocation(logical_id, source, "r", event, time.time())
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-central-1")
+        url = sqs.create_queue(QueueName="changes")["QueueUrl"]
+        queue = type("Q", (), {"url": url, "arn": "arn:aws:sqs:eu-central-1:123456789012:changes"})()
+        runtime = Runtime()
+        for window, expected_batches in ((1, 1), (0, 3)):
+            source_now = SqsSource("Changes", "Queue", 100, False, batching_window_s=window)
+            poller = SqsPoller(runtime, sqs, None, source_now, queue, wait_seconds=1)  # type: ignore[arg-type]
+            poller.function = type("F", (), {"logical_id": "CatalogRefreshFunction"})()  # type: ignore[assignment]
+            runtime.events.clear()
+            sender = threading.Thread(
+                target=lambda: [
+                    (sqs.send_message(QueueUrl=url, MessageBody=str(i)), time.sleep(0.2)) for i in range(3)
+                ]
+            )
+            sender.start()
+            handled = 0
+            while handled < 3:
+                handled += poller.poll_once()
+            sender.join()
+            assert len(runtime.events) == expected_batches, window
+            assert sorted(r["body"] for e in runtime.events for r in e["Records"]) == ["0", "1", "2"]
