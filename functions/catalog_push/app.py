@@ -48,10 +48,11 @@ def trigger(token: str) -> Response[Any]:
 def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     settings = runtime.settings()
     reference = runtime.utp_reference()
+    now = datetime.now(UTC)
     result = scheduled_push(
         cursors=runtime.cursors(),
         settings=settings,
-        now=datetime.now(UTC),
+        now=now,
         force=bool(event.get("force")),
         push=lambda: push_catalog(
             utp=runtime.utp_client(),
@@ -62,6 +63,7 @@ def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             warehouses=stock_warehouses(settings, reference.warehouse_names),
             cursors=runtime.cursors(),
             time_left=lambda: context.get_remaining_time_in_millis() / 1000,
+            now=now,
         ),
     )
     if result["ran"]:

@@ -555,3 +555,43 @@ def test_refresh_hands_what_it_cannot_send_to_the_full_push(shop: Shop) -> None:
     result = refresh_products(flood, push=push, cursors=shop.cursors, now=lambda: now)
     assert result["handed_to_full_push"] == "too many products" and result["products"] == 1200
     assert len(pushed) == 1  # neither the failure nor the flood reached a targeted push
+
+
+def test_a_product_that_paging_returns_twice_is_read_once(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``$skip`` paging while staff create products shifts the rows: the same product ends one page and
+    starts the next. Found by the freshness benchmark at 200,000 products (the run crashed)."""
+    real = shop.utp.iter_products
+
+    def shifted(page_size: int = 500, *, include_folders: bool = False) -> Any:
+        items = list(real(page_size, include_folders=include_folders))
+        return iter(items[:10] + items[9:])  # the 10th row comes again at the top of the next page
+
+    monkeypatch.setattr(shop.utp, "iter_products", shifted)
+    report = shop.push()
+    assert report.complete and report.full == report.changed
+    assert report.products == len({p.ref for p in real(500)})
+
+
+def test_after_a_complete_push_the_next_ticks_wait_for_the_interval(shop: Shop) -> None:
+    """The Lambda passes an aware UTC time; a naive one recorded by an older run counts as UTC. (A
+    mismatch once made every minute's tick a full push: found by the cost benchmark.)"""
+    from datetime import UTC, datetime, timedelta
+
+    from bridge.sync.catalog import scheduled_push
+
+    start = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
+    first = scheduled_push(
+        cursors=shop.cursors, settings=shop.settings, now=start, push=lambda: shop.push(now=start)
+    )
+    assert first["ran"] and first["complete"]
+    interval = timedelta(minutes=shop.settings.catalog_interval_minutes)
+    assert not is_due(shop.cursors, shop.settings, start + timedelta(minutes=1))
+    assert is_due(shop.cursors, shop.settings, start + interval)
+    state = shop.cursors.get(CURSOR) or {}
+    shop.cursors.put(
+        CURSOR, {**state, "last_complete_at": "2030-01-01T10:00:00"}
+    )  # an older run's naive time
+    assert not is_due(shop.cursors, shop.settings, start + timedelta(minutes=1))
+    assert is_due(shop.cursors, shop.settings, start + interval)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
@@ -389,7 +389,7 @@ def push_products(
 
 def record_run(cursors: CursorStore, report: CatalogPushReport, now: datetime | None) -> None:
     previous = cursors.get(CURSOR) or {}
-    at = (now or datetime.now()).isoformat()
+    at = (now or datetime.now(UTC)).isoformat()
     cursors.put(
         CURSOR,
         {
@@ -558,6 +558,8 @@ def is_due(cursors: CursorStore, settings: BridgeSettings, now: datetime) -> boo
     if requested and str(requested) > str(state.get("last_run_at") or ""):
         return True
     last = datetime.fromisoformat(str(state["last_complete_at"]))
-    if (last.tzinfo is None) != (now.tzinfo is None):
-        return True
+    # Times are UTC; one written without its zone (an older run) is read as UTC, never as "due": that
+    # mismatch once made every minute's tick a full push.
+    last = last if last.tzinfo is not None else last.replace(tzinfo=UTC)
+    now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     return now - last >= timedelta(minutes=settings.catalog_interval_minutes) - timedelta(seconds=5)

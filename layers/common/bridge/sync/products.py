@@ -26,9 +26,13 @@ def read_products(
     """Products, folder names, SalesDrive IDs and the UTP calls it took (⌈N/page⌉ + ⌈linked/page⌉ + 1)."""
     products: list[ProductData] = []
     folders: dict[str, str] = {}
+    seen: set[str] = set()
     rows = 0
     for item in utp.iter_products(page_size, include_folders=True):
         rows += 1
+        if item.ref in seen:  # paging by $skip while staff add products shifts rows: one comes twice
+            continue
+        seen.add(item.ref)
         if item.is_folder:
             folders[item.ref] = item.description
             continue
