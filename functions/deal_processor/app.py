@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
 from bridge.sync.deals import apply_deal_message
+from bridge.sync.exactly_once import Delivery, working_on
 
 logger = Logger()
 tracer = Tracer()
@@ -22,11 +23,11 @@ metrics = Metrics()
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     logger.append_keys(order_id=record.attributes.message_group_id)
-    outcome = apply_deal_message(
-        record.body,
-        runtime.deal_collaborators(),
-        delivery=int(record.attributes.approximate_receive_count or 1),
-    )
+    delivery = Delivery(record.message_id, int(record.attributes.approximate_receive_count or 1))
+    with working_on(delivery):  # claims carry the delivery: a later one of this message may take them over
+        outcome = apply_deal_message(
+            record.body, runtime.deal_collaborators(), delivery=delivery.receive_count
+        )
     metrics.add_metric(name=f"Deals_{outcome.action}", unit=MetricUnit.Count, value=1)
     if outcome.action == "applied" and record.attributes.sent_timestamp:
         # Webhook (enqueued) → applied in UTP: the lag the on-call engineer's alarm watches.

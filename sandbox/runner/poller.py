@@ -12,9 +12,12 @@ each poller processes its batches one at a time, so a group's messages reach the
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sandbox.runner.lambdas import FunctionRuntime, Invocation
@@ -122,6 +125,39 @@ class SqsPoller:
                 log.exception("%s: polling %s failed", self.name, self.queue.name)
                 self._stop.wait(1.0)
 
+    @contextmanager
+    def _kept_invisible(self, messages: list[dict[str, Any]]) -> Iterator[None]:
+        """AWS refuses an SQS event source whose queue's visibility timeout is shorter than the function's
+        timeout, so no message is handed out again while an invocation still works on it. The sandbox
+        may shorten the visibility timeout (retries in seconds) but cannot kill a handler's thread: it
+        keeps the batch invisible while the invocation runs, and the guarantee holds here too."""
+        period = max(self.queue.visibility_timeout_s / 2, 0.5)
+        done = threading.Event()
+
+        def heartbeat() -> None:
+            while not done.wait(period):
+                for start in range(0, len(messages), 10):
+                    with contextlib.suppress(Exception):  # a message deleted meanwhile, moto stopping
+                        self.sqs.change_message_visibility_batch(
+                            QueueUrl=self.queue.url,
+                            Entries=[
+                                {
+                                    "Id": str(i),
+                                    "ReceiptHandle": m["ReceiptHandle"],
+                                    "VisibilityTimeout": self.queue.visibility_timeout_s,
+                                }
+                                for i, m in enumerate(messages[start : start + 10])
+                            ],
+                        )
+
+        thread = threading.Thread(target=heartbeat, name=f"sandbox-visibility-{self.name}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=5)
+
     def _gather(self, have: int) -> list[dict[str, Any]]:
         """Lambda's batching window: keep receiving until the batch is full or the window has passed."""
         more: list[dict[str, Any]] = []
@@ -160,7 +196,8 @@ class SqsPoller:
         messages += self._gather(len(messages))
         with self.runtime.activity.busy():
             event = sqs_event(messages, self.queue, self.runtime.model.region)
-            call = self.runtime.invoke(self.function.logical_id, event, source="sqs")
+            with self._kept_invisible(messages):
+                call = self.runtime.invoke(self.function.logical_id, event, source="sqs")
             ids = [m["MessageId"] for m in messages]
             failed = failed_ids(call, ids, self.source.report_batch_item_failures)
             done = [m for m in messages if m["MessageId"] not in failed]

@@ -22,7 +22,7 @@ from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.deals import PARK_AFTER_DELIVERIES, DealCollaborators, apply_deal_event, apply_deal_message
-from bridge.sync.exactly_once import DocumentInProgress
+from bridge.sync.exactly_once import Delivery, DocumentInProgress, working_on
 from bridge.sync.parked_orders import replay_parked_orders
 from bridge.sync.reference import resolve_reference
 from bridge.utp.client import UtpClient
@@ -391,6 +391,38 @@ def test_a_rivals_live_claim_is_retried_later_and_never_doubled(world: World) ->
     world.ctx.store.release_intent(rival)  # that worker failed and gave its claim up
     assert apply_deal_event(body, world.ctx).action == "applied"
     assert [o["Posted"] for o in world.orders_with_marker(order_id)] == [True]
+
+
+def test_a_hard_crash_after_the_utp_write_is_taken_over_by_the_next_delivery_at_once(world: World) -> None:
+    """The worker is killed (no ``finally`` runs) after 1C saved the order: its claim stays, fresh. The
+    queue's next delivery of the same message takes it over without waiting for the lease and adopts
+    the order 1C holds; another message (another worker) still waits."""
+    order_id = world.place_order(**new_customer_order(world))
+    [body] = world.deliver()
+
+    class Killed(BaseException):  # what a Lambda timeout or an out-of-memory kill amounts to
+        pass
+
+    real_record = world.ctx.store.record_document
+
+    def killed_at_the_orders_record(kind: DocumentKind, *args: Any, **kwargs: Any) -> Any:
+        if kind is DocumentKind.SALES_ORDER:
+            raise Killed
+        return real_record(kind, *args, **kwargs)
+
+    world.ctx.store.record_document = killed_at_the_orders_record  # type: ignore[method-assign]
+    world.ctx.store.release_intent = lambda entry: None  # type: ignore[method-assign]  # killed: no clean-up
+    with working_on(Delivery("m-1", 1)), pytest.raises(Killed):
+        apply_deal_event(body, world.ctx)
+    world.ctx.store.record_document = real_record  # type: ignore[method-assign]
+    assert len(world.orders_with_marker(order_id)) == 1  # 1C saved it, unposted; the ledger says INTENT
+    with working_on(Delivery("m-2", 1)), pytest.raises(DocumentInProgress):
+        apply_deal_event(body, world.ctx)  # another message: the claim may belong to a live worker
+    with working_on(Delivery("m-1", 2)):
+        outcome = apply_deal_event(body, world.ctx)  # the same message again: its first delivery is dead
+    assert outcome.action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True
 
 
 def test_two_orders_of_one_new_customer_at_the_same_time_create_her_once(

@@ -221,7 +221,11 @@ def test_the_batching_window_gathers_messages_into_one_invocation() -> None:
     with mock_aws():
         sqs = boto3.client("sqs", region_name="eu-central-1")
         url = sqs.create_queue(QueueName="changes")["QueueUrl"]
-        queue = type("Q", (), {"url": url, "arn": "arn:aws:sqs:eu-central-1:123456789012:changes"})()
+        queue = type(
+            "Q",
+            (),
+            {"url": url, "arn": "arn:aws:sqs:eu-central-1:123456789012:changes", "visibility_timeout_s": 30},
+        )()
         runtime = Runtime()
         for window, expected_batches in ((1, 1), (0, 3)):
             source_now = SqsSource("Changes", "Queue", 100, False, batching_window_s=window)
@@ -240,3 +244,44 @@ def test_the_batching_window_gathers_messages_into_one_invocation() -> None:
             sender.join()
             assert len(runtime.events) == expected_batches, window
             assert sorted(r["body"] for e in runtime.events for r in e["Records"]) == ["0", "1", "2"]
+
+
+def test_a_message_stays_invisible_while_its_invocation_runs_past_the_visibility_timeout() -> None:
+    """As in AWS (visibility ≥ function timeout), a slow invocation's message is not handed out again."""
+    import time
+
+    import boto3
+    from moto import mock_aws
+
+    from sandbox.runner.poller import SqsPoller
+    from sandbox.runner.template import SqsSource
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-central-1")
+        url = sqs.create_queue(QueueName="slow", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+        queue = type(
+            "Q", (), {"url": url, "arn": "arn:aws:sqs:eu-central-1:1:slow", "visibility_timeout_s": 1}
+        )()
+        seen_meanwhile: list[int] = []
+
+        class Runtime:
+            model = type("M", (), {"region": "eu-central-1"})()
+
+            class activity:
+                @staticmethod
+                def busy() -> Any:
+                    import contextlib
+
+                    return contextlib.nullcontext()
+
+            def invoke(self, logical_id: str, event: Any, source: str) -> Invocation:
+                time.sleep(2.5)  # longer than the visibility timeout
+                again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+                seen_meanwhile.append(len(again))
+                return Invocation(logical_id, source, "r", event, time.time())
+
+        poller = SqsPoller(Runtime(), sqs, None, SqsSource("E", "Q", 1, False), queue)  # type: ignore[arg-type]
+        poller.function = type("F", (), {"logical_id": "Slow"})()  # type: ignore[assignment]
+        sqs.send_message(QueueUrl=url, MessageBody="deal")
+        assert poller.poll_once() == 1
+        assert seen_meanwhile == [0]

@@ -199,15 +199,16 @@ class DealStore:
         return LedgerEntry.model_validate(data) if data else None
 
     def record_intent(
-        self, kind: DocumentKind, key: str, detail: dict[str, Any] | None = None
+        self, kind: DocumentKind, key: str, detail: dict[str, Any] | None = None, *, claim: str | None = None
     ) -> tuple[LedgerEntry, bool]:
-        """Claim the right to create (kind, key): (the new intent, True), or (the existing entry, False)."""
+        """Claim the right to create (kind, key): (the new intent, True), or (the existing entry, False).
+        ``claim`` names the holder (``exactly_once.Delivery``); random when not given."""
         entry = LedgerEntry(
             kind=kind,
             key=key,
             state=LedgerState.INTENT,
             detail=detail or {},
-            claim=uuid.uuid4().hex,
+            claim=claim or uuid.uuid4().hex,
             claimed_at=time.time(),
         )
         data = entry.model_dump(mode="json") | {"at": self._now()}
@@ -215,13 +216,13 @@ class DealStore:
             return entry, True
         existing = self.ledger(kind, key)
         if existing is None:  # removed in between: try once more
-            return self.record_intent(kind, key, detail)
+            return self.record_intent(kind, key, detail, claim=claim)
         return existing, False
 
-    def take_over_intent(self, previous: LedgerEntry) -> LedgerEntry | None:
+    def take_over_intent(self, previous: LedgerEntry, *, claim: str | None = None) -> LedgerEntry | None:
         """Take an abandoned or interrupted intent over; None if someone else changed it first."""
         entry = previous.model_copy(
-            update={"claim": uuid.uuid4().hex, "claimed_at": time.time(), "interrupted": False}
+            update={"claim": claim or uuid.uuid4().hex, "claimed_at": time.time(), "interrupted": False}
         )
         data = entry.model_dump(mode="json") | {"at": self._now()}
         taken = self._put(

@@ -15,7 +15,13 @@ from bridge.phones import email_spellings, normalise_email, normalise_phone, pho
 from bridge.salesdrive.models import Contact, Order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind, LedgerEntry
-from bridge.sync.exactly_once import CLAIM_LEASE_S, DocumentInProgress, ExistingDocument, ensure_document
+from bridge.sync.exactly_once import (
+    DocumentInProgress,
+    ExistingDocument,
+    claim_is_dead,
+    claim_token,
+    ensure_document,
+)
 from bridge.sync.reference import UtpReference
 from bridge.utp.client import UtpClient
 
@@ -83,13 +89,13 @@ def _claim_other_identities(
     cannot both create her. Returns our claims, or the counterparty another worker already made."""
     claims: list[LedgerEntry] = []
     for key in identity.keys[1:]:
-        entry, won = store.record_intent(DocumentKind.COUNTERPARTY, key)
+        entry, won = store.record_intent(DocumentKind.COUNTERPARTY, key, claim=claim_token())
         if not won and entry.ref:
             _release(store, claims)
             return [], entry.ref
         if not won:
-            stale = entry.interrupted or time.time() - (entry.claimed_at or 0) >= CLAIM_LEASE_S
-            taken = store.take_over_intent(entry) if stale else None
+            dead = claim_is_dead(entry, time.time())
+            taken = store.take_over_intent(entry, claim=claim_token()) if dead else None
             if taken is None:
                 _release(store, claims)
                 raise DocumentInProgress(DocumentKind.COUNTERPARTY, key)

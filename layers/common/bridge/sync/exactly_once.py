@@ -10,7 +10,10 @@ marker or natural key) before it creates anything. Documents that people also cr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bridge.store.deals import DealStore, DocumentKind, LedgerEntry, LedgerState
@@ -46,6 +49,52 @@ class DocumentInProgress(Exception):
 CLAIM_LEASE_S = 300.0
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Which delivery of which queue message is at work. SQS hands a message out again only after its
+    visibility timeout, which the template sets to six times the function's timeout: so a claim made by
+    an earlier delivery of the same message belongs to a worker that is dead (it crashed or timed out
+    between a UTP write and its record) and is taken over at once, without waiting for the lease."""
+
+    message_id: str
+    receive_count: int
+
+    def claim(self) -> str:
+        return f"{self.message_id}@{self.receive_count}#{uuid.uuid4().hex[:12]}"
+
+    def supersedes(self, claim: str | None) -> bool:
+        message_id, _, rest = (claim or "").partition("@")
+        count = rest.partition("#")[0]
+        return message_id == self.message_id and count.isdigit() and int(count) < self.receive_count
+
+
+_delivery: ContextVar[Delivery | None] = ContextVar("bridge_delivery", default=None)
+
+
+@contextmanager
+def working_on(delivery: Delivery | None) -> Iterator[None]:
+    """Claims made inside carry this delivery (a context variable: safe across threads)."""
+    token = _delivery.set(delivery)
+    try:
+        yield
+    finally:
+        _delivery.reset(token)
+
+
+def claim_token() -> str | None:
+    delivery = _delivery.get()
+    return delivery.claim() if delivery is not None else None
+
+
+def claim_is_dead(entry: LedgerEntry, now: float) -> bool:
+    """May this INTENT be taken over: given up after a failure, older than the lease, or made by an
+    earlier delivery of the message now at work."""
+    if entry.interrupted or entry.claimed_at is None or now - entry.claimed_at >= CLAIM_LEASE_S:
+        return True
+    delivery = _delivery.get()
+    return delivery is not None and delivery.supersedes(entry.claim)
+
+
 def ensure_document(
     store: DealStore,
     kind: DocumentKind,
@@ -69,16 +118,15 @@ def ensure_document(
     claimed: LedgerEntry | None = None
     look_first = find_first
     if entry is None:
-        entry, won = store.record_intent(kind, key, detail)
+        entry, won = store.record_intent(kind, key, detail, claim=claim_token())
         if won:
             claimed = entry
     if entry.ref and (entry.state is LedgerState.POSTED or post is None):
         return EnsuredDocument(entry.ref, created=False)
     if entry.state is LedgerState.INTENT and claimed is None:
-        fresh = entry.claimed_at is not None and now() - entry.claimed_at < CLAIM_LEASE_S
-        if fresh and not entry.interrupted:
+        if not claim_is_dead(entry, now()):
             raise DocumentInProgress(kind, key)
-        claimed = store.take_over_intent(entry)
+        claimed = store.take_over_intent(entry, claim=claim_token())
         if claimed is None:
             raise DocumentInProgress(kind, key)
         look_first = True  # the previous holder may have written to UTP before it stopped
