@@ -68,7 +68,6 @@ def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     if result["ran"]:
         metrics.add_metric(name="CatalogProductsChanged", unit=MetricUnit.Count, value=result["changed"])
-        metrics.add_metric(name="CatalogFailedBatches", unit=MetricUnit.Count, value=result["failed_batches"])
         # The alarm on the catalog's age watches this: no complete push for too long = stale SalesDrive.
         metrics.add_metric(
             name="CatalogPushCompleted", unit=MetricUnit.Count, value=int(bool(result["complete"]))

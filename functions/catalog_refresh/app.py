@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,12 +16,10 @@ from bridge.sync.stock import stock_warehouses
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 @event_source(data_class=SQSEvent)
 def lambda_handler(event: SQSEvent, context: LambdaContext) -> dict[str, Any]:
     settings = runtime.settings()
@@ -42,7 +39,5 @@ def lambda_handler(event: SQSEvent, context: LambdaContext) -> dict[str, Any]:
         cursors=runtime.cursors(),
         now=lambda: datetime.now(UTC),
     )
-    if "lag_s" in result:  # from the save in UTP (the trigger) to SalesDrive's answer
-        metrics.add_metric(name="CatalogRefreshLagSeconds", unit=MetricUnit.Seconds, value=result["lag_s"])
     logger.info("catalog products refreshed", **{k: v for k, v in result.items() if k != "skipped"})
     return result

@@ -33,7 +33,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         now=utp_now(settings),
         overlap_minutes=settings.sweep_overlap_minutes,
     )
-    metrics.add_metric(name="OrdersRecoveredBySweep", unit=MetricUnit.Count, value=len(report.sent))
     metrics.add_metric(
         name="ReadBudgetExhausted",
         unit=MetricUnit.Count,

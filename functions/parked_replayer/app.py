@@ -31,7 +31,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     )
     parked = len(report.replayed) + len(report.waiting_for_sku) + len(report.backing_off)
     metrics.add_metric(name="ParkedOrders", unit=MetricUnit.Count, value=parked)
-    metrics.add_metric(name="ParkedOrdersReplayed", unit=MetricUnit.Count, value=len(report.replayed))
     logger.info("parked orders checked", replayed=report.replayed, waiting_for_sku=report.waiting_for_sku)
     return {
         "replayed": report.replayed,

@@ -37,8 +37,6 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         overlap_minutes=settings.payment_overlap_minutes,
     )
     metrics.add_metric(name="CashReceiptsCreated", unit=MetricUnit.Count, value=len(report.created))
-    metrics.add_metric(name="PaymentPartsWaiting", unit=MetricUnit.Count, value=len(report.waiting))
-    metrics.add_metric(name="PaymentsUnallocated", unit=MetricUnit.Count, value=len(report.unallocated))
     metrics.add_metric(
         name="ReadBudgetExhausted",
         unit=MetricUnit.Count,

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
@@ -16,12 +15,10 @@ from bridge.sync.sku_matching import match_skus
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     dry_run = bool(event.get("dry_run", False))
     report = match_skus(
@@ -40,8 +37,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             ).replayed
         ),
     )
-    for status, count in report.summary.items():
-        metrics.add_metric(name=f"SkuMatching_{status}", unit=MetricUnit.Count, value=count)
     logger.info("SKU matching done", dry_run=dry_run, summary=report.summary)
     print(report.to_table())  # the readable table, in the function's log
     return {"dry_run": dry_run, "summary": report.summary, "report": report.to_json(), "csv": report.to_csv()}

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,12 +15,10 @@ from bridge.sync.reference import utp_now
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     settings = runtime.settings()
@@ -33,9 +30,8 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         settings=settings,
         statuses=runtime.salesdrive_statuses(),
         now=utp_now(settings),
+        seen=runtime.seen_statuses(),
     )
-    metrics.add_metric(name="StatusesPushedToSalesDrive", unit=MetricUnit.Count, value=len(report.pushed))
-    metrics.add_metric(name="StatusPushesRefused", unit=MetricUnit.Count, value=len(report.refused))
     logger.info(
         "statuses reconciled",
         pushed=report.pushed,
@@ -48,4 +44,5 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         "refused": report.refused,
         "unrecognised": report.unrecognised,
         "orders_checked": report.orders_checked,
+        "orders_changed": report.orders_changed,
     }

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
 from bridge.sync.webhook_intake import accept_webhook
 
 logger = Logger()
-metrics = Metrics()
 app = APIGatewayHttpResolver()
 UNDECODABLE_BODY = b"\xff"  # bytes no JSON parser reads; the token is still checked first
 
@@ -35,11 +33,6 @@ def receive(token: str) -> Response[Any]:
         account=runtime.deployment().salesdrive_account,
         queue=runtime.deal_queue(),
     )
-    metrics.add_metric(
-        name="WebhooksAccepted" if answer.body.get("accepted") else "WebhooksRefused",
-        unit=MetricUnit.Count,
-        value=1,
-    )
     if answer.status_code >= 400:
         logger.warning("webhook refused", status=answer.status_code, reason=answer.body.get("reason"))
     else:
@@ -50,6 +43,5 @@ def receive(token: str) -> Response[Any]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

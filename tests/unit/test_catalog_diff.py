@@ -66,7 +66,7 @@ def test_marked_product_gets_zero_stock_or_a_delete() -> None:
 
 def test_catalog_settings_defaults_and_validation() -> None:
     settings = load_settings(BASE)
-    assert settings.catalog_interval_minutes == 5 and settings.deleted_product_policy == "zero_stock"
+    assert settings.catalog_interval_minutes == 60 and settings.deleted_product_policy == "zero_stock"
     assert SkuNormalisation(separators=" -").apply(" dc97-16 350C ") == "dc9716350c"
     for bad in (
         {"catalog_interval_minutes": 0},

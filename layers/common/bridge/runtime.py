@@ -102,6 +102,16 @@ def fingerprint_store() -> FingerprintStore:
 
 
 @cache
+def seen_statuses() -> FingerprintStore | None:
+    """The status reconciler's memory of the last run (``statuses/seen.json.gz`` in the bridge's bucket);
+    ``None`` where the bucket is not given (every order of the window is then checked in DynamoDB)."""
+    from bridge.store.fingerprints import FingerprintStore
+
+    bucket = os.environ.get("CATALOG_BUCKET")
+    return FingerprintStore(bucket, key="statuses/seen.json.gz") if bucket else None
+
+
+@cache
 def settings() -> BridgeSettings:
     from bridge.settings import load_settings
 
@@ -238,6 +248,7 @@ def reset() -> None:
         utp_reference,
         fingerprint_store,
         catalog_change_queue,
+        seen_statuses,
     ):
         getter.cache_clear()
     try:

@@ -127,7 +127,9 @@ class BridgeSettings(_Frozen):
     )
     # Catalog push (issue 5): how often the schedule runs a full diff, what a product marked for
     # deletion in UTP becomes in SalesDrive, the currency of pushed prices.
-    catalog_interval_minutes: int = Field(default=5, ge=1, le=1440)
+    # The on-save trigger carries changes within seconds; the full push is the hourly safety net (without
+    # the 1C subscription, 10–15 minutes is the usual choice: see the README for what it costs).
+    catalog_interval_minutes: int = Field(default=60, ge=1, le=1440)
     deleted_product_policy: Literal["zero_stock", "delete"] = "zero_stock"
     catalog_currency: NonEmpty = "UAH"
     # SKU matching (item 7): how SKUs are compared between SalesDrive and UTP.
@@ -137,7 +139,7 @@ class BridgeSettings(_Frozen):
     sweep_overlap_minutes: int = Field(default=10, ge=1, le=720)
     payment_overlap_minutes: int = Field(default=10, ge=1, le=720)
     # UTP sales orders (by document date) whose status property the reconciler watches.
-    status_window_days: int = Field(default=30, ge=1, le=366)
+    status_window_days: int = Field(default=14, ge=1, le=366)
     timezone: NonEmpty = "Europe/Kyiv"
 
     @property

@@ -8,10 +8,13 @@ travels in brackets so that a later reverse mapping never depends on a renamed s
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.models import Order, OrderMeta
@@ -136,6 +139,29 @@ class StatusReport:
     refused: list[int] = field(default_factory=list)
     unrecognised: list[int] = field(default_factory=list)
     orders_checked: int = 0
+    orders_changed: int = 0  # of those checked: a status other than the last run saw (read in DynamoDB)
+
+
+class SeenStatuses(Protocol):
+    """Where the reconciler keeps the statuses it saw last run (one small object: ``FingerprintStore``)."""
+
+    def load(self) -> bytes | None: ...
+
+    def save(self, data: bytes) -> None: ...
+
+
+def _decode_seen(blob: bytes | None) -> dict[str, str]:
+    if not blob:
+        return {}
+    try:
+        data = json.loads(gzip.decompress(blob))
+    except (OSError, ValueError):  # unreadable: start afresh (every order is checked once more)
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _encode_seen(seen: Mapping[str, str]) -> bytes:
+    return gzip.compress(json.dumps(seen, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
 
 def _shipped(store: DealStore, order_id: int) -> bool:
@@ -152,14 +178,19 @@ def reconcile_statuses(
     settings: BridgeSettings,
     statuses: Mapping[int, tuple[str, int | None]],
     now: datetime,
+    seen: SeenStatuses | None = None,
 ) -> StatusReport:
     """Push the statuses people set in UTP to SalesDrive (no list call: ``/api/order/update/`` only).
 
     UTP cost, proportional to the window (never to the whole history of orders): ⌈orders in the
     window / 1000⌉ header reads + ⌈orders of the window carrying an ``SD-`` marker / chunk⌉ reads of
     their status values (``UtpClient.property_values_of``, 40 orders per request by default).
+    DynamoDB cost: only the orders whose status differs from what the last run saw (``seen``: one
+    object read and written per run), not two reads per order of the window.
     """
     report = StatusReport()
+    previous = _decode_seen(seen.load()) if seen is not None else {}
+    current: dict[str, str] = {}
     key = settings.status_key
     orders = utp.sales_orders_since(now - timedelta(days=settings.status_window_days))
     marked: list[tuple[int, str]] = []
@@ -179,6 +210,10 @@ def reconcile_statuses(
         if not isinstance(value, str):
             continue
         report.orders_checked += 1
+        current[ref.lower()] = value
+        if previous.get(ref.lower()) == value:
+            continue  # the same as last run, which handled it
+        report.orders_changed += 1
         state = store.order_state(order_id)
         if state is None:
             continue
@@ -214,4 +249,6 @@ def reconcile_statuses(
         writes.record_push(order_id, utp_text=value, status_id=wanted)
         store.audit(order_id, "status_pushed_to_salesdrive", status_id=wanted, utp_status=value)
         report.pushed[order_id] = wanted
+    if seen is not None:  # only after every change was handled: a run that failed is done again
+        seen.save(_encode_seen(current))
     return report
