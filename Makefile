@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: venv lint typecheck unit test sandbox demo bench clean utp-serve salesdrive-serve
+.PHONY: venv lint typecheck unit test build sandbox demo bench clean utp-serve salesdrive-serve
+SAM_VENV := .sam-venv
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +27,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+test: lint typecheck build
 	$(BIN)/python -m pytest
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q -r requirements-sam.txt
+	touch $@
+
+# What `sam build && sam deploy --guided` starts from, checked on every CI run (no AWS account needed):
+# packaging/Makefile builds the layer for arm64 CPython 3.12 without python3.12 or Docker.
+build: $(SAM_VENV)/.installed
+	$(SAM) validate --lint
+	$(SAM) build
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
@@ -47,4 +60,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .sandbox .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .sandbox .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -166,3 +166,27 @@ def test_the_http_api_is_throttled(template: dict[str, Any]) -> None:
     ]
     assert {e["Properties"]["Path"] for e in http_events} == {"/webhook/{token}", "/catalog-trigger/{token}"}
     assert all(e["Properties"]["ApiId"] == {"Ref": next(iter(apis))} for e in http_events)
+
+
+def test_sam_builds_every_function_and_the_layer_with_the_packaging_makefile(
+    template: dict[str, Any],
+) -> None:
+    """``make build`` (CI) runs ``sam build``; this says why it can: no resource needs SAM's python3.12
+    builder, each has a target in packaging/Makefile."""
+    import re
+
+    makefile = (TEMPLATE.parent / "packaging" / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^(build-[\w%]+):", makefile, flags=re.M))
+    built = {
+        name: res
+        for name, res in template["Resources"].items()
+        if res["Type"] in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion")
+    }
+    assert len(built) >= 10
+    for name, res in built.items():
+        assert res.get("Metadata", {}).get("BuildMethod") == "makefile", name
+        assert res["Metadata"].get("ContextPath") == "packaging", name
+        assert f"build-{name}" in targets or (name.endswith("Function") and "build-%Function" in targets), (
+            name
+        )
+    assert "--python-version 3.12" in makefile and "manylinux2014_aarch64" in makefile
