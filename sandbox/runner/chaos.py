@@ -557,7 +557,10 @@ def _run(
         for deal in deals:
             _observe(utp, deal, receipts=True)
         snapshot = [(d.utp_orders, d.posted, sorted(d.documents.items()), d.receipts) for d in deals]
-        complete = not pending and all(_deal_problems(d) == [] for d in deals)
+        unsettled = [(d.salesdrive_id, _deal_problems(d)) for d in deals if _deal_problems(d)]
+        complete = not pending and not unsettled
+        if unsettled:
+            log(f"chaos: settle round {rounds}: {len(unsettled)} deal(s) not reconciled yet: {unsettled[:3]}")
         quiet = quiet + 1 if snapshot == previous else 0
         previous = snapshot
         if complete and quiet >= 1:

@@ -4,9 +4,11 @@ base (reference: shared/reference/utp-odata.md). Never imports the product packa
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import random
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -231,7 +233,11 @@ class UtpEmulator:
             # httpx's WSGITransport passes an already-decoded path; PEP 3333 wants latin-1 bytes
             environ["PATH_INFO"] = path.encode("utf-8").decode("latin-1")
         request = Request(environ)
-        response = self.dispatch(request)
+        try:
+            response = self.dispatch(request)
+        except ConnectionResetError:
+            self._drop_connection(environ)
+            raise
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -329,6 +335,16 @@ class UtpEmulator:
                 "<html><body>IIS: please log in</body></html>", status=200, content_type="text/html"
             )
         raise ConnectionResetError("emulated connection drop")
+
+    @staticmethod
+    def _drop_connection(environ: dict[str, Any]) -> None:
+        """Served on a socket, a dropped connection must reach the client as one: close the socket (a
+        reset by a proxy), or the server would only log the error and leave the client waiting for its
+        read timeout. In process (WSGITransport) the raised error reaches the client by itself."""
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
