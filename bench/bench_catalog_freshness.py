@@ -40,12 +40,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from sandbox.runner.catalog_steps import CatalogUtp as Utp  # noqa: E402
 from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
 from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
 
@@ -62,25 +62,6 @@ class Change:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-class Utp:
-    def __init__(self, root: str, auth: tuple[str, str]) -> None:
-        self.root = root.rstrip("/")
-        self.http = httpx.Client(auth=auth, timeout=60)
-
-    def create(self, entity: str, body: dict[str, Any], *, post: bool) -> str:
-        answer = self.http.post(f"{self.root}/{quote(entity)}?$format=json", json=body)
-        answer.raise_for_status()
-        ref = str(answer.json()["Ref_Key"])
-        if post:
-            self.http.post(f"{self.root}/{quote(entity)}(guid'{ref}')/Post?$format=json").raise_for_status()
-        return ref
-
-    def patch(self, entity: str, ref: str, body: dict[str, Any]) -> None:
-        self.http.patch(
-            f"{self.root}/{quote(entity)}(guid'{ref}')?$format=json", json=body
-        ).raise_for_status()
 
 
 def batching_window() -> int:

@@ -50,12 +50,12 @@ class CatalogStep:
     ok: bool = False
 
 
-class _Utp:
+class CatalogUtp:
     """OData writes and reads of the steps (spaces as %20: 1C refuses "+")."""
 
     def __init__(self, root: str, auth: tuple[str, str]) -> None:
         self.root = root.rstrip("/")
-        self.http = httpx.Client(auth=auth, timeout=15)
+        self.http = httpx.Client(auth=auth, timeout=60)  # a posting on a 200,000-product base takes seconds
         origin = self.root.split("/utp/odata", 1)[0]
         self.seed: dict[str, Any] = self.http.get(f"{origin}/__emulator__/seed").json()
 
@@ -73,6 +73,11 @@ class _Utp:
         if post:
             self.http.post(f"{self.root}/{quote(entity)}(guid'{ref}')/Post?$format=json").raise_for_status()
         return ref
+
+    def patch(self, entity: str, ref: str, body: dict[str, Any]) -> None:
+        self.http.patch(
+            f"{self.root}/{quote(entity)}(guid'{ref}')?$format=json", json=body
+        ).raise_for_status()
 
     def free_stock(self, warehouse: str, product: str) -> Decimal:
         total = Decimal(0)
@@ -149,7 +154,7 @@ def _price(product: dict[str, Any] | None) -> Decimal | None:
 def run_catalog_steps(stack: Any, console: Console, *, timeout_s: float = 30.0) -> dict[str, Any]:
     """Play the catalog steps against a started sandbox stack; ``{"ok": bool, "steps": [...], ...}``."""
     endpoints = stack.endpoints
-    utp = _Utp(endpoints["utp_odata_url"], (endpoints["utp_user"], endpoints["utp_password"]))
+    utp = CatalogUtp(endpoints["utp_odata_url"], (endpoints["utp_user"], endpoints["utp_password"]))
     crm = _SalesDrive(endpoints["salesdrive_url"], endpoints["salesdrive_api_key"])
     try:
         return _run(stack, utp, crm, console, timeout_s)
@@ -158,7 +163,7 @@ def run_catalog_steps(stack: Any, console: Console, *, timeout_s: float = 30.0) 
         crm.close()
 
 
-def _run(stack: Any, utp: _Utp, crm: _SalesDrive, console: Console, timeout_s: float) -> dict[str, Any]:
+def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeout_s: float) -> dict[str, Any]:
     seed = utp.seed
     goods: list[dict[str, Any]] = [
         {"ref": str(p["Ref_Key"]), "sku": str(p["Артикул"]), "unit": p.get("ЕдиницаХраненияОстатков_Key")}

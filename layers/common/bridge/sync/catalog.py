@@ -17,6 +17,7 @@ at worst a product is sent twice.
 from __future__ import annotations
 
 import contextlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from bridge.sync.catalog_diff import (
     CatalogSnapshot,
     Fingerprints,
     PlanOptions,
+    ProductData,
     PushPlan,
     committed,
     plan_push,
@@ -96,27 +98,12 @@ def read_catalog(
     page_size: int = 1000,
 ) -> CatalogSnapshot:
     """Everything the diff needs, in ⌈N/page⌉ + ⌈linked/page⌉ + 1 + 1 + 2·warehouses UTP calls."""
-    products, folders, ids, calls = product_rules.read_products(
-        utp, id_property=settings.product_id_property, page_size=page_size
+    return _snapshot(
+        product_rules.read_products(utp, id_property=settings.product_id_property, page_size=page_size),
+        settings=settings,
+        prices=lambda index: price_rules.read_prices(utp, price_type_key, index),
+        stock=(lambda index: stock_rules.read_free_stock(utp, warehouses, index)) if warehouses else None,
     )
-    snapshot = CatalogSnapshot(
-        products=products,
-        folders=folders,
-        salesdrive_ids=ids,
-        stock_ids=[],
-        prices=CatalogSnapshot.empty_prices(len(products)),
-        stock=CatalogSnapshot.empty_stock(len(products), 0),
-    )
-    if settings.transfer_prices or settings.transfer_products:
-        snapshot.prices, price_calls = price_rules.read_prices(utp, price_type_key, snapshot.index)
-        calls += price_calls
-    if warehouses and (settings.transfer_stock or settings.transfer_products):
-        snapshot.stock_ids, snapshot.stock, stock_calls = stock_rules.read_free_stock(
-            utp, warehouses, snapshot.index
-        )
-        calls += stock_calls
-    snapshot.utp_calls = calls
-    return snapshot
 
 
 def read_catalog_slice(
@@ -129,9 +116,22 @@ def read_catalog_slice(
 ) -> CatalogSnapshot:
     """What ``read_catalog`` reads, for a few products only: ≈ 7 UTP calls per 40 products, each
     conditioned on those products, whatever the size of the catalog."""
-    products, folders, ids, calls = product_rules.read_products_of(
-        utp, list(product_keys), id_property=settings.product_id_property
+    return _snapshot(
+        product_rules.read_products_of(utp, list(product_keys), id_property=settings.product_id_property),
+        settings=settings,
+        prices=lambda index: price_rules.read_prices_of(utp, price_type_key, index),
+        stock=(lambda index: stock_rules.read_free_stock_of(utp, warehouses, index)) if warehouses else None,
     )
+
+
+def _snapshot(
+    read: tuple[list[ProductData], dict[str, str], dict[str, str], int],
+    *,
+    settings: BridgeSettings,
+    prices: Callable[[dict[str, int]], tuple[array[float], int]],
+    stock: Callable[[dict[str, int]], tuple[list[str], array[float], int]] | None,
+) -> CatalogSnapshot:
+    products, folders, ids, calls = read
     snapshot = CatalogSnapshot(
         products=products,
         folders=folders,
@@ -141,12 +141,10 @@ def read_catalog_slice(
         stock=CatalogSnapshot.empty_stock(len(products), 0),
     )
     if products and (settings.transfer_prices or settings.transfer_products):
-        snapshot.prices, price_calls = price_rules.read_prices_of(utp, price_type_key, snapshot.index)
+        snapshot.prices, price_calls = prices(snapshot.index)
         calls += price_calls
-    if products and warehouses and (settings.transfer_stock or settings.transfer_products):
-        snapshot.stock_ids, snapshot.stock, stock_calls = stock_rules.read_free_stock_of(
-            utp, warehouses, snapshot.index
-        )
+    if products and stock is not None and (settings.transfer_stock or settings.transfer_products):
+        snapshot.stock_ids, snapshot.stock, stock_calls = stock(snapshot.index)
         calls += stock_calls
     snapshot.utp_calls = calls
     return snapshot
