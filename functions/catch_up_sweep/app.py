@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
+from bridge.read_budget import ReadConsumer
 from bridge.sync.catch_up import sweep_orders
 from bridge.sync.reference import utp_now
 
@@ -38,6 +39,9 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         unit=MetricUnit.Count,
         value=int(report.budget_exhausted_until is not None),
     )
+    # What is left of the SalesDrive read budget for the sweep (the smallest of minute, hour and day).
+    left = runtime.read_budget().remaining(ReadConsumer.CATCH_UP)
+    metrics.add_metric(name="ReadBudgetLeft", unit=MetricUnit.Count, value=left)
     if report.budget_exhausted_until is not None:
         logger.info("read budget exhausted; resuming next run", retry_at=str(report.budget_exhausted_until))
     logger.info("catch-up sweep", sent=report.sent, read=report.orders_read, watermark=report.watermark)
