@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sandbox.runner.chaos import ChaosConfig, format_figures, run_chaos  # noqa: E402
-from sandbox.runner.product import BridgeSandboxConfig, build_stack  # noqa: E402
+from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
 from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
 
 
@@ -30,10 +30,16 @@ def main() -> int:
     parser.add_argument("--settle-s", type=float, default=240.0)
     parser.add_argument("--wait-for-parked-s", type=float, default=420.0)
     parser.add_argument("--state-dir", type=Path, default=None)
+    parser.add_argument("--parked-retry-minutes", type=int, default=1)
     args = parser.parse_args()
     state_dir = args.state_dir or Path(tempfile.mkdtemp(prefix="chaos-"))
     config = BridgeSandboxConfig(
-        state_dir=state_dir, utp_config=UtpEmulatorConfig(products=200), deal_visibility_timeout_s=2
+        state_dir=state_dir,
+        utp_config=UtpEmulatorConfig(products=200),
+        deal_visibility_timeout_s=2,
+        # 1C's 500/-1 after a write parks the order (never retried blindly); the replayer's first pause is
+        # one minute here instead of five, so the run waits minutes, not an hour, for the retries.
+        settings={**DEFAULT_SETTINGS, "parked_retry_minutes": args.parked_retry_minutes},
     )
     chaos = ChaosConfig(
         deals=args.deals,

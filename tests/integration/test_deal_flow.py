@@ -380,6 +380,28 @@ def test_parked_orders_are_replayed_when_their_sku_appears_or_after_a_pause(worl
     assert [o["Posted"] for o in world.orders_with_marker(waiting)] == [True]
 
 
+def test_the_first_pause_of_a_refused_order_is_a_setting(world: World) -> None:
+    order_id = world.place_order(**new_customer_order(world))
+    [event] = world.deliver()
+    world.utp_emulator.inject_fault("500", match=ORDER, method="POST")
+    assert apply_deal_event(event, world.ctx).action == "parked"
+    parked_at = datetime.now(UTC)
+    queue = MemoryQueue()
+
+    def replay(after: timedelta, minutes: int) -> list[int]:
+        return replay_parked_orders(
+            store=world.ctx.store,
+            utp=world.utp,
+            queue=queue,
+            now=parked_at + after,
+            first_pause=timedelta(minutes=minutes),
+        ).replayed
+
+    assert replay(timedelta(seconds=70), 5) == []  # the default: five minutes
+    assert replay(timedelta(seconds=70), 1) == [order_id]
+    assert world.ctx.settings.parked_retry_minutes == 5
+
+
 def test_a_rivals_live_claim_is_retried_later_and_never_doubled(world: World) -> None:
     order_id = world.place_order(**new_customer_order(world))
     [body] = world.deliver()

@@ -140,6 +140,9 @@ class BridgeSettings(_Frozen):
     payment_overlap_minutes: int = Field(default=10, ge=1, le=720)
     # UTP sales orders (by document date) whose status property the reconciler watches.
     status_window_days: int = Field(default=14, ge=1, le=366)
+    # An order parked because UTP refused it or was down is retried after this pause, then twice as long
+    # each time (at most 6 h): time for an accountant to fix the cause in 1C.
+    parked_retry_minutes: int = Field(default=5, ge=1, le=360)
     timezone: NonEmpty = "Europe/Kyiv"
 
     @property

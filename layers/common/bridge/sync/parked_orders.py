@@ -26,14 +26,20 @@ class ReplayReport:
     backing_off: list[int] = field(default_factory=list)
 
 
-def next_attempt_at(parked: ParkedOrder) -> datetime:
-    pause = min(FIRST_PAUSE * 2 ** max(parked.attempts - 1, 0), LONGEST_PAUSE)
+def next_attempt_at(parked: ParkedOrder, first_pause: timedelta = FIRST_PAUSE) -> datetime:
+    pause = min(first_pause * 2 ** max(parked.attempts - 1, 0), LONGEST_PAUSE)
     return datetime.fromisoformat(parked.last_parked_at or parked.parked_at) + pause
 
 
 def replay_parked_orders(
-    *, store: DealStore, utp: UtpClient, queue: DealEventQueue, now: datetime
+    *,
+    store: DealStore,
+    utp: UtpClient,
+    queue: DealEventQueue,
+    now: datetime,
+    first_pause: timedelta = FIRST_PAUSE,
 ) -> ReplayReport:
+    """``first_pause``: after a refusal or an outage, the wait before the first retry (then doubled)."""
     report = ReplayReport()
     parked = [p for p in store.parked_orders() if p.payload]
     wanted_skus = sorted({sku for p in parked for sku in p.skus})
@@ -46,7 +52,7 @@ def replay_parked_orders(
             due = all(sku in known for sku in order.skus)
             (report.replayed if due else report.waiting_for_sku).append(order.order_id)
         else:
-            due = now >= next_attempt_at(order)
+            due = now >= next_attempt_at(order, first_pause)
             (report.replayed if due else report.backing_off).append(order.order_id)
         if due:
             queue.send(
