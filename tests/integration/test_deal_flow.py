@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -548,3 +549,38 @@ def test_an_event_that_keeps_waiting_for_a_claim_is_parked_not_dead_lettered(wor
     assert entry is not None
     assert apply_deal_event(entry.payload or "", world.ctx).action == "applied"  # the replayer's turn
     assert [o["Posted"] for o in world.orders_with_marker(order_id)] == [True]
+
+
+def test_a_delivery_service_line_goes_to_the_services_section_and_into_the_invoice(world: World) -> None:
+    """UTP's posting refuses a service (``Услуга``) in ``Товары``: delivery fees travel in ``Услуги``."""
+    [service] = [p for p in world.utp_emulator.seed_info["sample_products"] if p.get("service")][:1]
+    body = new_customer_order(world)
+    body["products"].append(
+        {
+            "id": service["sku"],
+            "sku": service["sku"],
+            "name": "Доставка Новою поштою",
+            "costPerItem": 80,
+            "amount": 1,
+        }
+    )
+    order_id = world.place_order(**body)
+    [outcome] = world.apply_all()
+    assert outcome.action == "applied", outcome.reason
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True
+    assert [row["Номенклатура_Key"] for row in order["Услуги"]] == [service["ref"]]
+    assert order["Услуги"][0]["Содержание"] == "Доставка Новою поштою"
+    assert Decimal(str(order["Услуги"][0]["Сумма"])) == 80
+    assert service["ref"] not in [row["Номенклатура_Key"] for row in order["Товары"]]
+    assert len(order["Товары"]) == 2
+    # Completed: the invoice carries the service too, and the whole amount.
+    world.set_status(order_id, 5)
+    [done] = world.apply_all()
+    assert done.documents == ["sales_invoice"]
+    [invoice] = world.utp_rows(
+        "Document_РеализацияТоваровУслуг", f"Сделка eq cast(guid'{order['Ref_Key']}','{ORDER}')"
+    )
+    assert invoice["Posted"] is True
+    assert [row["Номенклатура_Key"] for row in invoice["Услуги"]] == [service["ref"]]
+    assert Decimal(str(invoice["СуммаДокумента"])) == Decimal(str(order["СуммаДокумента"]))

@@ -92,6 +92,7 @@ class ProductLink(BaseModel):
     product_ref: str
     unit_ref: str | None = None
     salesdrive_id: str | None = None
+    service: bool = False  # ``Услуга`` in UTP: an order line of the ``Услуги`` section
 
 
 def _now_iso() -> str:

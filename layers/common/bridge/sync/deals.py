@@ -112,9 +112,10 @@ def resolve_products(order: Order, *, utp: UtpClient, store: DealStore) -> dict[
     if missing:
         found = utp.products_by_sku(missing)
         for sku, product in found.items():
-            if product.unit_key is None or product.deletion_mark:
+            # Goods need their unit; a service (delivery, installation) has none in many bases.
+            if (product.unit_key is None and not product.is_service) or product.deletion_mark:
                 continue
-            link = ProductLink(product_ref=product.ref, unit_ref=product.unit_key)
+            link = ProductLink(product_ref=product.ref, unit_ref=product.unit_key, service=product.is_service)
             store.link_product(sku, link)
             links[sku] = link
     unknown = [s for s in dict.fromkeys(skus) if s not in links]
@@ -151,6 +152,8 @@ def order_lines(
                 discount_percent=percent.quantize(CENT, ROUND_HALF_UP),
                 amount=max(amount, Decimal(0)).quantize(CENT, ROUND_HALF_UP),
                 vat_rate=settings.vat_rate,
+                service=link.service,
+                description=str(line.name or sku) if link.service else "",
             )
         )
     return lines

@@ -250,7 +250,12 @@ def match_skus(
                 if status == "linked":
                     utp.set_property(product.ref, PRODUCT_ENTITY, settings.product_id_property, offer.id)
                     report.utp_writes += 1
-                link = ProductLink(product_ref=product.ref, unit_ref=product.unit_key, salesdrive_id=offer.id)
+                link = ProductLink(
+                    product_ref=product.ref,
+                    unit_ref=product.unit_key,
+                    salesdrive_id=offer.id,
+                    service=product.is_service,
+                )
                 for sku in dict.fromkeys(s for s in (offer.sku or "", offer.id, product.sku) if s.strip()):
                     store.link_product(sku.strip(), link)
             except Exception as exc:  # one bad product must not stop the run: reported, retried next run
@@ -283,7 +288,13 @@ def _export(
             sku = product.sku.strip()
             if ok and not dry_run:
                 store.link_product(
-                    sku, ProductLink(product_ref=product.ref, unit_ref=product.unit_key, salesdrive_id=sku)
+                    sku,
+                    ProductLink(
+                        product_ref=product.ref,
+                        unit_ref=product.unit_key,
+                        salesdrive_id=sku,
+                        service=product.is_service,
+                    ),
                 )
             report.rows.append(
                 MatchRow(

@@ -705,7 +705,7 @@ class UtpClient:
             fields.append(self.order_marker_field)
         fields += [f for f in self.order_extra_fields if f not in fields]
         if with_lines:
-            fields.append("Товары")
+            fields += ["Товары", "Услуги"]
         return fields
 
     def _order(self, row: JsonObject) -> SalesOrder:
@@ -751,10 +751,28 @@ class UtpClient:
     def _order_body(self, order: SalesOrderInput) -> dict[str, Any]:
         warehouse = CompositeRef(key=order.warehouse_key, entity=WAREHOUSE_TYPE)
         lines: list[dict[str, Any]] = []
+        services: list[dict[str, Any]] = []
         total = Decimal(0)
-        for n, line in enumerate(order.lines, start=1):
+        for line in order.lines:
             amount = line.line_amount()
             total += amount
+            vat = vat_amount(amount, line.vat_rate, amount_includes_vat=order.prices_include_vat)
+            if line.service:
+                services.append(
+                    {
+                        "LineNumber": str(len(services) + 1),
+                        "Номенклатура_Key": line.product_key,
+                        "Содержание": line.description[:150],
+                        "Количество": line.quantity,
+                        "Цена": line.price,
+                        "Сумма": amount,
+                        "ПроцентСкидкиНаценки": line.discount_percent,
+                        "СтавкаНДС": line.vat_rate,
+                        "СуммаНДС": vat,
+                    }
+                )
+                continue
+            n = len(lines) + 1
             lines.append(
                 {
                     "LineNumber": str(n),  # Int64 as 1C writes it; 1..n, consecutive
@@ -767,9 +785,7 @@ class UtpClient:
                     "Сумма": amount,
                     "ПроцентСкидкиНаценки": line.discount_percent,
                     "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": vat_amount(
-                        amount, line.vat_rate, amount_includes_vat=order.prices_include_vat
-                    ),
+                    "СуммаНДС": vat,
                     **composite_fields("Размещение", warehouse if order.reserve else None),
                 }
             )
@@ -788,6 +804,7 @@ class UtpClient:
             "СуммаДокумента": total,
             "Комментарий": order.comment,
             "Товары": lines,
+            "Услуги": services,  # always sent: a rewrite replaces both sections whole
         }
         if order.price_type_key:
             body["ТипЦен_Key"] = order.price_type_key
@@ -939,7 +956,7 @@ class UtpClient:
     ) -> Invoice:
         """Sales invoice copying the order's header and lines; ``Сделка`` = the order, each row with
         ``Склад_Key`` and ``ЗаказПокупателя_Key``. [2 with a SalesOrder with lines; 3 with a ref]"""
-        if isinstance(order, str) or not order.lines:
+        if isinstance(order, str) or not (order.lines or order.services):
             order = self.get_sales_order(order if isinstance(order, str) else order.ref)
         header_wh = (
             order.warehouse_key if order.warehouse and order.warehouse.entity == WAREHOUSE_TYPE else None
@@ -972,6 +989,20 @@ class UtpClient:
                     "СпособСписанияОстаткаТоваров": "ИзРезерва" if placed else "СоСклада",
                 }
             )
+        services = [
+            {
+                "LineNumber": str(n),
+                "Номенклатура_Key": line.product_key,
+                "Содержание": line.description,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": line.amount,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": line.vat_amount,
+                "ЗаказПокупателя_Key": order.ref,
+            }
+            for n, line in enumerate(order.services, start=1)
+        ]
         body: dict[str, Any] = {
             "Date": format_datetime(date),
             "ВидОперации": self.invoice_operation,
@@ -989,9 +1020,11 @@ class UtpClient:
             "ОтражатьВУправленческомУчете": True,
             "ОтражатьВБухгалтерскомУчете": True,
             "ОтражатьВНалоговомУчете": True,
-            "СуммаДокумента": sum((line.amount for line in order.lines), Decimal(0)),
+            "СуммаДокумента": sum((line.amount for line in order.lines), Decimal(0))
+            + sum((line.amount for line in order.services), Decimal(0)),
             "Комментарий": comment,
             "Товары": lines,
+            "Услуги": services,
             **(extra or {}),
         }
         invoice = Invoice.model_validate(self.odata.create(INVOICE, body))

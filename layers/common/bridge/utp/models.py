@@ -261,8 +261,23 @@ class OrderLine(UtpModel):
     placement: CompositeRef | None = Field(default=None, alias="Размещение")
 
 
+class ServiceLine(UtpModel):
+    """A row of ``Услуги`` (delivery, installation: products marked ``Услуга``, refused in ``Товары``)."""
+
+    line_number: Int64 = Field(alias="LineNumber")
+    product_key: OptRef = Field(default=None, alias="Номенклатура_Key")
+    description: Text = Field(default="", alias="Содержание")
+    quantity: Dec = Field(default=Decimal(0), alias="Количество")
+    price: Dec = Field(default=Decimal(0), alias="Цена")
+    amount: Dec = Field(default=Decimal(0), alias="Сумма")
+    vat_rate: Text = Field(default="", alias="СтавкаНДС")
+    vat_amount: Dec = Field(default=Decimal(0), alias="СуммаНДС")
+    discount_percent: Dec = Field(default=Decimal(0), alias="ПроцентСкидкиНаценки")
+
+
 class SalesOrder(DocumentHeader):
-    """``Document_ЗаказПокупателя`` with its ``Товары``; ``marker`` is the find-before-create key."""
+    """``Document_ЗаказПокупателя`` with its ``Товары`` and ``Услуги``; ``marker`` is the find-before-create
+    key."""
 
     _composites: ClassVar[tuple[str, ...]] = ("warehouse",)
 
@@ -281,6 +296,7 @@ class SalesOrder(DocumentHeader):
     marker: str | None = None  # filled by the client from its configured marker attribute
     attributes: dict[str, Any] = Field(default_factory=dict)  # the client's ``order_extra_fields``
     lines: list[OrderLine] = Field(default_factory=list, alias="Товары")
+    services: list[ServiceLine] = Field(default_factory=list, alias="Услуги")
 
     @property
     def warehouse_key(self) -> str | None:
@@ -398,6 +414,10 @@ class OrderLineInput(BaseModel):
     amount: Decimal | None = None
     vat_rate: str = "НДС20"
     characteristic_key: str | None = None
+    # A service (``Услуга`` in UTP: delivery, installation) goes to ``Услуги``, where it needs no unit
+    # and reserves nothing; ``description`` is its ``Содержание``.
+    service: bool = False
+    description: str = ""
 
     def line_amount(self) -> Decimal:
         if self.amount is not None:
