@@ -572,6 +572,7 @@ def match_skus(
                         utp=runtime.utp_client(),
                         queue=runtime.deal_queue(),
                         now=datetime.now(UTC),
+                        settings=runtime.settings(),
                     ).replayed
                 ),
             )

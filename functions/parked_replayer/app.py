@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -28,7 +28,7 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         utp=runtime.utp_client(),
         queue=runtime.deal_queue(),
         now=datetime.now(UTC),
-        first_pause=timedelta(minutes=runtime.settings().parked_retry_minutes),
+        settings=runtime.settings(),
     )
     parked = len(report.replayed) + len(report.waiting_for_sku) + len(report.backing_off)
     metrics.add_metric(name="ParkedOrders", unit=MetricUnit.Count, value=parked)

@@ -34,6 +34,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 utp=runtime.utp_client(),
                 queue=runtime.deal_queue(),
                 now=datetime.now(UTC),
+                settings=runtime.settings(),
             ).replayed
         ),
     )

@@ -395,7 +395,7 @@ def test_the_first_pause_of_a_refused_order_is_a_setting(world: World) -> None:
             utp=world.utp,
             queue=queue,
             now=parked_at + after,
-            first_pause=timedelta(minutes=minutes),
+            settings=world.ctx.settings.model_copy(update={"parked_retry_minutes": minutes}),
         ).replayed
 
     assert replay(timedelta(seconds=70), 5) == []  # the default: five minutes

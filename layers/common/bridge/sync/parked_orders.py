@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, ParkedOrder
 from bridge.sync.webhook_intake import DealEventQueue
 from bridge.utp.client import UtpClient
@@ -37,9 +38,11 @@ def replay_parked_orders(
     utp: UtpClient,
     queue: DealEventQueue,
     now: datetime,
-    first_pause: timedelta = FIRST_PAUSE,
+    settings: BridgeSettings | None = None,
 ) -> ReplayReport:
-    """``first_pause``: after a refusal or an outage, the wait before the first retry (then doubled)."""
+    """After a refusal or an outage the first retry waits ``settings.parked_retry_minutes`` (5 without
+    settings), then twice as long each time."""
+    first_pause = timedelta(minutes=settings.parked_retry_minutes) if settings is not None else FIRST_PAUSE
     report = ReplayReport()
     parked = [p for p in store.parked_orders() if p.payload]
     wanted_skus = sorted({sku for p in parked for sku in p.skus})
