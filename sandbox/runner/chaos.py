@@ -47,6 +47,8 @@ from urllib.parse import quote
 
 import httpx
 
+from sandbox.runner.demo import SalesDrive as DemoSalesDrive
+
 ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_РеализацияТоваровУслуг"
 CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
@@ -230,43 +232,11 @@ class Utp:
         self.http.close()
 
 
-class SalesDrive:
-    def __init__(self, url: str, api_key: str) -> None:
-        self.url = url.rstrip("/")
-        self.http = httpx.Client(headers={"X-Api-Key": api_key}, timeout=15)
+class SalesDrive(DemoSalesDrive):
+    """The demo's SalesDrive helper, plus the quota and counter controls the chaos run needs."""
 
-    def configure(self, **changes: Any) -> None:
-        self.http.post(f"{self.url}/__emulator__/config", json=changes).raise_for_status()
-
-    def place(self, body: dict[str, Any]) -> int:
-        answer = self.http.post(f"{self.url}/handler/", json={"getResultData": 1, **body})
-        answer.raise_for_status()
-        return int(answer.json()["data"]["orderId"])
-
-    def set_status(self, order_id: int, status_id: int) -> None:
-        answer = self.http.post(
-            f"{self.url}/api/order/update/", json={"id": order_id, "data": {"statusId": status_id}}
-        )
-        answer.raise_for_status()
-        if not answer.json().get("success"):
-            raise RuntimeError(f"SalesDrive refused status {status_id} for order {order_id}: {answer.text}")
-
-    def statuses(self) -> dict[int, str]:
-        answer = self.http.get(f"{self.url}/api/statuses/")
-        answer.raise_for_status()
-        return {int(s["id"]): str(s["name"]) for s in answer.json()["data"]}
-
-    def order(self, order_id: int) -> dict[str, Any]:
-        answer = self.http.get(f"{self.url}/__emulator__/orders/{order_id}")
-        answer.raise_for_status()
-        return dict(answer.json())
-
-    def pay(self, order_id: int, amount: str) -> None:
-        answer = self.http.post(
-            f"{self.url}/api/payment/",
-            json={"sum": amount, "orderId": order_id, "description": "chaos", "counterpartyName": "Покупець"},
-        )
-        answer.raise_for_status()
+    def pay(self, order_id: int, amount: str, *, description: str = "chaos") -> int:
+        return super().pay(order_id, amount, description=description)
 
     def list_call(self) -> int:
         """One order-list call (it spends the account's quota); its HTTP status."""
@@ -286,14 +256,6 @@ class SalesDrive:
         answer = self.http.get(f"{self.url}/__emulator__/counters")
         answer.raise_for_status()
         return dict(answer.json())
-
-    def webhook_log(self) -> list[dict[str, Any]]:
-        answer = self.http.get(f"{self.url}/__emulator__/webhook-log")
-        answer.raise_for_status()
-        return list(answer.json()["log"])
-
-    def close(self) -> None:
-        self.http.close()
 
 
 def _plan(cfg: ChaosConfig, rng: random.Random) -> list[Deal]:

@@ -269,10 +269,15 @@ class SalesDrive:
         answer.raise_for_status()
         return dict(answer.json())
 
-    def pay(self, order_id: int, amount: str) -> int:
+    def pay(self, order_id: int, amount: str, *, description: str = "demo") -> int:
         answer = self.http.post(
             f"{self.url}/api/payment/",
-            json={"sum": amount, "orderId": order_id, "description": "demo", "counterpartyName": "Покупець"},
+            json={
+                "sum": amount,
+                "orderId": order_id,
+                "description": description,
+                "counterpartyName": "Покупець",
+            },
         )
         answer.raise_for_status()
         return int(answer.json()["data"]["paymentId"])
