@@ -445,7 +445,7 @@ def request_push(
     accepted_tokens: Sequence[str],
     cursors: CursorStore,
     now: datetime,
-    body: str | None = None,
+    body: str | bytes | None = None,
     changes: ChangeQueue | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The on-save trigger UTP calls. Checks the token, then:
@@ -454,13 +454,18 @@ def request_push(
       go to the change queue and the targeted push sends them within seconds (202);
     - an empty body, or one naming no product (a document without goods) → the next minute's full push
       runs whatever the interval (202): a save is never missed;
-    - a body that is not such an object (not JSON, keys that are not GUIDs, more than 1,000) → 400 with
-      the reason, and nothing is recorded.
+    - a body that is not such an object (not UTF-8, not JSON, keys that are not GUIDs, more than 1,000)
+      → 400 with the reason, and nothing is recorded.
     """
     from bridge.sync.webhook_intake import token_is_valid
 
     if not token_is_valid(token, accepted_tokens):
         return 403, {"accepted": False, "reason": "unknown trigger token"}
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return 400, {"accepted": False, "reason": "body is not UTF-8"}
     change = CatalogChange()
     if body and body.strip():
         try:
