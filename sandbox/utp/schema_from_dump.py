@@ -306,7 +306,24 @@ def build_schema(root: Path, objects: tuple[str, ...] = OBJECTS) -> dict[str, An
 
 
 def dump_json(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, ensure_ascii=False, indent=1) + "\n"
+    """Pretty enough to diff: one object key a line, one field (or list of names) a line."""
+
+    def render(value: Any, indent: int) -> str:
+        pad = " " * indent
+        flat = isinstance(value, dict) and "types" in value
+        flat = flat or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if flat or not isinstance(value, dict | list) or not value:
+            return json.dumps(value, ensure_ascii=False)
+        inner = " " * (indent + 1)
+        if isinstance(value, dict):
+            items = [
+                f"{inner}{json.dumps(k, ensure_ascii=False)}: {render(v, indent + 1)}"
+                for k, v in value.items()
+            ]
+            return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+        return "[\n" + ",\n".join(inner + render(v, indent + 1) for v in value) + f"\n{pad}]"
+
+    return render(schema, 0) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
