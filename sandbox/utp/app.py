@@ -35,9 +35,9 @@ from .filters import (
     scope_of,
     sql_prefilter,
 )
-from .posting_sales import SalesOptions
 from .model import EMPTY_REF, ENTITIES, UNDEFINED, Entity, F, row_fields, table_sets
 from .on_save import OnSaveListener, OnSaveNotifier, check_on_save_url
+from .posting_sales import SalesOptions
 from .store import Store, defaults_for, field_columns, json_expr, q
 
 JSON_CT = "application/json;charset=utf-8"

@@ -355,11 +355,9 @@ def _check_invoice(
         header.append("Склад_Key")
     eng._required(doc, header, msgs)
     _deal_required(eng, doc, contract, msgs)
-    if _settlement_mode(contract) == "ПоСчетам" and doc.get("Сделка_Type") not in (
-        f"{NS}.Document_СчетНаОплатуПокупателю",
-        None,
-    ):
-        if not _empty(doc.get("Сделка")):
+    deal_type = doc.get("Сделка_Type")
+    if _settlement_mode(contract) == "ПоСчетам" and not _empty(doc.get("Сделка")):  # noqa: SIM102
+        if deal_type != f"{NS}.Document_СчетНаОплатуПокупателю":
             msgs.append('В реквизите "Сделка" должен быть указан счет на оплату покупателю')
     _check_accounts_header(eng, doc, contract, True, msgs)
     _check_reflection(doc, msgs)
