@@ -1,4 +1,4 @@
-"""The bridge's sales documents as a real UTP 1.2 accepts them (strict emulator, sandbox/utp/posting_sales.py):
+"""The bridge's sales documents as a real UTP 1.2 accepts them (strict emulator, posting_sales.py):
 Ответственный from `responsible_user`, reflection flags from `reflect_in_accounting`, dates not before
 the order, returns carrying the invoice's Качество."""
 
