@@ -51,6 +51,7 @@ from bridge.salesdrive.models import (
     Pagination,
     Payment,
     Status,
+    parse_meta,
     parse_order,
 )
 from bridge.salesdrive.products import (
@@ -237,7 +238,7 @@ class SalesDriveClient:
                 page=page_number,
                 page_count=page_count,
                 orders=self._orders_of(body, on_invalid),
-                meta=OrderMeta.model_validate(body.get("meta") or {}),
+                meta=parse_meta(body.get("meta")),  # a shape nobody foresaw never stops a page
                 totals=dict(body.get("totals") or {}),
             )
 
