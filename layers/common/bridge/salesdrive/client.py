@@ -283,6 +283,13 @@ class SalesDriveClient:
         # Exact match only: should the filter ever be ignored, another order must not stand in for it.
         return next((order for order in self._orders_of(body, None) if order.id == order_id), None)
 
+    def order_fields(self, *, consumer: ReadConsumer = ReadConsumer.OPERATOR) -> OrderMeta:
+        """The order fields' descriptors with their option dictionaries (``meta`` of the order list):
+        the only source of the site, rejection-reason, manager and custom-select names. One list call."""
+        params = [("page", "1"), ("limit", "1"), ("filter[statusId]", ALL_STATUSES)]
+        body = self._list_page(ORDER_LIST, params, consumer)
+        return parse_meta(body.get("meta"))
+
     def update_order(
         self,
         order_id: int,

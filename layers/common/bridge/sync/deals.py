@@ -27,7 +27,7 @@ from bridge.salesdrive.models import Order, OrderMeta, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
 from bridge.store.status_writes import StatusWritesStore
-from bridge.sync.characteristics import characteristic_values
+from bridge.sync.characteristics import Dictionaries, characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
 from bridge.sync.deal_checks import line_sku, order_problems, unreadable_version
 from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
@@ -57,6 +57,8 @@ class DealCollaborators:
     statuses: Callable[[], Mapping[int, tuple[str, int | None]]]
     # The own-writes ledger of statuses (echo suppression, UTP → SalesDrive); None: no reconciler runs.
     status_writes: StatusWritesStore | None = None
+    # SalesDrive's option names by field, for selects whose name ``meta`` lacks (cached for hours).
+    option_names: Dictionaries | None = None
 
 
 @dataclass
@@ -243,8 +245,13 @@ def _apply(
     print_ = fingerprint(lines, warehouse_key, customer.counterparty_ref)
     status_names = ctx.statuses()
     previous = state.characteristics if state else {}
-    wanted = characteristic_values(order, meta, settings)
+    unresolved: list[str] = []
+    wanted = characteristic_values(order, meta, settings, ctx.option_names, unresolved)
     status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
+    if status is None and order.status_id is not None:
+        unresolved.append(f"statusId: no name for status {order.status_id}")
+    if unresolved:  # nothing is written for these rather than a bare id
+        store.audit(order.id, "names_unresolved", fields=unresolved)
     key = settings.status_key
     if status and key not in previous:  # a new order carries its status from the start
         wanted[key] = status
