@@ -118,7 +118,9 @@ def test_names_come_from_meta_in_either_shape_or_from_the_dictionaries(world: Wo
         update={
             "characteristics": (
                 world.ctx.settings.characteristics[0],
-                type(world.ctx.settings.characteristics[0])(field="payment_method", property="SalesDrive: оплата"),
+                type(world.ctx.settings.characteristics[0])(
+                    field="payment_method", property="SalesDrive: оплата"
+                ),
                 type(world.ctx.settings.characteristics[0])(
                     field="shipping_method", property="SalesDrive: доставка"
                 ),
