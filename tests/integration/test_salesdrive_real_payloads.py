@@ -205,3 +205,14 @@ def test_the_sweep_survives_any_order_and_moves_its_watermark(
     outcomes = {o.order_id: o for o in (apply_deal_message(m["body"], world.ctx) for m in queue.drain())}
     assert outcomes[1].action == "applied" and outcomes[3].action == "applied"
     assert outcomes[2].action == "parked" and "no product lines" in (outcomes[2].reason or "")
+
+
+def test_the_emulators_odd_shapes_are_applied_like_the_usual_one(world: World) -> None:
+    from sandbox.salesdrive.odd_shapes import ALL_SHAPES
+    from tests.integration.test_deal_flow import new_customer_order
+
+    world.salesdrive.configure(odd_shapes=list(ALL_SHAPES))
+    order_id = world.place_order(**new_customer_order(world, phone="097 555 44 33, 050 111 22 33"))
+    outcomes = world.apply_all()
+    assert [o.action for o in outcomes] == ["applied"]
+    assert len(world.orders_with_marker(order_id)) == 1
