@@ -107,6 +107,7 @@ class Entity:
     resources: list[F] = field(default_factory=list)
     turnover: bool = False  # accumulation register of the turnover kind
     title: str = ""  # presentation of a document type ("Заказ покупателя")
+    periodic: bool = False  # independent information register periodic by day (key: Period + dims)
 
     # ----- derived -----
     @property
@@ -756,6 +757,122 @@ def _entities() -> list[Entity]:
 
 
 ENTITIES: dict[str, Entity] = {ent.name: ent for ent in _entities()}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Free stock and prices as a real UTP 1.2 computes them (malakhovua/utp). One block, kept apart on
+# purpose: the registers the configuration's web-shop free-stock formula reads
+# (CommonModules/ПроцедурыОбменаССайтом, НастроитьПостроительОтчета), exchange rates and retail prices
+# (CommonModules/Ценообразование, МодульВалютногоУчета, УправлениеРозничнойТорговлей), and the
+# attributes of the two catalog documents their posting checks read. Dimensions and resources as in
+# AccumulationRegisters/<Name>.xml and InformationRegisters/<Name>.xml.
+
+ROUNDING_ORDERS = ("Окр0_01", "Окр0_05", "Окр0_1", "Окр0_5", "Окр1", "Окр5", "Окр10", "Окр50", "Окр100")
+PRICE_METHODS = ("ПоПроцентнойНаценкеНаБазовыйТип", "ПоВхождениюБазовойЦеныВДиапазон")
+RECEIPT_OPERATIONS = (
+    "ПокупкаКомиссия",
+    "ВПереработку",
+    "Оборудование",
+    "ОбъектыСтроительства",
+    "БланкиСтрогогоУчета",
+)
+
+
+def _catalog_registers() -> list[Entity]:
+    goods = [
+        r("Склад", "Catalog_Склады"),
+        r("Номенклатура", "Catalog_Номенклатура"),
+        r("ХарактеристикаНоменклатуры"),
+        r("СерияНоменклатуры"),
+    ]
+    return [
+        Entity(
+            "AccumulationRegister_ТоварыВРознице",
+            "areg",
+            dims=[*goods, r("Качество")],
+            resources=[n("Количество"), n("СуммаПродажная")],
+        ),
+        Entity(
+            "AccumulationRegister_ТоварыВНТТ",
+            "areg",
+            dims=[*goods, n("ЦенаВРознице")],
+            resources=[n("Количество")],
+        ),
+        Entity(
+            "AccumulationRegister_ТоварыКПередачеСоСкладов",
+            "areg",
+            dims=[
+                r("Склад", "Catalog_Склады"),
+                c("ДокументПередачи"),
+                r("Номенклатура", "Catalog_Номенклатура"),
+                r("ХарактеристикаНоменклатуры"),
+                r("СерияНоменклатуры"),
+                r("Качество"),
+                c("ДокументРезерва"),
+                e("СтатусПартии"),
+            ],
+            resources=[n("Количество")],
+        ),
+        Entity(
+            "InformationRegister_КурсыВалют",
+            "ireg",
+            periodic=True,
+            dims=[r("Валюта", "Catalog_Валюты")],
+            resources=[n("Курс"), n("Кратность")],
+        ),
+        Entity(
+            "InformationRegister_ЦеныАТТ",
+            "ireg_rec",
+            dims=[
+                r("Склад", "Catalog_Склады"),
+                r("Номенклатура", "Catalog_Номенклатура"),
+                r("ХарактеристикаНоменклатуры"),
+            ],
+            resources=[n("Цена")],
+        ),
+    ]
+
+
+def _replace(fields: list[F], *new: F) -> None:
+    """Put each field in place of the one of the same name (appended when absent)."""
+    for f in new:
+        at = next((k for k, old in enumerate(fields) if old.name == f.name), None)
+        if at is None:
+            fields.append(f)
+        else:
+            fields[at] = f
+
+
+def _catalog_attributes() -> None:
+    price_types = ENTITIES["Catalog_ТипыЦенНоменклатуры"].attrs
+    _replace(price_types, e("ПорядокОкругления", *ROUNDING_ORDERS), e("СпособРасчетаЦены", *PRICE_METHODS))
+    _replace(
+        ENTITIES["InformationRegister_ЦеныНоменклатуры"].resources, e("СпособРасчетаЦены", *PRICE_METHODS)
+    )
+    price_rows = ENTITIES["Document_УстановкаЦенНоменклатуры"].tables["Товары"]
+    _replace(price_rows, e("СпособРасчетаЦены", *PRICE_METHODS), n("ИндексСтрокиТаблицыЦен"))
+    receipt = ENTITIES["Document_ПоступлениеТоваровУслуг"]
+    _replace(
+        receipt.attrs,
+        e("ВидОперации", *RECEIPT_OPERATIONS),
+        e("ВидПоступления", "НаСклад", "ПоОрдеру"),
+        c("СкладОрдер", "Catalog_Склады"),
+        b("РегистрироватьЦеныПоставщика"),
+        r("СчетУчетаРасчетовСКонтрагентом"),
+        r("СчетУчетаНДС"),
+    )
+    _replace(
+        receipt.tables["Товары"],
+        r("СчетУчетаБУ"),
+        r("ПриходныйОрдер"),
+        r("ЗаказПоставщику"),
+        c("Заказ"),
+    )
+
+
+ENTITIES.update({ent.name: ent for ent in _catalog_registers()})
+_catalog_attributes()
+# --------------------------------------------------------------------- end of the catalog block
 DOC_TYPES = tuple(name for name, ent in ENTITIES.items() if ent.kind == "document")
 
 
