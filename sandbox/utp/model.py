@@ -759,6 +759,89 @@ def _entities() -> list[Entity]:
 ENTITIES: dict[str, Entity] = {ent.name: ent for ent in _entities()}
 
 
+# ===================================================================================================
+# BEGIN sales-documents block: what posting of the four sales documents needs (types from the
+# configuration's metadata, malakhovua/utp Documents/*.xml, AccumulationRegisters/*.xml,
+# Catalogs/*.xml). Kept in one block so a generated schema can absorb it.
+_ACCOUNT = "ChartOfAccounts_Хозрасчетный"  # not modelled as a set: references only
+_SALES_ACCOUNTS = [
+    r("СчетУчетаРасчетовСКонтрагентом", _ACCOUNT),
+    r("СчетУчетаРасчетовПоАвансам", _ACCOUNT),
+    r("СчетУчетаНДС", _ACCOUNT),
+    r("СчетУчетаНДСПодтвержденный", _ACCOUNT),
+]
+_ROW_ACCOUNTS = [r("СчетУчетаБУ", _ACCOUNT), r("СхемаРеализации"), r("НалоговоеНазначение")]
+
+
+def _replace(fields: list[F], new: F) -> None:
+    for k, old_field in enumerate(fields):
+        if old_field.name == new.name:
+            fields[k] = new
+            return
+    fields.append(new)
+
+
+def _add_sales_fields(ents: dict[str, Entity]) -> None:
+    order = ents["Document_ЗаказПокупателя"]
+    _replace(order.attrs, e("ВидОперации", "ПродажаКомиссия", "Переработка"))  # ВидыОперацийЗаказПокупателя
+    _replace(order.attrs, r("Ответственный", "Catalog_Пользователи"))
+    invoice = ents["Document_РеализацияТоваровУслуг"]
+    _replace(invoice.attrs, e("ВидОперации", "ПродажаКомиссия", "Брак", "Оборудование"))
+    _replace(invoice.attrs, e("ВидПередачи", "СоСклада", "ПоОрдеру"))  # Enums/ВидыПередачиТоваров
+    _replace(invoice.attrs, r("Ответственный", "Catalog_Пользователи"))
+    for f in _SALES_ACCOUNTS:
+        _replace(invoice.attrs, f)
+    for f in [*_ROW_ACCOUNTS, r("Качество", "Catalog_Качество")]:
+        _replace(invoice.tables["Товары"], f)
+    for f in _ROW_ACCOUNTS:
+        _replace(invoice.tables["Услуги"], f)
+    ret = ents["Document_ВозвратТоваровОтПокупателя"]
+    _replace(ret.attrs, e("ВидОперации", "ПродажаКомиссия", "Оборудование"))
+    _replace(ret.attrs, r("Ответственный", "Catalog_Пользователи"))
+    for f in _SALES_ACCOUNTS:
+        _replace(ret.attrs, f)
+    for f in [*_ROW_ACCOUNTS, r("Качество", "Catalog_Качество")]:
+        _replace(ret.tables["Товары"], f)
+    _replace(ents["Document_ЗакрытиеЗаказовПокупателей"].attrs, r("Ответственный", "Catalog_Пользователи"))
+    stock_dims = [
+        r("Склад", "Catalog_Склады"),
+        r("Номенклатура", "Catalog_Номенклатура"),
+        r("ХарактеристикаНоменклатуры"),
+        r("СерияНоменклатуры"),
+        r("Качество", "Catalog_Качество"),
+    ]
+    for ent in (
+        Entity("Catalog_Качество", "catalog", code_len=9, desc_len=40),
+        Entity("Catalog_Пользователи", "catalog", code_len=50, desc_len=100),
+        Entity(
+            "AccumulationRegister_ТоварыВРознице",
+            "areg",
+            dims=list(stock_dims),
+            resources=[n("Количество"), n("СуммаПродажная")],
+        ),
+        Entity(
+            "AccumulationRegister_ТоварыКПередачеСоСкладов",
+            "areg",
+            dims=[
+                r("Склад", "Catalog_Склады"),
+                c("ДокументПередачи"),
+                r("Номенклатура", "Catalog_Номенклатура"),
+                r("ХарактеристикаНоменклатуры"),
+                r("СерияНоменклатуры"),
+                r("Качество", "Catalog_Качество"),
+                c("ДокументРезерва"),
+                e("СтатусПартии"),
+            ],
+            resources=[n("Количество")],
+        ),
+    ):
+        ents.setdefault(ent.name, ent)
+
+
+_add_sales_fields(ENTITIES)
+# END sales-documents block
+# ===================================================================================================
+
 # ---------------------------------------------------------------------------------------------------
 # Free stock and prices as a real UTP 1.2 computes them (malakhovua/utp). One block, kept apart on
 # purpose: the registers the configuration's web-shop free-stock formula reads
@@ -833,7 +916,7 @@ def _catalog_registers() -> list[Entity]:
     ]
 
 
-def _replace(fields: list[F], *new: F) -> None:
+def _put(fields: list[F], *new: F) -> None:
     """Put each field in place of the one of the same name (appended when absent)."""
     for f in new:
         at = next((k for k, old in enumerate(fields) if old.name == f.name), None)
@@ -845,14 +928,12 @@ def _replace(fields: list[F], *new: F) -> None:
 
 def _catalog_attributes() -> None:
     price_types = ENTITIES["Catalog_ТипыЦенНоменклатуры"].attrs
-    _replace(price_types, e("ПорядокОкругления", *ROUNDING_ORDERS), e("СпособРасчетаЦены", *PRICE_METHODS))
-    _replace(
-        ENTITIES["InformationRegister_ЦеныНоменклатуры"].resources, e("СпособРасчетаЦены", *PRICE_METHODS)
-    )
+    _put(price_types, e("ПорядокОкругления", *ROUNDING_ORDERS), e("СпособРасчетаЦены", *PRICE_METHODS))
+    _put(ENTITIES["InformationRegister_ЦеныНоменклатуры"].resources, e("СпособРасчетаЦены", *PRICE_METHODS))
     price_rows = ENTITIES["Document_УстановкаЦенНоменклатуры"].tables["Товары"]
-    _replace(price_rows, e("СпособРасчетаЦены", *PRICE_METHODS), n("ИндексСтрокиТаблицыЦен"))
+    _put(price_rows, e("СпособРасчетаЦены", *PRICE_METHODS), n("ИндексСтрокиТаблицыЦен"))
     receipt = ENTITIES["Document_ПоступлениеТоваровУслуг"]
-    _replace(
+    _put(
         receipt.attrs,
         e("ВидОперации", *RECEIPT_OPERATIONS),
         e("ВидПоступления", "НаСклад", "ПоОрдеру"),
@@ -861,7 +942,7 @@ def _catalog_attributes() -> None:
         r("СчетУчетаРасчетовСКонтрагентом"),
         r("СчетУчетаНДС"),
     )
-    _replace(
+    _put(
         receipt.tables["Товары"],
         r("СчетУчетаБУ"),
         r("ПриходныйОрдер"),
@@ -870,7 +951,8 @@ def _catalog_attributes() -> None:
     )
 
 
-ENTITIES.update({ent.name: ent for ent in _catalog_registers()})
+for _ent in _catalog_registers():
+    ENTITIES.setdefault(_ent.name, _ent)  # the sales block's definitions of shared registers stand
 _catalog_attributes()
 # --------------------------------------------------------------------- end of the catalog block
 DOC_TYPES = tuple(name for name, ent in ENTITIES.items() if ent.kind == "document")

@@ -215,6 +215,11 @@ def seed_base(
         )
         for k, d in enumerate(["Відмова покупця", "Немає в наявності"])
     ]
+    # Users (Catalog_Пользователи): documents name the one responsible; the bridge acts for its own.
+    users = [
+        put("Catalog_Пользователи", obj("Catalog_Пользователи", Code=code, Description=name))
+        for code, name in (("Адміністратор", "Адміністратор"), ("Інтеграція", "Інтеграція SalesDrive"))
+    ]
     purposes = {}
     for k, (pname, title) in enumerate(
         [
@@ -620,6 +625,8 @@ def seed_base(
         "cash_desk": cash["Ref_Key"],
         "closure_reasons": {r["Description"]: r["Ref_Key"] for r in reasons},
         "closure_reason": reasons[0]["Ref_Key"],
+        "users": {u["Description"]: u["Ref_Key"] for u in users},
+        "quality_new": store.meta_get("quality_new"),  # Справочники.Качество.Новый (the engine creates it)
         "properties": {name: p["Ref_Key"] for name, p in props.items()},
         "property_purposes": {name: p["Ref_Key"] for name, p in purposes.items()},
         "unit_classifier_pcs": pcs["Ref_Key"],

@@ -11,6 +11,8 @@ from sandbox.utp.catalog_bodies import price_row, receipt_body
 
 from .conftest import utp_get, utp_order_body
 
+EMPTY = "00000000-0000-0000-0000-000000000000"
+
 ORDER_T = "StandardODATA.Document_ЗаказПокупателя"
 
 
@@ -156,6 +158,9 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
         "Склад_Key": wh,
         "Сделка": order,
         "Сделка_Type": ORDER_T,
+        "ВидОперации": "ПродажаКомиссия",
+        "ВидПередачи": "СоСклада",
+        "ОтражатьВУправленческомУчете": True,
         "Товары": [
             {
                 "LineNumber": "1",
@@ -167,6 +172,8 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
                 "Сумма": 600 * qty,
                 "Склад_Key": wh,
                 "ЗаказПокупателя_Key": order,
+                "СпособСписанияОстаткаТоваров": "ИзРезерва",
+                "Качество_Key": seed["quality_new"],
             }
         ],
     }
@@ -186,7 +193,9 @@ def test_invoice_ships_order_releases_reserve_and_checks_stock(
     too_much = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, before + 5))
     r = _post(utp_client, "Document_РеализацияТоваровУслуг", too_much, operational=True)
     assert r.status_code == 500 and "Недостаточно" in r.json()["odata.error"]["message"]["value"]
-    no_row = _invoice_body(seed, order, 1)
+    no_row = _invoice_body(
+        seed, order, 1, Склад_Key=EMPTY
+    )  # an empty row warehouse is filled from the header
     del no_row["Товары"][0]["Склад_Key"]
     r = _post(
         utp_client,
@@ -250,7 +259,7 @@ def test_invoice_by_orders_contract_needs_deal(
         "Document_РеализацияТоваровУслуг",
         _create(utp_client, "Document_РеализацияТоваровУслуг", body),
     )
-    assert r.status_code == 500 and "Сделка" in r.json()["odata.error"]["message"]["value"]
+    assert r.status_code == 500 and "ЗаказПокупателя" in r.json()["odata.error"]["message"]["value"]
 
 
 def test_closure_removes_order_balance_and_reserves(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
