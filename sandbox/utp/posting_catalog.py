@@ -252,8 +252,8 @@ def post_goods_receipt(
             "Номенклатура_Key": row["Номенклатура_Key"],
             "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
             "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
-            # Quality "Новый" (a predefined item; the emulator has no quality catalog: empty ref).
-            "Качество_Key": EMPTY_REF,
+            # Quality "Новый" (the predefined item, Справочники.Качество.Новый).
+            "Качество_Key": str(engine.store.meta_get("quality_new") or EMPTY_REF),
             "Количество": quantity,
         }
         if _warehouse(engine, row["Склад_Key"]).get("ВидСклада") == "Розничный":

@@ -582,10 +582,11 @@ def seed_base(
         # need a retail (АТТ) price per product (Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl,
         # ТоварыИТараПоРегистрамОстатковИПартийУпр; CommonModules/УправлениеРозничнойТорговлей,
         # ЗаполнитьКолонкуСуммаПродажная).
+        new = str(store.meta_get("quality_new") or EMPTY_REF)  # quality Новый, as a receipt posts it
         store.reg_insert_tuples(
             "AccumulationRegister_ТоварыВРознице",
             [*stock_cols, "СуммаПродажная"],
-            ((*row, row[-1] * retail_price[row[7]]) for row in rows),
+            ((*row[:10], new, row[-1], row[-1] * retail_price[row[7]]) for row in rows),
         )
         store.reg_insert_tuples(
             "InformationRegister_ЦеныАТТ",
