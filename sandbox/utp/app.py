@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 from werkzeug.wrappers import Request, Response
 
 from . import metadata as md
+from .catalog_rules import register_write
 from .engine import GUID_RE, Engine, reg_scope
 from .errors import ODataError, bad_query, bad_segment, not_found
 from .filters import (
@@ -37,6 +38,7 @@ from .filters import (
 )
 from .model import EMPTY_REF, ENTITIES, UNDEFINED, Entity, F, row_fields, table_sets
 from .on_save import OnSaveListener, OnSaveNotifier, check_on_save_url
+from .query_rules import check_comparisons
 from .store import Store, defaults_for, field_columns, json_expr, q
 
 JSON_CT = "application/json;charset=utf-8"
@@ -58,6 +60,10 @@ class UtpEmulatorConfig(BaseModel):
     timeout_sleep_s: float = 0.0
     seed: bool = True
     on_save_url: str | None = None  # the admin's "on save" subscription POSTs here (off when None)
+    # 1C's query language refuses `eq`/`ne`/`gt`… on strings of unlimited length (query_rules.py)
+    refuse_unlimited_string_comparison: bool = True
+    # the organisation pays VAT (its tax policy): cash receipts reflected in accounting need VAT accounts
+    vat_payer: bool = True
 
     @field_validator("on_save_url")
     @classmethod
@@ -73,6 +79,8 @@ RUNTIME_KEYS = {
     "fault_kinds",
     "timeout_sleep_s",
     "on_save_url",
+    "refuse_unlimited_string_comparison",
+    "vat_payer",
 }
 PRODUCTS = "Catalog_Номенклатура"
 FAULT_KINDS = {"500", "503", "timeout", "html", "drop"}
@@ -142,6 +150,7 @@ class UtpEmulator:
         self.config = config
         self.store = Store(config.db_path)
         self.engine = Engine(self.store)
+        setattr(self.engine, "vat_payer", config.vat_payer)  # noqa: B010 — read by posting_cash
         self.counters: Counter[str] = Counter()
         self._on_save = OnSaveNotifier()
         # Python-level "on save" hook for in-process tests: called synchronously after each commit
@@ -174,6 +183,7 @@ class UtpEmulator:
         if "on_save_url" in kw:
             kw["on_save_url"] = check_on_save_url(kw["on_save_url"])
         self.config = self.config.model_copy(update=kw)
+        setattr(self.engine, "vat_payer", self.config.vat_payer)  # noqa: B010
         return self.config
 
     def inject_fault(
@@ -586,9 +596,12 @@ class UtpEmulator:
             # §1.6: '+' is not a space; a live base answered 500 with this text
             raise ODataError(500, "-1", "Операция не разрешена в предложении ГДЕ")
         try:
-            return compile_filter(text, scope, self._loader)
+            compiled = compile_filter(text, scope, self._loader)
         except FilterError as exc:
             raise bad_query(str(exc)) from None
+        if self.config.refuse_unlimited_string_comparison:
+            check_comparisons(compiled[0], scope)
+        return compiled
 
     # ================================================================== rendering
     def _render_value(self, f: F, v: Any) -> Any:
@@ -998,6 +1011,7 @@ class UtpEmulator:
                 raise ODataError(400, "19", "Метод HTTP не допускается для этого ресурса")
             rec = defaults_for(fields)
             apply_fields(fields, rec, self._body(request))
+            register_write(ent.name, rec)
             key = {c: rec[c] for c, _ in field_columns(ent.dims)}
             with self.store.tx() as cur:
                 if self._find_record(ent, key) is not None:
@@ -1020,6 +1034,7 @@ class UtpEmulator:
                 pass
             elif method in ("PATCH", "MERGE", "PUT"):
                 apply_fields(fields, rec, self._body(request))
+                register_write(ent.name, rec)
                 new_key = {c: rec[c] for c, _ in field_columns(ent.dims)}
                 other = self._find_record(ent, new_key)
                 if other is not None and other[0] != rowid:

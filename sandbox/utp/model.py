@@ -756,6 +756,35 @@ def _entities() -> list[Entity]:
 
 
 ENTITIES: dict[str, Entity] = {ent.name: ent for ent in _entities()}
+
+
+# ---- BEGIN utp-parties block: fields of counterparties, contracts, cash receipts and contacts ----
+# UTP 1.2 (malakhovua/utp): Catalogs/ДоговорыКонтрагентов.xml, Catalogs/Пользователи.xml,
+# Documents/ПриходныйКассовыйОрдер.xml, InformationRegisters/КонтактнаяИнформация.xml (Поле1…Поле10 are
+# strings of 100, Представление and Комментарий unlimited). Accounts (ChartOfAccountsRef.Хозрасчетный)
+# are untyped references here: the emulator checks only that they are filled.
+def _parties_block() -> None:
+    ENTITIES["Catalog_Пользователи"] = Entity("Catalog_Пользователи", "catalog", code_len=9, desc_len=100)
+    ENTITIES["Catalog_ДоговорыКонтрагентов"].attrs += [
+        b("КонтролироватьЧислоДнейЗадолженности"),
+        b("ВестиПоДокументамРасчетовСКонтрагентом"),
+        b("СложныйНалоговыйУчет"),
+        b("Внешнеэкономический"),
+    ]
+    receipt = ENTITIES["Document_ПриходныйКассовыйОрдер"]
+    receipt.attrs += [r("СчетКасса"), r("СчетУчетаРасчетовСКонтрагентом")]
+    receipt.tables["РасшифровкаПлатежа"] += [
+        r("СчетУчетаРасчетовСКонтрагентом"),
+        r("СчетУчетаРасчетовПоАвансам"),
+        r("СчетУчетаНДС"),
+        r("СчетУчетаНДСПодтвержденный"),
+    ]
+    contacts = ENTITIES["InformationRegister_КонтактнаяИнформация"]
+    contacts.resources = [s(f.name, 100) if f.name.startswith("Поле") else f for f in contacts.resources]
+
+
+_parties_block()
+# ---- END utp-parties block ----
 DOC_TYPES = tuple(name for name, ent in ENTITIES.items() if ent.kind == "document")
 
 

@@ -242,12 +242,28 @@ def seed_base(
             ["ivanenko.p@gmail.com"],
         ),
         ("ФОП Коваль Олена", "ФизЛицо", "3012345678", "ПоЗаказам", ["(044) 123-45-67", "0931112233"], []),
+        # a wholesale customer settled by invoices: a sales order cannot be entered on this contract
+        (
+            "ТОВ Побутремонт",
+            "ЮрЛицо",
+            "42345678",
+            "ПоСчетам",
+            ["+38 (057) 700-10-20"],
+            ["buh@pobutremont.ua"],
+        ),
     ]
+    # UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl — one contract per settlement mode
+    contract_names = {
+        "ПоДоговоруВЦелом": "Основний договір",
+        "ПоЗаказам": "Договір по замовленнях",
+        "ПоСчетам": "Договір по рахунках",
+    }
     ci_rows = []
     for k, (name, kind, edrpou, settlement, phones, emails) in enumerate(cp_specs):
+        code = str(k + 1 if k < 3 else k + 2).zfill(9)  # 000000004 is the supplier's
         cp = obj(
             "Catalog_Контрагенты",
-            Code=str(k + 1).zfill(9),
+            Code=code,
             Description=name,
             НаименованиеПолное=name,
             ЮрФизЛицо=kind,
@@ -255,10 +271,11 @@ def seed_base(
             ИНН=edrpou if kind == "ФизЛицо" else "",
             Покупатель=True,
         )
+        cp["ГоловнойКонтрагент_Key"] = cp["Ref_Key"]  # ПередЗаписью of Контрагенты: its own head
         contract = obj(
             "Catalog_ДоговорыКонтрагентов",
-            Code=str(k + 1).zfill(9),
-            Description="Основний договір" if settlement == "ПоДоговоруВЦелом" else "Договір по замовленнях",
+            Code=code,
+            Description=contract_names[settlement],
             Owner_Key=cp["Ref_Key"],
             Организация_Key=org["Ref_Key"],
             ВидДоговора="СПокупателем",
@@ -295,6 +312,7 @@ def seed_base(
         КодПоЕДРПОУ="40999888",
         Поставщик=True,
     )
+    supplier["ГоловнойКонтрагент_Key"] = supplier["Ref_Key"]
     sup_contract = obj(
         "Catalog_ДоговорыКонтрагентов",
         Code="000000004",
@@ -308,6 +326,19 @@ def seed_base(
     supplier["ОсновнойДоговорКонтрагента_Key"] = sup_contract["Ref_Key"]
     put("Catalog_Контрагенты", supplier)
     put("Catalog_ДоговорыКонтрагентов", sup_contract)
+    # a supplier (not a buyer) the shop may also sell to: its contacts are in UTP like a customer's
+    supplier_phones, supplier_emails = ["+380 44 555-66-77"], ["zakaz@ukrpostach.ua"]
+    ci_rows.append((supplier["Ref_Key"], "Телефон", "Телефон контрагента", supplier_phones[0]))
+    ci_rows.append(
+        (supplier["Ref_Key"], "АдресЭлектроннойПочты", "Адрес електронної пошти", supplier_emails[0])
+    )
+    # users of the base (Catalog_Пользователи): the bridge's own, and an accountant
+    users = {
+        name: put(
+            "Catalog_Пользователи", obj("Catalog_Пользователи", Code=str(k + 1).zfill(9), Description=name)
+        )
+        for k, name in enumerate(("SalesDrive", "Бухгалтер"))
+    }
     store.reg_insert(
         "InformationRegister_КонтактнаяИнформация",
         [
@@ -528,7 +559,14 @@ def seed_base(
         "property_purposes": {name: p["Ref_Key"] for name, p in purposes.items()},
         "unit_classifier_pcs": pcs["Ref_Key"],
         "counterparties": cps_out,
-        "supplier": {"ref": supplier["Ref_Key"], "contract": sup_contract["Ref_Key"]},
+        "supplier": {
+            "ref": supplier["Ref_Key"],
+            "contract": sup_contract["Ref_Key"],
+            "description": supplier["Description"],
+            "phones": supplier_phones,
+            "emails": supplier_emails,
+        },
+        "users": {name: u["Ref_Key"] for name, u in users.items()},
         "product_folders": [f["Ref_Key"] for f in folders],
         "sample_products": samples,
         "products": products,
@@ -539,8 +577,9 @@ def seed_base(
     store.next_seq("number:Document_УстановкаЦенНоменклатуры", 1)
     store.next_seq("number:Document_ПоступлениеТоваровУслуг", len(whs))
     store.next_seq("code:Catalog_Номенклатура", len(FOLDERS) + products)
-    store.next_seq("code:Catalog_Контрагенты", 4)
-    store.next_seq("code:Catalog_ДоговорыКонтрагентов", 4)
+    store.next_seq("code:Catalog_Контрагенты", len(cp_specs) + 1)
+    store.next_seq("code:Catalog_ДоговорыКонтрагентов", len(cp_specs) + 1)
+    store.next_seq("code:Catalog_Пользователи", len(users))
     store.next_seq("code:Catalog_Склады", len(whs))
     store.next_seq("code:ChartOfCharacteristicTypes_СвойстваОбъектов", len(props))
     store.next_seq("code:Catalog_ПричиныЗакрытияЗаказов", len(reasons))

@@ -127,6 +127,7 @@ def world(dynamodb: Any) -> Iterator[World]:
         warehouses={2: "Склад Львів"},
         cash_desk="Основна каса",
         closure_reason="Відмова покупця",
+        responsible_user="SalesDrive",
     )
     statuses = {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in crm.statuses()}
     ctx = DealCollaborators(
@@ -189,7 +190,7 @@ def test_a_new_deal_becomes_one_posted_sales_order_with_a_new_counterparty(world
     assert contract["ВидДоговора"] == "СПокупателем"
     assert contract["Owner_Key"] == counterparty["Ref_Key"]
     status = world.utp.get_property(order["Ref_Key"], ORDER, "SalesDrive: статус")
-    assert status is not None and str(status).endswith("[1]")
+    assert status is not None and str(status).startswith("[1] ")
     assert world.utp.get_property(order["Ref_Key"], ORDER, "SalesDrive: источник")
 
 

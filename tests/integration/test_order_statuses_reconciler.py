@@ -110,7 +110,7 @@ def test_a_status_set_in_utp_reaches_salesdrive_and_its_echo_is_ignored(statuses
     # A later change in SalesDrive reaches UTP as usual.
     world.set_status(order_id, 1)
     world.apply_all()
-    assert str(statuses.utp_status(ref)).endswith("[1]")
+    assert str(statuses.utp_status(ref)).startswith("[1] ")
     assert statuses.run().pushed == {}
 
 
@@ -122,7 +122,7 @@ def test_both_sides_changed_salesdrive_wins_and_the_utp_value_is_recorded(status
     in_salesdrive = next(s for s, (_, t) in statuses.names.items() if t == 1 and s not in (1, in_utp))
     world.set_status(order_id, in_salesdrive)
     world.apply_all()  # before the reconciler ran
-    assert str(statuses.utp_status(ref)).endswith(f"[{in_salesdrive}]")
+    assert str(statuses.utp_status(ref)).startswith(f"[{in_salesdrive}] ")
     [conflict] = [e for e in world.ctx.store.audit_trail(order_id) if e["event"] == "status_conflict"]
     assert conflict["detail"]["utp_status_lost"].endswith(f"[{in_utp}]")
     assert statuses.run().pushed == {}

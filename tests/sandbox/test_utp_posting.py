@@ -94,6 +94,8 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
                 "Owner_Key": cp,
                 "Организация_Key": seed["organization"]["ref"],
                 "ВидДоговора": "СПокупателем",
+                "ВалютаВзаиморасчетов_Key": seed["currency_uah"],
+                "ВедениеВзаиморасчетов": "ПоДоговоруВЦелом",
                 **over,
             },
         )
@@ -320,6 +322,9 @@ def test_cash_receipt_checks_and_settlement(
         "СуммаДокумента": 1200,
         "ДокументОснование": order,
         "ДокументОснование_Type": ORDER_T,
+        "Ответственный_Key": seed["users"]["SalesDrive"],
+        "Оплачено": True,
+        "ОтражатьВУправленческомУчете": True,
         "РасшифровкаПлатежа": [row],
     }
     r = _post(
@@ -327,7 +332,7 @@ def test_cash_receipt_checks_and_settlement(
         "Document_ПриходныйКассовыйОрдер",
         _create(utp_client, "Document_ПриходныйКассовыйОрдер", body),
     )
-    assert r.status_code == 500 and "Сделка" in r.json()["odata.error"]["message"]["value"]
+    assert r.status_code == 500 and "Заказ покупателя" in r.json()["odata.error"]["message"]["value"]
     body["РасшифровкаПлатежа"] = [{**row, "Сделка": order, "Сделка_Type": ORDER_T}]
     pko = _create(utp_client, "Document_ПриходныйКассовыйОрдер", body)
     assert _post(utp_client, "Document_ПриходныйКассовыйОрдер", pko).status_code == 200

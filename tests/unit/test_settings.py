@@ -13,6 +13,7 @@ MINIMAL = {
     "default_warehouse": "Основний склад",
     "cash_desk": "Каса",
     "closure_reason": "Відмова покупця",
+    "responsible_user": "SalesDrive",
 }
 
 

@@ -99,6 +99,8 @@ class BridgeSettings(_Frozen):
     )
     cash_desk: NonEmpty
     closure_reason: NonEmpty
+    # The UTP user the bridge acts for (Catalog_Пользователи, its name): Ответственный of its documents.
+    responsible_user: NonEmpty
     vat_rate: VatRate = "НДС20"
     contract_settlement: ContractSettlement = "ПоДоговоруВЦелом"
     # Name the new contract as the counterparty's main one (one more UTP call when 1C picks keys itself).

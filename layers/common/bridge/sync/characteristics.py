@@ -18,6 +18,7 @@ _UTM_FIELDS = {
     "utmPage": "utm_page",
     "utmSourceFull": "utm_source_full",
 }
+PROPERTY_TEXT_LENGTH = 50
 _SELECT_FIELDS = {"sajt": "sajt", "payment_method": "payment_method", "shipping_method": "shipping_method"}
 
 
@@ -54,5 +55,10 @@ def characteristic_values(order: Order, meta: OrderMeta, settings: BridgeSetting
     for mapping in settings.characteristics:
         text = field_text(order, meta, mapping.field)
         if text:
-            values[mapping.target()] = text[:1024]
+            target = mapping.target()
+            # An additional property keeps 50 characters (UTP 1.2: ChartsOfCharacteristicTypes/
+            # СвойстваОбъектов.xml) and cuts the rest silently: cut it here, so what the bridge
+            # remembers having written is what UTP holds. Attributes keep their own length.
+            limit = 1024 if target.startswith("@") else PROPERTY_TEXT_LENGTH
+            values[target] = text.strip()[:limit]
     return values

@@ -178,6 +178,7 @@ def import_part(part: PaymentPart, ctx: PaymentCollaborators, report: PaymentRep
         marker=part.marker,
         vat_rate=ctx.settings.vat_rate,
         received_from=part.payer[:100],
+        responsible_key=ctx.reference.responsible_key,
         basis=f"SalesDrive: оплата #{part.payment_id}, замовлення #{part.order_id}",
     )
 

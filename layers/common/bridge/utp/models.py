@@ -469,4 +469,5 @@ class CashReceiptInput(BaseModel):
     received_from: str = ""
     basis: str = ""
     cash_flow_item_key: str | None = None
+    responsible_key: str | None = None  # Ответственный: required to post a customer's payment
     extra: dict[str, Any] = Field(default_factory=dict)
