@@ -327,7 +327,7 @@ def seed_base(
     put("Catalog_Контрагенты", supplier)
     put("Catalog_ДоговорыКонтрагентов", sup_contract)
     # a supplier (not a buyer) the shop may also sell to: its contacts are in UTP like a customer's
-    supplier_phones, supplier_emails = ["+380 44 555-66-77"], ["zakaz@ukrpostach.ua"]
+    supplier_phones, supplier_emails = ["+38 (044) 555-66-77"], ["zakaz@ukrpostach.ua"]
     ci_rows.append((supplier["Ref_Key"], "Телефон", "Телефон контрагента", supplier_phones[0]))
     ci_rows.append(
         (supplier["Ref_Key"], "АдресЭлектроннойПочты", "Адрес електронної пошти", supplier_emails[0])

@@ -215,6 +215,24 @@ def test_a_returning_customer_is_recognised_in_any_phone_spelling(world: World) 
     assert world.utp_rows("Catalog_Контрагенты", "Description eq 'Гарант'") == []
 
 
+def test_a_supplier_placing_an_order_becomes_a_buyer_not_a_parked_order(world: World) -> None:
+    supplier = world.utp_emulator.seed_info["supplier"]  # only a supplier in UTP: no buyer, no buyer contract
+    order_id = world.place_order(
+        **new_customer_order(world, phone="0445556677", email="", fName="Укрпостач", lName="", mName="")
+    )
+    [outcome] = world.apply_all()
+    assert outcome.action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True and order["Контрагент_Key"] == supplier["ref"]
+    [counterparty] = world.utp_rows("Catalog_Контрагенты", f"Ref_Key eq guid'{supplier['ref']}'")
+    assert counterparty["Покупатель"] is True and counterparty["Поставщик"] is True  # both sides kept
+    contract = world.utp_rows(
+        "Catalog_ДоговорыКонтрагентов", f"Ref_Key eq guid'{order['ДоговорКонтрагента_Key']}'"
+    )[0]
+    assert contract["ВидДоговора"] == "СПокупателем" and contract["Owner_Key"] == supplier["ref"]
+    assert world.utp_rows("Catalog_Контрагенты", "Description eq 'Укрпостач'") == []
+
+
 def test_a_new_customer_ordering_twice_is_created_once(world: World) -> None:
     first = world.place_order(**new_customer_order(world))
     second = world.place_order(**new_customer_order(world, phone="0975554433"))

@@ -224,3 +224,26 @@ def test_a_failed_run_leaves_the_memory_as_it_was(
     assert seen.saves == saves  # the change is still "new" for the next run
     monkeypatch.undo()
     assert statuses.run(seen).pushed == {order_id: target}
+
+
+def test_long_status_names_survive_utps_50_character_property(statuses: Statuses) -> None:
+    """UTP keeps 50 characters of a string property and cuts the rest silently: the bridge's text
+    keeps the id first and fits, so the reconciler reads back exactly what the bridge wrote."""
+    world = statuses.world
+    for status in world.salesdrive.state.dicts["statuses"]:  # the shop renamed its statuses at length
+        status["name"] = f"Очікує підтвердження оплати від покупця через банківський переказ ({status['id']})"
+    long_names = {s.id: (s.name or "", s.type) for s in statuses.crm.statuses()}
+    world.ctx.statuses = lambda: long_names
+    order_id, ref = placed(statuses)
+    written = str(statuses.utp_status(ref))
+    assert written.startswith("[1] Очікує підтвердження") and len(written) == 50
+    assert statuses.run().pushed == {}  # read back as status 1: nothing to push
+    target = statuses.of_type(1, other_than=1)
+    world.set_status(order_id, target)
+    world.apply_all()
+    assert str(statuses.utp_status(ref)).startswith(f"[{target}] ")
+    assert statuses.run().pushed == {} and statuses.salesdrive_status(order_id) == target
+    # A person picks another status in UTP: the id in front is what the reconciler reads.
+    other = statuses.of_type(1, other_than=target)
+    statuses.person_sets(ref, f"[{other}] {long_names[other][0]}")
+    assert statuses.run().pushed == {order_id: other}

@@ -190,6 +190,7 @@ class Counterparty(CodedItem):
     full_name: Text = Field(default="", alias="НаименованиеПолное")
     main_contract_key: OptRef = Field(default=None, alias="ОсновнойДоговорКонтрагента_Key")
     is_folder: bool = Field(default=False, alias="IsFolder")
+    is_buyer: bool = Field(default=False, alias="Покупатель")
 
 
 class Contract(CodedItem):
