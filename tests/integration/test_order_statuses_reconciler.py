@@ -230,8 +230,14 @@ def test_long_status_names_survive_utps_50_character_property(statuses: Statuses
     """UTP keeps 50 characters of a string property and cuts the rest silently: the bridge's text
     keeps the id first and fits, so the reconciler reads back exactly what the bridge wrote."""
     world = statuses.world
-    for status in world.salesdrive.state.dicts["statuses"]:  # the shop renamed its statuses at length
-        status["name"] = f"Очікує підтвердження оплати від покупця через банківський переказ ({status['id']})"
+    renamed = [  # the shop renamed its statuses at length (copies: the seed's list is shared)
+        {
+            **status,
+            "name": f"Очікує підтвердження оплати від покупця через банківський переказ ({status['id']})",
+        }
+        for status in world.salesdrive.state.dicts["statuses"]
+    ]
+    world.salesdrive.state.dicts["statuses"] = renamed
     long_names = {s.id: (s.name or "", s.type) for s in statuses.crm.statuses()}
     world.ctx.statuses = lambda: long_names
     order_id, ref = placed(statuses)
