@@ -317,7 +317,7 @@ def run_day(orders: int, shape: str, loss: float, seed: int, *, moto: bool = Fal
             default_warehouse="Основний склад",
             cash_desk="Основна каса",
             closure_reason="Відмова покупця",
-            responsible_user="SalesDrive",
+            responsible_user="Інтеграція SalesDrive",
         )
         cursors = CursorStore(TABLE, dynamodb=dynamodb)
         utp = StubUtp(clock.now)

@@ -38,6 +38,7 @@ from .filters import (
 )
 from .model import EMPTY_REF, ENTITIES, UNDEFINED, Entity, F, row_fields, table_sets
 from .on_save import OnSaveListener, OnSaveNotifier, check_on_save_url
+from .posting_sales import SalesOptions
 from .query_rules import check_comparisons
 from .store import Store, defaults_for, field_columns, json_expr, q
 
@@ -62,7 +63,10 @@ class UtpEmulatorConfig(BaseModel):
     on_save_url: str | None = None  # the admin's "on save" subscription POSTs here (off when None)
     # 1C's query language refuses `eq`/`ne`/`gt`… on strings of unlimited length (query_rules.py)
     refuse_unlimited_string_comparison: bool = True
-    # the organisation pays VAT (its tax policy): cash receipts reflected in accounting need VAT accounts
+    # Base settings the sales documents depend on (see posting_sales.SalesOptions); vat_payer also
+    # decides whether cash receipts reflected in accounting need VAT accounts (posting_cash.py)
+    orders_in_rows: bool = True
+    warehouses_in_rows: bool = True
     vat_payer: bool = True
 
     @field_validator("on_save_url")
@@ -149,8 +153,14 @@ class UtpEmulator:
     def __init__(self, config: UtpEmulatorConfig):
         self.config = config
         self.store = Store(config.db_path)
-        self.engine = Engine(self.store)
-        setattr(self.engine, "vat_payer", config.vat_payer)  # noqa: B010 — read by posting_cash
+        self.engine = Engine(
+            self.store,
+            SalesOptions(
+                orders_in_rows=config.orders_in_rows,
+                warehouses_in_rows=config.warehouses_in_rows,
+                vat_payer=config.vat_payer,
+            ),
+        )
         self.counters: Counter[str] = Counter()
         self._on_save = OnSaveNotifier()
         # Python-level "on save" hook for in-process tests: called synchronously after each commit
@@ -183,7 +193,7 @@ class UtpEmulator:
         if "on_save_url" in kw:
             kw["on_save_url"] = check_on_save_url(kw["on_save_url"])
         self.config = self.config.model_copy(update=kw)
-        setattr(self.engine, "vat_payer", self.config.vat_payer)  # noqa: B010
+        self.engine.options.vat_payer = self.config.vat_payer
         return self.config
 
     def inject_fault(

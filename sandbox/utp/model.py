@@ -758,13 +758,96 @@ def _entities() -> list[Entity]:
 ENTITIES: dict[str, Entity] = {ent.name: ent for ent in _entities()}
 
 
+# ===================================================================================================
+# BEGIN sales-documents block: what posting of the four sales documents needs (types from the
+# configuration's metadata, malakhovua/utp Documents/*.xml, AccumulationRegisters/*.xml,
+# Catalogs/*.xml). Kept in one block so a generated schema can absorb it.
+_ACCOUNT = "ChartOfAccounts_Хозрасчетный"  # not modelled as a set: references only
+_SALES_ACCOUNTS = [
+    r("СчетУчетаРасчетовСКонтрагентом", _ACCOUNT),
+    r("СчетУчетаРасчетовПоАвансам", _ACCOUNT),
+    r("СчетУчетаНДС", _ACCOUNT),
+    r("СчетУчетаНДСПодтвержденный", _ACCOUNT),
+]
+_ROW_ACCOUNTS = [r("СчетУчетаБУ", _ACCOUNT), r("СхемаРеализации"), r("НалоговоеНазначение")]
+
+
+def _replace(fields: list[F], new: F) -> None:
+    for k, old_field in enumerate(fields):
+        if old_field.name == new.name:
+            fields[k] = new
+            return
+    fields.append(new)
+
+
+def _add_sales_fields(ents: dict[str, Entity]) -> None:
+    order = ents["Document_ЗаказПокупателя"]
+    _replace(order.attrs, e("ВидОперации", "ПродажаКомиссия", "Переработка"))  # ВидыОперацийЗаказПокупателя
+    _replace(order.attrs, r("Ответственный", "Catalog_Пользователи"))
+    invoice = ents["Document_РеализацияТоваровУслуг"]
+    _replace(invoice.attrs, e("ВидОперации", "ПродажаКомиссия", "Брак", "Оборудование"))
+    _replace(invoice.attrs, e("ВидПередачи", "СоСклада", "ПоОрдеру"))  # Enums/ВидыПередачиТоваров
+    _replace(invoice.attrs, r("Ответственный", "Catalog_Пользователи"))
+    for f in _SALES_ACCOUNTS:
+        _replace(invoice.attrs, f)
+    for f in [*_ROW_ACCOUNTS, r("Качество", "Catalog_Качество")]:
+        _replace(invoice.tables["Товары"], f)
+    for f in _ROW_ACCOUNTS:
+        _replace(invoice.tables["Услуги"], f)
+    ret = ents["Document_ВозвратТоваровОтПокупателя"]
+    _replace(ret.attrs, e("ВидОперации", "ПродажаКомиссия", "Оборудование"))
+    _replace(ret.attrs, r("Ответственный", "Catalog_Пользователи"))
+    for f in _SALES_ACCOUNTS:
+        _replace(ret.attrs, f)
+    for f in [*_ROW_ACCOUNTS, r("Качество", "Catalog_Качество")]:
+        _replace(ret.tables["Товары"], f)
+    _replace(ents["Document_ЗакрытиеЗаказовПокупателей"].attrs, r("Ответственный", "Catalog_Пользователи"))
+    stock_dims = [
+        r("Склад", "Catalog_Склады"),
+        r("Номенклатура", "Catalog_Номенклатура"),
+        r("ХарактеристикаНоменклатуры"),
+        r("СерияНоменклатуры"),
+        r("Качество", "Catalog_Качество"),
+    ]
+    for ent in (
+        Entity("Catalog_Качество", "catalog", code_len=9, desc_len=40),
+        Entity("Catalog_Пользователи", "catalog", code_len=50, desc_len=100),
+        Entity(
+            "AccumulationRegister_ТоварыВРознице",
+            "areg",
+            dims=list(stock_dims),
+            resources=[n("Количество"), n("СуммаПродажная")],
+        ),
+        Entity(
+            "AccumulationRegister_ТоварыКПередачеСоСкладов",
+            "areg",
+            dims=[
+                r("Склад", "Catalog_Склады"),
+                c("ДокументПередачи"),
+                r("Номенклатура", "Catalog_Номенклатура"),
+                r("ХарактеристикаНоменклатуры"),
+                r("СерияНоменклатуры"),
+                r("Качество", "Catalog_Качество"),
+                c("ДокументРезерва"),
+                e("СтатусПартии"),
+            ],
+            resources=[n("Количество")],
+        ),
+    ):
+        ents.setdefault(ent.name, ent)
+
+
+_add_sales_fields(ENTITIES)
+# END sales-documents block
+# ===================================================================================================
+
+
 # ---- BEGIN utp-parties block: fields of counterparties, contracts, cash receipts and contacts ----
-# UTP 1.2 (malakhovua/utp): Catalogs/ДоговорыКонтрагентов.xml, Catalogs/Пользователи.xml,
+# UTP 1.2 (malakhovua/utp): Catalogs/ДоговорыКонтрагентов.xml,
 # Documents/ПриходныйКассовыйОрдер.xml, InformationRegisters/КонтактнаяИнформация.xml (Поле1…Поле10 are
 # strings of 100, Представление and Комментарий unlimited). Accounts (ChartOfAccountsRef.Хозрасчетный)
 # are untyped references here: the emulator checks only that they are filled.
 def _parties_block() -> None:
-    ENTITIES["Catalog_Пользователи"] = Entity("Catalog_Пользователи", "catalog", code_len=9, desc_len=100)
     ENTITIES["Catalog_ДоговорыКонтрагентов"].attrs += [
         b("КонтролироватьЧислоДнейЗадолженности"),
         b("ВестиПоДокументамРасчетовСКонтрагентом"),

@@ -183,6 +183,11 @@ def seed_base(
         )
         for k, d in enumerate(["Відмова покупця", "Немає в наявності"])
     ]
+    # Users (Catalog_Пользователи): documents name the one responsible; the bridge acts for its own.
+    users = [
+        put("Catalog_Пользователи", obj("Catalog_Пользователи", Code=code, Description=name))
+        for code, name in (("Адміністратор", "Адміністратор"), ("Інтеграція", "Інтеграція SalesDrive"))
+    ]
     purposes = {}
     for k, (pname, title) in enumerate(
         [
@@ -332,13 +337,6 @@ def seed_base(
     ci_rows.append(
         (supplier["Ref_Key"], "АдресЭлектроннойПочты", "Адрес електронної пошти", supplier_emails[0])
     )
-    # users of the base (Catalog_Пользователи): the bridge's own, and an accountant
-    users = {
-        name: put(
-            "Catalog_Пользователи", obj("Catalog_Пользователи", Code=str(k + 1).zfill(9), Description=name)
-        )
-        for k, name in enumerate(("SalesDrive", "Бухгалтер"))
-    }
     store.reg_insert(
         "InformationRegister_КонтактнаяИнформация",
         [
@@ -555,6 +553,8 @@ def seed_base(
         "cash_desk": cash["Ref_Key"],
         "closure_reasons": {r["Description"]: r["Ref_Key"] for r in reasons},
         "closure_reason": reasons[0]["Ref_Key"],
+        "users": {u["Description"]: u["Ref_Key"] for u in users},
+        "quality_new": store.meta_get("quality_new"),  # Справочники.Качество.Новый (the engine creates it)
         "properties": {name: p["Ref_Key"] for name, p in props.items()},
         "property_purposes": {name: p["Ref_Key"] for name, p in purposes.items()},
         "unit_classifier_pcs": pcs["Ref_Key"],
@@ -566,7 +566,6 @@ def seed_base(
             "phones": supplier_phones,
             "emails": supplier_emails,
         },
-        "users": {name: u["Ref_Key"] for name, u in users.items()},
         "product_folders": [f["Ref_Key"] for f in folders],
         "sample_products": samples,
         "products": products,
@@ -579,7 +578,6 @@ def seed_base(
     store.next_seq("code:Catalog_Номенклатура", len(FOLDERS) + products)
     store.next_seq("code:Catalog_Контрагенты", len(cp_specs) + 1)
     store.next_seq("code:Catalog_ДоговорыКонтрагентов", len(cp_specs) + 1)
-    store.next_seq("code:Catalog_Пользователи", len(users))
     store.next_seq("code:Catalog_Склады", len(whs))
     store.next_seq("code:ChartOfCharacteristicTypes_СвойстваОбъектов", len(props))
     store.next_seq("code:Catalog_ПричиныЗакрытияЗаказов", len(reasons))

@@ -20,7 +20,7 @@ from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpNotFoundError
 from bridge.utp.models import CashReceiptInput, OrderLineInput, Product, SalesOrderInput
 from bridge.utp.odata import eq
-from bridge.utp.parties import user_keys
+from bridge.utp.sales_documents import user_key
 
 ROOT = "http://utp.local/utp/odata/standard.odata/"
 NOW = datetime(2024, 5, 20, 10, 15)
@@ -219,7 +219,7 @@ class TestOrderLifecycle:
                 order_key=order.ref,
                 amount=Decimal("100.50"),
                 marker=pay_marker,
-                responsible_key=user_keys(utp, "SalesDrive")[0],
+                responsible_key=user_key(utp, "Інтеграція SalesDrive"),
             )
         )
         assert receipt.posted

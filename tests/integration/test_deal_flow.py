@@ -127,7 +127,7 @@ def world(dynamodb: Any) -> Iterator[World]:
         warehouses={2: "Склад Львів"},
         cash_desk="Основна каса",
         closure_reason="Відмова покупця",
-        responsible_user="SalesDrive",
+        responsible_user="Інтеграція SalesDrive",
     )
     statuses = {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in crm.statuses()}
     ctx = DealCollaborators(

@@ -175,7 +175,7 @@ def _receipt(seed: dict[str, Any], cp: dict[str, Any], order: str, amount: float
         "Контрагент_Type": "StandardODATA.Catalog_Контрагенты",
         "ВалютаДокумента_Key": seed["currency_uah"],
         "СуммаДокумента": amount,
-        "Ответственный_Key": seed["users"]["SalesDrive"],
+        "Ответственный_Key": seed["users"]["Інтеграція SalesDrive"],
         "Оплачено": True,
         "ОтражатьВУправленческомУчете": True,
         "РасшифровкаПлатежа": [row],
@@ -379,4 +379,4 @@ def test_seed_has_every_settlement_mode_and_a_supplier_only_counterparty_with_co
     ).json()["value"]
     assert {c["Тип"] for c in contacts} == {"Телефон", "АдресЭлектроннойПочты"}
     users = utp_get(utp_client, "/Catalog_Пользователи").json()["value"]
-    assert "SalesDrive" in [u["Description"] for u in users]
+    assert "Інтеграція SalesDrive" in [u["Description"] for u in users]

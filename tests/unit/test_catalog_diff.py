@@ -16,7 +16,6 @@ BASE = {
     "default_warehouse": "Основний склад",
     "cash_desk": "Каса",
     "closure_reason": "Відмова",
-    "responsible_user": "SalesDrive",
 }
 REFS = [f"0000000{k}-0000-0000-0000-000000000000" for k in range(4)]
 

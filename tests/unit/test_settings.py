@@ -13,7 +13,6 @@ MINIMAL = {
     "default_warehouse": "Основний склад",
     "cash_desk": "Каса",
     "closure_reason": "Відмова покупця",
-    "responsible_user": "SalesDrive",
 }
 
 

@@ -99,8 +99,6 @@ class BridgeSettings(_Frozen):
     )
     cash_desk: NonEmpty
     closure_reason: NonEmpty
-    # The UTP user the bridge acts for (Catalog_Пользователи, its name): Ответственный of its documents.
-    responsible_user: NonEmpty
     vat_rate: VatRate = "НДС20"
     contract_settlement: ContractSettlement = "ПоДоговоруВЦелом"
     # Name the new contract as the counterparty's main one (one more UTP call when 1C picks keys itself).
@@ -108,6 +106,12 @@ class BridgeSettings(_Frozen):
     # SalesDrive's absolute line discount: for the whole line (default) or per unit (unknown, see reference).
     absolute_discount_per_unit: bool = False
     reserve_stock: bool = True
+    # The UTP user (Catalog_Пользователи Description) the bridge acts for: Ответственный of its
+    # documents ("" = left empty).
+    responsible_user: str = ""
+    # ОтражатьВБухгалтерскомУчете/ОтражатьВНалоговомУчете of invoices and returns: off by default (they
+    # post on any base; the accountant reflects them), see docs/utp-accounting-reflection.md.
+    reflect_in_accounting: bool = False
     # Status rules (items 8–10).
     completed: StatusRule = StatusRule(status_types=frozenset({2}))
     cancelled: StatusRule = StatusRule(status_types=frozenset({3}))

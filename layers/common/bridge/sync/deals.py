@@ -20,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import OrderLineInput, SalesOrderInput
+from bridge.utp.sales_documents import document_extra
 
 ORDER_ENTITY = "Document_ЗаказПокупателя"
 # After this many deliveries a UTP outage parks the order (replayed automatically) instead of sending
@@ -253,7 +255,7 @@ def _apply(
         marker=marker_of(order.id),
         comment=f"SalesDrive #{order.id}" + (f" ({order.external_id})" if order.external_id else ""),
         reserve=settings.reserve_stock,
-        extra=attributes,
+        extra=document_extra(reference.responsible_key, more=attributes),
     )
 
     def find_order() -> ExistingDocument | None:
@@ -323,12 +325,14 @@ def _apply(
 
     status_type = status_names.get(order.status_id, ("", None))[1] if order.status_id is not None else None
     if order.status_id is not None and settings.completed.matches(order.status_id, status_type):
-        invoice = ensure_sales_invoice(order.id, order_ref, utp=utp, store=store, settings=settings)
+        invoice = ensure_sales_invoice(
+            order.id, order_ref, utp=utp, store=store, settings=settings, reference=reference
+        )
         if invoice.created:
             documents.append("sales_invoice")
             store.audit(order.id, "sales_invoice_created", ref=invoice.ref)
     elif order.status_id is not None and settings.cancelled.matches(order.status_id, status_type):
-        documents += _cancel(order.id, order_ref, ctx)
+        documents += _cancel(order.id, order_ref, ctx, draft.date)
 
     store.save_order_state(
         OrderState(
@@ -345,7 +349,7 @@ def _apply(
     return DealOutcome(order.id, "applied", order_ref, documents=documents)
 
 
-def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators) -> list[str]:
+def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators, order_date: datetime) -> list[str]:
     """Return note on the posted invoice if the goods left; else close the order."""
     utp, store, settings = ctx.utp, ctx.store, ctx.settings
     recorded = store.ledger(DocumentKind.SALES_INVOICE, str(order_id))
@@ -354,13 +358,21 @@ def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators) -> list[str]:
     else:
         invoice = posted_invoice(utp, order_ref)
     if invoice is not None and invoice.posted:
-        note = ensure_sales_return(order_id, order_ref, invoice.ref, utp=utp, store=store, settings=settings)
+        note = ensure_sales_return(
+            order_id, order_ref, invoice.ref, utp=utp, store=store, settings=settings, reference=ctx.reference
+        )
         if note.created:
             store.audit(order_id, "return_note_created", ref=note.ref)
             return ["return_note"]
         return []
     closure = ensure_order_closure(
-        order_id, order_ref, utp=utp, store=store, settings=settings, reference=ctx.reference
+        order_id,
+        order_ref,
+        utp=utp,
+        store=store,
+        settings=settings,
+        reference=ctx.reference,
+        order_date=order_date,
     )
     if closure.created:
         store.audit(order_id, "order_closure_created", ref=closure.ref)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
-from bridge.utp.parties import user_keys
+from bridge.utp.sales_documents import user_key
 
 
 class UtpReference(BaseModel):
@@ -26,11 +26,11 @@ class UtpReference(BaseModel):
     warehouse_names: dict[str, str]  # UTP warehouse name → key
     cash_desk_key: str
     closure_reason_key: str
-    responsible_key: str  # the UTP user the bridge acts for: Ответственный of its documents
+    responsible_key: str | None = None  # Ответственный of the bridge's documents (setting responsible_user)
 
 
 def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
-    """Seven small UTP reads; raises ``SettingsError`` naming the setting whose value UTP does not know."""
+    """Six small UTP reads; raises ``SettingsError`` naming the setting whose value UTP does not know."""
     try:
         organisation = utp.organisation(settings.organisation)
     except UtpNotFoundError as exc:
@@ -56,15 +56,11 @@ def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
     reasons = {r.description: r.ref for r in utp.closure_reasons()}
     if settings.closure_reason not in reasons:
         raise SettingsError(f"closure_reason: UTP has no order-closure reason {settings.closure_reason!r}")
-    # UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl, ПроверитьЗаполнениеДокумента —
-    # a customer's payment cannot be posted without Ответственный.
-    users = user_keys(utp, settings.responsible_user)
-    if len(users) != 1:
-        found = "no user" if not users else f"{len(users)} users"
-        raise SettingsError(
-            f"responsible_user: UTP has {found} named {settings.responsible_user!r} "
-            "(Catalog_Пользователи, not marked for deletion)"
-        )
+    responsible_key = None
+    if settings.responsible_user:
+        responsible_key = user_key(utp, settings.responsible_user)
+        if responsible_key is None:
+            raise SettingsError(f"responsible_user: UTP has no user {settings.responsible_user!r}")
     return UtpReference(
         organisation_key=organisation.ref,
         currency_key=currency.ref,
@@ -77,7 +73,7 @@ def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
         warehouse_names=warehouses,
         cash_desk_key=cash_desks[settings.cash_desk],
         closure_reason_key=reasons[settings.closure_reason],
-        responsible_key=users[0],
+        responsible_key=responsible_key,
     )
 
 

@@ -1,4 +1,4 @@
-"""UTP operations on the parties of documents: the bridge's own user, and a counterparty's roles.
+"""UTP operations on the parties of documents: a counterparty's roles.
 
 Kept out of ``client.py`` (already long); each function takes the ``UtpClient`` it talks through.
 """
@@ -6,24 +6,6 @@ Kept out of ``client.py`` (already long); each function takes the ``UtpClient`` 
 from __future__ import annotations
 
 from bridge.utp.client import COUNTERPARTY, UtpClient
-from bridge.utp.models import CatalogItem
-from bridge.utp.odata import and_, eq
-
-USERS = "Catalog_Пользователи"
-
-
-class UtpUser(CatalogItem):
-    """An item of ``Catalog_Пользователи`` (the name a 1C user has in the configuration)."""
-
-
-def user_keys(utp: UtpClient, name: str) -> list[str]:
-    """The keys of the UTP users named ``name``, not marked for deletion (one, if the name is right). [1]"""
-    rows = utp.odata.get_collection(
-        USERS,
-        select=["Ref_Key", "Description", "DeletionMark"],
-        filter=and_(eq("Description", name), eq("DeletionMark", False)),
-    )
-    return [UtpUser.model_validate(row).ref for row in rows]
 
 
 def counterparty_roles(utp: UtpClient, ref: str) -> tuple[bool, bool]:
