@@ -76,6 +76,7 @@ def settings(**extra: Any) -> BridgeSettings:
         default_warehouse="Основний склад",
         cash_desk="Основна каса",
         closure_reason="Відмова покупця",
+        responsible_user="Інтеграція SalesDrive",
         **extra,
     )
 

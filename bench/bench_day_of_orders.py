@@ -317,6 +317,7 @@ def run_day(orders: int, shape: str, loss: float, seed: int, *, moto: bool = Fal
             default_warehouse="Основний склад",
             cash_desk="Основна каса",
             closure_reason="Відмова покупця",
+            responsible_user="Інтеграція SalesDrive",
         )
         cursors = CursorStore(TABLE, dynamodb=dynamodb)
         utp = StubUtp(clock.now)
@@ -329,6 +330,7 @@ def run_day(orders: int, shape: str, loss: float, seed: int, *, moto: bool = Fal
             warehouse_names={},
             cash_desk_key=_ref("cash-desk", 0),
             closure_reason_key=_ref("closure-reason", 0),
+            responsible_key=_ref("user", 0),
         )
         payments_ctx = PaymentCollaborators(
             salesdrive=salesdrive,

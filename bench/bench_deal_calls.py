@@ -73,6 +73,7 @@ def main() -> int:
                 default_warehouse="Основний склад",
                 cash_desk="Основна каса",
                 closure_reason="Відмова покупця",
+                responsible_user="Інтеграція SalesDrive",
                 link_main_contract=link_main_contract,
             )
             if storage == "attributes":  # the demo base's own order attributes (design §3 setting)

@@ -551,7 +551,8 @@ def _run(
         if (
             deal.utp_orders == 1
             and name
-            and deal.utp_status not in (name, f"{name} [{deal.salesdrive_status}]")
+            and deal.utp_status
+            not in (name, f"{name} [{deal.salesdrive_status}]", f"[{deal.salesdrive_status}] {name}"[:50])
         ):
             deal.problems.append(f"UTP's status is {deal.utp_status!r}, SalesDrive's {name!r}")
     marked = utp.rows(ORDER, f"substringof('SD-', {MARKER})", f"&$select=Ref_Key,{MARKER},DeletionMark")

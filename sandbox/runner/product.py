@@ -24,6 +24,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "default_warehouse": "Основний склад",
     "cash_desk": "Основна каса",
     "closure_reason": "Відмова покупця",
+    "responsible_user": "Інтеграція SalesDrive",
     # SalesDrive stocks 1–3 of the seeded account ↔ the UTP emulator's first three warehouses.
     "warehouses": {"1": "Основний склад", "2": "Магазин на Подолі", "3": "Склад Львів"},
     "stock_ids": {"Основний склад": 1, "Магазин на Подолі": 2, "Склад Львів": 3},

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, field_validator
 from werkzeug.wrappers import Request, Response
 
 from . import metadata as md
+from .catalog_rules import register_write
 from .engine import GUID_RE, Engine, reg_scope
 from .errors import ODataError, bad_query, bad_segment, not_found
 from .filters import (
@@ -38,6 +39,7 @@ from .filters import (
 from .model import EMPTY_REF, ENTITIES, UNDEFINED, Entity, F, row_fields, table_sets
 from .on_save import OnSaveListener, OnSaveNotifier, check_on_save_url
 from .posting_sales import SalesOptions
+from .query_rules import check_comparisons
 from .store import Store, defaults_for, field_columns, json_expr, q
 
 JSON_CT = "application/json;charset=utf-8"
@@ -59,7 +61,10 @@ class UtpEmulatorConfig(BaseModel):
     timeout_sleep_s: float = 0.0
     seed: bool = True
     on_save_url: str | None = None  # the admin's "on save" subscription POSTs here (off when None)
-    # Base settings the sales documents depend on (see posting_sales.SalesOptions)
+    # 1C's query language refuses `eq`/`ne`/`gt`… on strings of unlimited length (query_rules.py)
+    refuse_unlimited_string_comparison: bool = True
+    # Base settings the sales documents depend on (see posting_sales.SalesOptions); vat_payer also
+    # decides whether cash receipts reflected in accounting need VAT accounts (posting_cash.py)
     orders_in_rows: bool = True
     warehouses_in_rows: bool = True
     vat_payer: bool = True
@@ -78,6 +83,8 @@ RUNTIME_KEYS = {
     "fault_kinds",
     "timeout_sleep_s",
     "on_save_url",
+    "refuse_unlimited_string_comparison",
+    "vat_payer",
 }
 PRODUCTS = "Catalog_Номенклатура"
 FAULT_KINDS = {"500", "503", "timeout", "html", "drop"}
@@ -186,6 +193,7 @@ class UtpEmulator:
         if "on_save_url" in kw:
             kw["on_save_url"] = check_on_save_url(kw["on_save_url"])
         self.config = self.config.model_copy(update=kw)
+        self.engine.options.vat_payer = self.config.vat_payer
         return self.config
 
     def inject_fault(
@@ -598,9 +606,12 @@ class UtpEmulator:
             # §1.6: '+' is not a space; a live base answered 500 with this text
             raise ODataError(500, "-1", "Операция не разрешена в предложении ГДЕ")
         try:
-            return compile_filter(text, scope, self._loader)
+            compiled = compile_filter(text, scope, self._loader)
         except FilterError as exc:
             raise bad_query(str(exc)) from None
+        if self.config.refuse_unlimited_string_comparison:
+            check_comparisons(compiled[0], scope)
+        return compiled
 
     # ================================================================== rendering
     def _render_value(self, f: F, v: Any) -> Any:
@@ -1017,6 +1028,7 @@ class UtpEmulator:
                 raise ODataError(400, "19", "Метод HTTP не допускается для этого ресурса")
             rec = defaults_for(fields)
             apply_fields(fields, rec, self._body(request))
+            register_write(ent.name, rec)
             key = {c: rec[c] for c, _ in field_columns(fields[: len(fields) - len(ent.resources)])}
             with self.store.tx() as cur:
                 if self._find_record(ent, key) is not None:
@@ -1039,6 +1051,7 @@ class UtpEmulator:
                 pass
             elif method in ("PATCH", "MERGE", "PUT"):
                 apply_fields(fields, rec, self._body(request))
+                register_write(ent.name, rec)
                 new_key = {c: rec[c] for c, _ in field_columns(fields[: len(fields) - len(ent.resources)])}
                 other = self._find_record(ent, new_key)
                 if other is not None and other[0] != rowid:

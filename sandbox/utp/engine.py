@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from . import posting_catalog, posting_sales
+from . import catalog_rules, posting_cash, posting_catalog, posting_sales
 from .errors import ODataError, business, not_found
 from .filters import FilterError, Fn, Scope, Typed, norm_date, sql_prefilter
 from .model import EMPTY_DATE, EMPTY_REF, ENTITIES, NS, UNDEFINED, Entity, F
@@ -247,6 +247,7 @@ class Engine:
             if ent.kind in ("catalog", "chart") and ent.code_len and not rec.get("Code"):
                 seqno = self.store.next_seq("code:" + set_name, 1, cur)
                 rec["Code"] = str(seqno).zfill(ent.code_len)
+            catalog_rules.before_write(self.store, set_name, rec, None, load_mode)
             self.store.put(set_name, rec, cur)
         return rec
 
@@ -266,6 +267,7 @@ class Engine:
             if rec is None:
                 raise not_found(f"{set_name}(guid'{ref}')")
             was_posted = bool(rec.get("Posted"))
+            old = dict(rec)
             apply_fields(ent.fields(), rec, body)
             self._tables_from_body(ent, rec, body)
             if ent.kind == "document":
@@ -278,6 +280,7 @@ class Engine:
                 if not load_mode:
                     posting_sales.before_write(self, set_name, rec)
                     self._recalc(ent, rec)
+            catalog_rules.before_write(self.store, set_name, rec, old, load_mode)
             rec["DataVersion"] = self.store.new_data_version(cur)
             self.store.put(set_name, rec, cur)
         return rec
@@ -490,57 +493,11 @@ class Engine:
     ) -> None:
         posting_sales.post_closure(self, doc, operational, msgs, moves)
 
-    # ----- ПриходныйКассовыйОрдер -----
+    # ----- ПриходныйКассовыйОрдер (rules in posting_cash.py) -----
     def _post_ПриходныйКассовыйОрдер(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        if doc.get("ВидОперации") not in ("ОплатаПокупателя", ""):
-            return
-        self._required(doc, ["Организация_Key", "Касса_Key", "СуммаДокумента"], msgs)
-        if doc.get("Контрагент") in ("", EMPTY_REF, None):
-            msgs.append('Не заполнено значение реквизита "Контрагент"')
-        cash = self.store.get("Catalog_Кассы", doc.get("Касса_Key", EMPTY_REF))
-        if cash is not None and cash["Owner_Key"] != doc.get("Организация_Key"):
-            msgs.append(f'Касса "{cash["Description"]}" не принадлежит организации документа')
-        rows = doc.get("РасшифровкаПлатежа", [])
-        if not rows:
-            msgs.append('Не заполнена табличная часть "Расшифровка платежа"')
-        self._row_required(
-            "РасшифровкаПлатежа", rows, ["ДоговорКонтрагента_Key", "СуммаВзаиморасчетов"], msgs
-        )
-        cp = doc.get("Контрагент") or EMPTY_REF
-        for row in rows:
-            if row["ДоговорКонтрагента_Key"] == EMPTY_REF:
-                continue
-            contract = self.store.get("Catalog_ДоговорыКонтрагентов", row["ДоговорКонтрагента_Key"])
-            if contract is None:
-                msgs.append(f'Строка номер "{row["LineNumber"]}": договор контрагента не найден')
-                continue
-            if contract["Owner_Key"] != cp:
-                msgs.append(
-                    f'Строка номер "{row["LineNumber"]}": договор "{contract["Description"]}" не принадлежит контрагенту'  # noqa: E501
-                )
-            if contract["ВедениеВзаиморасчетов"] in ("ПоЗаказам", "ПоСчетам") and row.get("Сделка") in (
-                "",
-                EMPTY_REF,
-                None,
-            ):
-                msgs.append(
-                    f'Строка номер "{row["LineNumber"]}" табличной части "Расшифровка платежа": '
-                    'Не заполнено значение реквизита "Сделка"'
-                )
-        if msgs:
-            return
-        for row in rows:
-            mv = self._settlement(
-                {**doc, "ДоговорКонтрагента_Key": row["ДоговорКонтрагента_Key"], "Контрагент_Key": cp},
-                row.get("Сделка", ""),
-                row.get("Сделка_Type", UNDEFINED),
-                _num(row["СуммаВзаиморасчетов"]),
-                "Expense",
-            )
-            mv["СуммаУпр"] = _num(row.get("СуммаПлатежа")) or mv["СуммаВзаиморасчетов"]
-            moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(mv)
+        posting_cash.post_cash_receipt(self, doc, msgs, moves, vat_payer=self.options.vat_payer)
 
     # ----- the catalog documents: sandbox/utp/posting_catalog.py -----
     def _post_УстановкаЦенНоменклатуры(

@@ -279,12 +279,28 @@ def seed_base(
             ["ivanenko.p@gmail.com"],
         ),
         ("ФОП Коваль Олена", "ФизЛицо", "3012345678", "ПоЗаказам", ["(044) 123-45-67", "0931112233"], []),
+        # a wholesale customer settled by invoices: a sales order cannot be entered on this contract
+        (
+            "ТОВ Побутремонт",
+            "ЮрЛицо",
+            "42345678",
+            "ПоСчетам",
+            ["+38 (057) 700-10-20"],
+            ["buh@pobutremont.ua"],
+        ),
     ]
+    # UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl — one contract per settlement mode
+    contract_names = {
+        "ПоДоговоруВЦелом": "Основний договір",
+        "ПоЗаказам": "Договір по замовленнях",
+        "ПоСчетам": "Договір по рахунках",
+    }
     ci_rows = []
     for k, (name, kind, edrpou, settlement, phones, emails) in enumerate(cp_specs):
+        code = str(k + 1 if k < 3 else k + 2).zfill(9)  # 000000004 is the supplier's
         cp = obj(
             "Catalog_Контрагенты",
-            Code=str(k + 1).zfill(9),
+            Code=code,
             Description=name,
             НаименованиеПолное=name,
             ЮрФизЛицо=kind,
@@ -292,10 +308,11 @@ def seed_base(
             ИНН=edrpou if kind == "ФизЛицо" else "",
             Покупатель=True,
         )
+        cp["ГоловнойКонтрагент_Key"] = cp["Ref_Key"]  # ПередЗаписью of Контрагенты: its own head
         contract = obj(
             "Catalog_ДоговорыКонтрагентов",
-            Code=str(k + 1).zfill(9),
-            Description="Основний договір" if settlement == "ПоДоговоруВЦелом" else "Договір по замовленнях",
+            Code=code,
+            Description=contract_names[settlement],
             Owner_Key=cp["Ref_Key"],
             Организация_Key=org["Ref_Key"],
             ВидДоговора="СПокупателем",
@@ -332,6 +349,7 @@ def seed_base(
         КодПоЕДРПОУ="40999888",
         Поставщик=True,
     )
+    supplier["ГоловнойКонтрагент_Key"] = supplier["Ref_Key"]
     sup_contract = obj(
         "Catalog_ДоговорыКонтрагентов",
         Code="000000004",
@@ -345,6 +363,12 @@ def seed_base(
     supplier["ОсновнойДоговорКонтрагента_Key"] = sup_contract["Ref_Key"]
     put("Catalog_Контрагенты", supplier)
     put("Catalog_ДоговорыКонтрагентов", sup_contract)
+    # a supplier (not a buyer) the shop may also sell to: its contacts are in UTP like a customer's
+    supplier_phones, supplier_emails = ["+38 (044) 555-66-77"], ["zakaz@ukrpostach.ua"]
+    ci_rows.append((supplier["Ref_Key"], "Телефон", "Телефон контрагента", supplier_phones[0]))
+    ci_rows.append(
+        (supplier["Ref_Key"], "АдресЭлектроннойПочты", "Адрес електронної пошти", supplier_emails[0])
+    )
     store.reg_insert(
         "InformationRegister_КонтактнаяИнформация",
         [
@@ -632,7 +656,13 @@ def seed_base(
         "property_purposes": {name: p["Ref_Key"] for name, p in purposes.items()},
         "unit_classifier_pcs": pcs["Ref_Key"],
         "counterparties": cps_out,
-        "supplier": {"ref": supplier["Ref_Key"], "contract": sup_contract["Ref_Key"]},
+        "supplier": {
+            "ref": supplier["Ref_Key"],
+            "contract": sup_contract["Ref_Key"],
+            "description": supplier["Description"],
+            "phones": supplier_phones,
+            "emails": supplier_emails,
+        },
         "product_folders": [f["Ref_Key"] for f in folders],
         "sample_products": samples,
         "products": products,
@@ -643,8 +673,8 @@ def seed_base(
     store.next_seq("number:Document_УстановкаЦенНоменклатуры", 1)
     store.next_seq("number:Document_ПоступлениеТоваровУслуг", len(whs))
     store.next_seq("code:Catalog_Номенклатура", len(FOLDERS) + products)
-    store.next_seq("code:Catalog_Контрагенты", 4)
-    store.next_seq("code:Catalog_ДоговорыКонтрагентов", 4)
+    store.next_seq("code:Catalog_Контрагенты", len(cp_specs) + 1)
+    store.next_seq("code:Catalog_ДоговорыКонтрагентов", len(cp_specs) + 1)
     store.next_seq("code:Catalog_Склады", len(whs))
     store.next_seq("code:ChartOfCharacteristicTypes_СвойстваОбъектов", len(props))
     store.next_seq("code:Catalog_ПричиныЗакрытияЗаказов", len(reasons))

@@ -20,6 +20,7 @@ from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpNotFoundError
 from bridge.utp.models import CashReceiptInput, OrderLineInput, Product, SalesOrderInput
 from bridge.utp.odata import eq
+from bridge.utp.sales_documents import user_key
 
 ROOT = "http://utp.local/utp/odata/standard.odata/"
 NOW = datetime(2024, 5, 20, 10, 15)
@@ -218,6 +219,7 @@ class TestOrderLifecycle:
                 order_key=order.ref,
                 amount=Decimal("100.50"),
                 marker=pay_marker,
+                responsible_key=user_key(utp, "Інтеграція SalesDrive"),
             )
         )
         assert receipt.posted

@@ -154,6 +154,7 @@ def shop(dynamodb: Any) -> Iterator[Shop]:
         default_warehouse="Основний склад",
         cash_desk="Основна каса",
         closure_reason="Відмова покупця",
+        responsible_user="Інтеграція SalesDrive",
         stock_ids={"Основний склад": 1, "Склад Львів": 2},
     )
     yield Shop(

@@ -127,6 +127,7 @@ def world(dynamodb: Any) -> Iterator[World]:
         warehouses={2: "Склад Львів"},
         cash_desk="Основна каса",
         closure_reason="Відмова покупця",
+        responsible_user="Інтеграція SalesDrive",
     )
     statuses = {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in crm.statuses()}
     ctx = DealCollaborators(
@@ -189,7 +190,7 @@ def test_a_new_deal_becomes_one_posted_sales_order_with_a_new_counterparty(world
     assert contract["ВидДоговора"] == "СПокупателем"
     assert contract["Owner_Key"] == counterparty["Ref_Key"]
     status = world.utp.get_property(order["Ref_Key"], ORDER, "SalesDrive: статус")
-    assert status is not None and str(status).endswith("[1]")
+    assert status is not None and str(status).startswith("[1] ")
     assert world.utp.get_property(order["Ref_Key"], ORDER, "SalesDrive: источник")
 
 
@@ -212,6 +213,24 @@ def test_a_returning_customer_is_recognised_in_any_phone_spelling(world: World) 
     world.apply_all()
     assert world.orders_with_marker(second)[0]["Контрагент_Key"] == seeded["ref"]
     assert world.utp_rows("Catalog_Контрагенты", "Description eq 'Гарант'") == []
+
+
+def test_a_supplier_placing_an_order_becomes_a_buyer_not_a_parked_order(world: World) -> None:
+    supplier = world.utp_emulator.seed_info["supplier"]  # only a supplier in UTP: no buyer, no buyer contract
+    order_id = world.place_order(
+        **new_customer_order(world, phone="0445556677", email="", fName="Укрпостач", lName="", mName="")
+    )
+    [outcome] = world.apply_all()
+    assert outcome.action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert order["Posted"] is True and order["Контрагент_Key"] == supplier["ref"]
+    [counterparty] = world.utp_rows("Catalog_Контрагенты", f"Ref_Key eq guid'{supplier['ref']}'")
+    assert counterparty["Покупатель"] is True and counterparty["Поставщик"] is True  # both sides kept
+    contract = world.utp_rows(
+        "Catalog_ДоговорыКонтрагентов", f"Ref_Key eq guid'{order['ДоговорКонтрагента_Key']}'"
+    )[0]
+    assert contract["ВидДоговора"] == "СПокупателем" and contract["Owner_Key"] == supplier["ref"]
+    assert world.utp_rows("Catalog_Контрагенты", "Description eq 'Укрпостач'") == []
 
 
 def test_a_new_customer_ordering_twice_is_created_once(world: World) -> None:

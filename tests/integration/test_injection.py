@@ -64,7 +64,14 @@ def test_hostile_customer_data_and_sku_reach_utp_verbatim(world: World, hostile:
     # Read back by value: a plain OData filter with the hostile value (doubled apostrophes) finds it once.
     assert len(world.utp_rows("Catalog_Контрагенты", f"Description eq {lit(hostile + ' ' + hostile)}")) == 1
     assert len(world.utp_rows("Catalog_Номенклатура", f"Артикул eq {lit(sku)}")) == 1
-    contacts = world.utp_rows("InformationRegister_КонтактнаяИнформация", f"Представление eq {lit(email)}")
+    # Представление is a string of unlimited length: 1C compares it only with ПОДОБНО (substringof)
+    contacts = [
+        row
+        for row in world.utp_rows(
+            "InformationRegister_КонтактнаяИнформация", f"substringof({lit(email)}, Представление)"
+        )
+        if row["Представление"] == email
+    ]
     assert contacts and all(c["Объект"] == order["Контрагент_Key"] for c in contacts), contacts
 
 

@@ -73,7 +73,7 @@ def test_a_new_customers_deal_costs_seven_utp_calls_with_attributes(
     assert utp_requests(world) - before == 7
     [order] = world.orders_with_marker(order_id)
     assert order["Posted"] is True
-    assert order[STATUS_ATTRIBUTE] == "Новий [1]"
+    assert order[STATUS_ATTRIBUTE] == "[1] Новий"
     assert order[SOURCE_ATTRIBUTE] == "spares.example"
     assert property_records_of(world, order["Ref_Key"]) == []
 
@@ -92,7 +92,7 @@ def test_a_status_change_is_one_patch_of_the_order(attributes_world: tuple[World
     }
     assert {k: v for k, v in patches.items() if v} == {f"PATCH {ORDER}": 1}
     [order] = world.orders_with_marker(order_id)
-    assert order[STATUS_ATTRIBUTE].endswith("[2]")
+    assert order[STATUS_ATTRIBUTE].startswith("[2] ")
 
 
 def test_the_reconciler_pushes_a_status_a_person_typed_into_the_attribute(

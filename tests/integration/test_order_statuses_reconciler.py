@@ -110,7 +110,7 @@ def test_a_status_set_in_utp_reaches_salesdrive_and_its_echo_is_ignored(statuses
     # A later change in SalesDrive reaches UTP as usual.
     world.set_status(order_id, 1)
     world.apply_all()
-    assert str(statuses.utp_status(ref)).endswith("[1]")
+    assert str(statuses.utp_status(ref)).startswith("[1] ")
     assert statuses.run().pushed == {}
 
 
@@ -122,7 +122,7 @@ def test_both_sides_changed_salesdrive_wins_and_the_utp_value_is_recorded(status
     in_salesdrive = next(s for s, (_, t) in statuses.names.items() if t == 1 and s not in (1, in_utp))
     world.set_status(order_id, in_salesdrive)
     world.apply_all()  # before the reconciler ran
-    assert str(statuses.utp_status(ref)).endswith(f"[{in_salesdrive}]")
+    assert str(statuses.utp_status(ref)).startswith(f"[{in_salesdrive}] ")
     [conflict] = [e for e in world.ctx.store.audit_trail(order_id) if e["event"] == "status_conflict"]
     assert conflict["detail"]["utp_status_lost"].endswith(f"[{in_utp}]")
     assert statuses.run().pushed == {}
@@ -224,3 +224,32 @@ def test_a_failed_run_leaves_the_memory_as_it_was(
     assert seen.saves == saves  # the change is still "new" for the next run
     monkeypatch.undo()
     assert statuses.run(seen).pushed == {order_id: target}
+
+
+def test_long_status_names_survive_utps_50_character_property(statuses: Statuses) -> None:
+    """UTP keeps 50 characters of a string property and cuts the rest silently: the bridge's text
+    keeps the id first and fits, so the reconciler reads back exactly what the bridge wrote."""
+    world = statuses.world
+    renamed = [  # the shop renamed its statuses at length (copies: the seed's list is shared)
+        {
+            **status,
+            "name": f"Очікує підтвердження оплати від покупця через банківський переказ ({status['id']})",
+        }
+        for status in world.salesdrive.state.dicts["statuses"]
+    ]
+    world.salesdrive.state.dicts["statuses"] = renamed
+    long_names = {s.id: (s.name or "", s.type) for s in statuses.crm.statuses()}
+    world.ctx.statuses = lambda: long_names
+    order_id, ref = placed(statuses)
+    written = str(statuses.utp_status(ref))
+    assert written.startswith("[1] Очікує підтвердження") and len(written) == 50
+    assert statuses.run().pushed == {}  # read back as status 1: nothing to push
+    target = statuses.of_type(1, other_than=1)
+    world.set_status(order_id, target)
+    world.apply_all()
+    assert str(statuses.utp_status(ref)).startswith(f"[{target}] ")
+    assert statuses.run().pushed == {} and statuses.salesdrive_status(order_id) == target
+    # A person picks another status in UTP: the id in front is what the reconciler reads.
+    other = statuses.of_type(1, other_than=target)
+    statuses.person_sets(ref, f"[{other}] {long_names[other][0]}")
+    assert statuses.run().pushed == {order_id: other}

@@ -15,6 +15,7 @@ import pytest
 
 from bridge.read_budget import ReadConsumer, UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
+from bridge.settings import SettingsError
 from bridge.store.cursors import CursorStore
 from bridge.store.read_budget import BudgetLimits, InMemoryReadBudget
 from bridge.sync.deals import apply_deal_event
@@ -83,6 +84,9 @@ def test_a_payment_becomes_one_posted_cash_receipt_against_the_order(payments: P
     assert receipt["Организация_Key"] == world.ctx.reference.organisation_key
     [line] = receipt["РасшифровкаПлатежа"]
     assert line["Сделка"] == order_ref
+    # Filled as UTP's fill-from-order fills it: the bridge's user responsible, paid, management accounting.
+    assert receipt["Ответственный_Key"] == world.ctx.reference.responsible_key
+    assert (receipt["Оплачено"], receipt["ОтражатьВУправленческомУчете"]) == (True, True)
     # The next run re-reads the overlap and creates nothing.
     again = payments.run()
     assert again.created == []
@@ -184,3 +188,9 @@ def test_an_exhausted_read_budget_stops_the_run_and_keeps_the_watermark(payments
     assert isinstance(report.budget_exhausted_until, datetime)
     assert payments.ctx.cursors.get(JOB)["updated_at"] == watermark
     assert report.created == []
+
+
+def test_without_a_responsible_user_the_importer_stops_naming_the_setting(payments: Payments) -> None:
+    payments.ctx.reference = payments.ctx.reference.model_copy(update={"responsible_key": None})
+    with pytest.raises(SettingsError, match="responsible_user"):
+        payments.run()

@@ -101,6 +101,7 @@ def setup(dynamodb: Any) -> Iterator[Setup]:
         default_warehouse="Основний склад",
         cash_desk="Основна каса",
         closure_reason="Відмова покупця",
+        responsible_user="Інтеграція SalesDrive",
         sku_normalisation=SkuNormalisation(separators=" "),
     )
     # SalesDrive: goods[0] spelled differently, goods[1] twice, goods[2] once (but duplicated in UTP),

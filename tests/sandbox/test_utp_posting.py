@@ -34,6 +34,9 @@ def _balance(c: httpx.Client, reg: str, cond: str) -> list[dict[str, Any]]:
     return list(r.json()["value"])
 
 
+RECEIPT = "Document_ПоступлениеТоваровУслуг"
+
+
 def _stock(c: httpx.Client, wh: str, prod: str) -> float:
     rows = _balance(c, "ТоварыНаСкладах", f"Склад_Key eq guid'{wh}' and Номенклатура_Key eq guid'{prod}'")
     return float(sum(r["КоличествоBalance"] for r in rows))
@@ -97,6 +100,8 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
                 "Owner_Key": cp,
                 "Организация_Key": seed["organization"]["ref"],
                 "ВидДоговора": "СПокупателем",
+                "ВалютаВзаиморасчетов_Key": seed["currency_uah"],
+                "ВедениеВзаиморасчетов": "ПоДоговоруВЦелом",
                 **over,
             },
         )
@@ -185,8 +190,12 @@ def test_invoice_ships_order_releases_reserve_and_checks_stock(
     utp_client: httpx.Client, utp_app: UtpEmulator
 ) -> None:
     seed = utp_app.seed_info
-    prod = next(p for p in seed["sample_products"] if not p["service"])["ref"]
+    goods = next(p for p in seed["sample_products"] if not p["service"])
+    prod = goods["ref"]
     wh = seed["warehouses"][0]["ref"]
+    # Goods on the shelf whatever the seed drew for this product: operational posting checks them.
+    receipt = _create(utp_client, RECEIPT, receipt_body(seed, wh, [(prod, goods["unit"], 3, 30)]))
+    assert _post(utp_client, RECEIPT, receipt).status_code == 200
     before = _stock(utp_client, wh, prod)
     order = _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, qty=1))
     assert _post(utp_client, "Document_ЗаказПокупателя", order).status_code == 200
@@ -330,6 +339,9 @@ def test_cash_receipt_checks_and_settlement(
         "СуммаДокумента": 1200,
         "ДокументОснование": order,
         "ДокументОснование_Type": ORDER_T,
+        "Ответственный_Key": seed["users"]["Інтеграція SalesDrive"],
+        "Оплачено": True,
+        "ОтражатьВУправленческомУчете": True,
         "РасшифровкаПлатежа": [row],
     }
     r = _post(
@@ -337,7 +349,7 @@ def test_cash_receipt_checks_and_settlement(
         "Document_ПриходныйКассовыйОрдер",
         _create(utp_client, "Document_ПриходныйКассовыйОрдер", body),
     )
-    assert r.status_code == 500 and "Сделка" in r.json()["odata.error"]["message"]["value"]
+    assert r.status_code == 500 and "Заказ покупателя" in r.json()["odata.error"]["message"]["value"]
     body["РасшифровкаПлатежа"] = [{**row, "Сделка": order, "Сделка_Type": ORDER_T}]
     pko = _create(utp_client, "Document_ПриходныйКассовыйОрдер", body)
     assert _post(utp_client, "Document_ПриходныйКассовыйОрдер", pko).status_code == 200

@@ -176,7 +176,30 @@ class TestCounterparties:
         url = fake.url(0)
         assert "isof(Объект,'Catalog_Контрагенты')" in url
         assert "Тип eq 'Телефон'" in url and "Тип eq 'АдресЭлектроннойПочты'" in url
-        assert "Представление eq '+380671112233'" in url and "Представление eq 'A@b.ua'" in url
+        # Представление is an unlimited string: never compared with eq, only substringof
+        assert "Представление eq" not in url
+        assert (
+            "substringof('+380671112233', Представление)" in url
+            and "substringof('A@b.ua', Представление)" in url
+        )
+
+    def test_find_by_contacts_verifies_candidates(self, fake: Fake, utp: UtpClient) -> None:
+        def contact(text: str, kind: str = "Телефон") -> dict[str, str]:
+            return {
+                "Объект": CP,
+                "Объект_Type": "StandardODATA.Catalog_Контрагенты",
+                "Тип": kind,
+                "Представление": text,
+            }
+
+        rows = [
+            contact("+380671112233, дом. 044 222-33-44"),  # the spelling stands alone: kept
+            contact("80671112233999"),  # inside a longer number: dropped
+            contact("xa@b.ua", "АдресЭлектроннойПочты"),  # inside another address: dropped
+        ]
+        fake.on("GET", "InformationRegister_КонтактнаяИнформация", ok({"value": rows}))
+        found = utp.find_counterparties_by_contacts(phones=["0671112233", "+380671112233"], emails=["a@b.ua"])
+        assert [m.presentation for m in found] == ["+380671112233, дом. 044 222-33-44"]
         assert len(fake.requests) == 1
         assert utp.find_counterparties_by_contacts() == [] and len(fake.requests) == 1
 

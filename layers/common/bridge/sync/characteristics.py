@@ -25,6 +25,7 @@ _UTM_FIELDS = {
     "utmPage": "utm_page",
     "utmSourceFull": "utm_source_full",
 }
+PROPERTY_TEXT_LENGTH = 50
 # Fields that are always selects (their value is an option id).
 _SELECT_FIELDS = {
     "sajt": "sajt",
@@ -114,5 +115,10 @@ def characteristic_values(
                 unresolved.append(str(exc))
             continue
         if text:
-            values[mapping.target()] = text[:1024]
+            target = mapping.target()
+            # An additional property keeps 50 characters (UTP 1.2: ChartsOfCharacteristicTypes/
+            # СвойстваОбъектов.xml) and cuts the rest silently: cut it here, so what the bridge
+            # remembers having written is what UTP holds. Attributes keep their own length.
+            limit = 1024 if target.startswith("@") else PROPERTY_TEXT_LENGTH
+            values[target] = text.strip()[:limit]
     return values

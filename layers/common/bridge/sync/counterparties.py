@@ -24,6 +24,7 @@ from bridge.sync.exactly_once import (
 )
 from bridge.sync.reference import UtpReference
 from bridge.utp.client import UtpClient
+from bridge.utp.parties import mark_as_buyer
 
 
 class CustomerIdentity:
@@ -124,9 +125,18 @@ def _adopt(
     if known is not None:
         store.link_counterparty(identity.keys, known)
         return known
-    main = utp.counterparty(counterparty_key).main_contract_key
-    contract = utp.customer_contract(counterparty_key, reference.organisation_key, main_contract_key=main)
+    found = utp.counterparty(counterparty_key)
+    contract = utp.customer_contract(
+        counterparty_key, reference.organisation_key, main_contract_key=found.main_contract_key
+    )
     if contract is None:
+        if not found.is_buyer:
+            # A supplier (or any counterparty not marked a buyer) now buys from the shop: UTP refuses a
+            # "with buyer" contract of a counterparty that is not a buyer (UTP 1.2: Catalogs/
+            # ДоговорыКонтрагентов/Ext/ObjectModule.bsl, ПередЗаписью). An accountant ticks "Покупатель"
+            # on the same counterparty, keeping its supplier side; so does the bridge, never a duplicate.
+            mark_as_buyer(utp, counterparty_key)
+            store.audit(order_id, "counterparty_marked_buyer", counterparty=counterparty_key)
         contract = utp.create_customer_contract(
             counterparty_key,
             organisation_key=reference.organisation_key,
@@ -149,9 +159,10 @@ def counterparty_for_deal(
 ) -> CounterpartyLink:
     """The UTP counterparty and customer contract for the order's customer; created only if unknown.
 
-    UTP calls: 0 when the bridge already knows the customer; 2 for a customer UTP knows (lookup and
-    contract); for a new one 1 lookup + 2 (counterparty, contract) + 1 per phone/e-mail (+1 to link the
-    main contract when 1C ignores client-chosen keys).
+    UTP calls: 0 when the bridge already knows the customer; 3 for a customer UTP knows (lookup,
+    counterparty, contract; +2 when it has no customer contract yet: mark it a buyer if it is not, and
+    create the contract); for a new one 1 lookup + 2 (counterparty, contract) + 1 per phone/e-mail
+    (+1 to link the main contract when 1C ignores client-chosen keys).
     """
     identity = CustomerIdentity(order.customer)
     for key in identity.keys:

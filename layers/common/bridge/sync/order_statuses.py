@@ -23,7 +23,11 @@ from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.store.status_writes import StatusWritesStore
 from bridge.utp.client import UtpClient
 
-_ID_IN_TEXT = re.compile(r"\[(\d+)\]\s*$")
+# The id in square brackets, first (as written now) or last (as written by earlier versions).
+_ID_IN_TEXT = re.compile(r"^\s*\[(\d+)\]|\[(\d+)\]\s*$")
+# UTP 1.2: ChartsOfCharacteristicTypes/СвойстваОбъектов.xml — a string property value is 50 characters,
+# 1C cuts a longer one silently. An order attribute holding the status is a bounded string too.
+STATUS_TEXT_LENGTH = 50
 
 
 def read_status(utp: UtpClient, settings: BridgeSettings, order_ref: str) -> str | None:
@@ -45,14 +49,15 @@ def write_status(utp: UtpClient, settings: BridgeSettings, order_ref: str, text:
 
 
 def status_text(order: Order, meta: OrderMeta, status_names: dict[int, str]) -> str | None:
+    """``"[<id>] <name>"`` within the property's length, or None when no name is known."""
     if order.status_id is None:
         return None
-    """``"<name> [<id>]"`` (the id lets the reconciler read it back), or None when no name is known:
-    a bare id is never written."""
     name = meta.option_text("statusId", order.status_id) or status_names.get(order.status_id)
     if not name:
         name = meta.selected_text("statusId")
-    return f"{name} [{order.status_id}]" if name else None
+    # "[id] Name", cut to what UTP keeps: the id survives the cut and the text read back is the text
+    # written (the reconciler compares them). No name known: nothing is written, never a bare id.
+    return f"[{order.status_id}] {name}"[:STATUS_TEXT_LENGTH] if name else None
 
 
 def status_id_of(text: str | None) -> int | None:
@@ -60,7 +65,7 @@ def status_id_of(text: str | None) -> int | None:
     if not text:
         return None
     found = _ID_IN_TEXT.search(text)
-    return int(found.group(1)) if found else None
+    return int(found.group(1) or found.group(2)) if found else None
 
 
 # --- UTP → SalesDrive, echo suppression and conflicts ----------------------------------------------
@@ -80,7 +85,7 @@ _SD_MARKER = re.compile(r"^SD-(\d+)$")
 
 
 def resolve_status_id(text: object, statuses: Mapping[int, tuple[str, int | None]]) -> int | None:
-    """The SalesDrive status id of a UTP text: "Name [id]" as the bridge writes it, or a status name
+    """The SalesDrive status id of a UTP text: "[id] Name" as the bridge writes it, or a status name
     a person typed (case-insensitive). None: not a SalesDrive status."""
     if not isinstance(text, str) or not text.strip():
         return None

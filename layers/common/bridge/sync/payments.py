@@ -34,7 +34,7 @@ from bridge.read_budget import ReadBudgetExhausted
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.errors import SalesDriveThrottled
 from bridge.salesdrive.models import Payment
-from bridge.settings import BridgeSettings
+from bridge.settings import BridgeSettings, SettingsError
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.sync.deals import marker_of
@@ -180,6 +180,7 @@ def import_part(part: PaymentPart, ctx: PaymentCollaborators, report: PaymentRep
         marker=part.marker,
         vat_rate=ctx.settings.vat_rate,
         received_from=part.payer[:100],
+        responsible_key=ctx.reference.responsible_key,
         basis=f"SalesDrive: оплата #{part.payment_id}, замовлення #{part.order_id}",
     )
 
@@ -221,6 +222,13 @@ def import_part(part: PaymentPart, ctx: PaymentCollaborators, report: PaymentRep
 
 def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes: int) -> PaymentReport:
     """One run of the payment importer. ``now`` is SalesDrive's account-local wall-clock time."""
+    if not ctx.reference.responsible_key:
+        # UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl, ПроверитьЗаполнениеДокумента —
+        # a customer's payment is not posted without Ответственный: every receipt would be refused.
+        raise SettingsError(
+            "responsible_user: required for cash receipts (UTP posts a customer's payment only with "
+            "Ответственный); name the UTP user the bridge acts for"
+        )
     report = PaymentReport()
     cursor = ctx.cursors.get(JOB) or {}
     pending: dict[str, dict[str, Any]] = dict(cursor.get("pending") or {})

@@ -194,6 +194,24 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(i for i in items if i))
 
 
+_WORD_CHARS = {"phone": "0123456789", "email": "abcdefghijklmnopqrstuvwxyz0123456789._%+-@"}
+
+
+def _stands_alone(spelling: str, presentation: str, kind: str) -> bool:
+    """``spelling`` occurs in ``presentation`` with no digit (phone) or address character (e-mail)
+    glued to either side: "067 111-22-33" is in "067 111-22-33, дом.", not in "8067 111-22-334"."""
+    glue = _WORD_CHARS[kind]
+    start = presentation.find(spelling)
+    while start >= 0:
+        end = start + len(spelling)
+        before = presentation[start - 1].lower() if start > 0 else ""
+        after = presentation[end].lower() if end < len(presentation) else ""
+        if (not before or before not in glue) and (not after or after not in glue):
+            return True
+        start = presentation.find(spelling, start + 1)
+    return False
+
+
 def _not_found(what: str) -> UtpNotFoundError:
     return UtpNotFoundError(what, status=404)
 
@@ -514,10 +532,15 @@ class UtpClient:
     def find_counterparties_by_contacts(
         self, phones: Sequence[str] = (), emails: Sequence[str] = ()
     ) -> list[ContactMatch]:
-        """Counterparties whose contact records equal any given spelling (phones and e-mails OR-ed).
+        """Counterparties whose contact records contain any given spelling (phones and e-mails OR-ed).
 
-        1C cannot case-fold or strip on the server, so the caller passes every spelling to try.
-        Deduplicated by (counterparty, kind, presentation). [1 per ``chunk_size`` spellings; 0 if none]
+        ``Представление`` is a string of unlimited length, which 1C's query language cannot compare
+        with ``=`` (UTP 1.2: InformationRegisters/КонтактнаяИнформация.xml; the configuration itself
+        matches it with ``ПОДОБНО``, Documents/Событие/Ext/ObjectModule.bsl): the filter asks
+        ``substringof`` and each candidate is verified here — the spelling must stand alone in the
+        presentation, not inside a longer number or address. 1C cannot case-fold or strip on the
+        server, so the caller passes every spelling to try. Deduplicated by (counterparty, kind,
+        presentation). [1 per ``chunk_size`` spellings; 0 if none]
         """
         terms = [("phone", p) for p in _unique(phones)] + [("email", e) for e in _unique(emails)]
         seen: dict[tuple[str, str, str], ContactMatch] = {}
@@ -526,12 +549,14 @@ class UtpClient:
             for kind, value in chunk:
                 by_kind.setdefault(kind, []).append(value)
             parts = [
-                and_(eq("Тип", CONTACT_KINDS[kind]), in_("Представление", values))
+                and_(eq("Тип", CONTACT_KINDS[kind]), or_(*(substringof(v, "Представление") for v in values)))
                 for kind, values in by_kind.items()
             ]
             flt = and_(isof("Объект", COUNTERPARTY), or_(*parts))
             for match in self._list(CONTACTS, ContactMatch, flt):
-                if match.counterparty_key:
+                kind = "phone" if match.kind == CONTACT_KINDS["phone"] else "email"
+                wanted = by_kind.get(kind, [])
+                if match.counterparty_key and any(_stands_alone(v, match.presentation, kind) for v in wanted):
                     seen.setdefault((match.counterparty_key, match.kind, match.presentation), match)
         return list(seen.values())
 
@@ -1177,14 +1202,19 @@ class UtpClient:
             **order.odata_fields("ДокументОснование"),
             "ПринятоОт": receipt.received_from,
             "Основание": receipt.basis,
+            # As UTP's fill-from-order leaves them (UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/
+            # ObjectModule.bsl, ОбработкаЗаполнения): paid, in management accounting. Reflection in the
+            # books needs the accounts of the cash and of the settlements (docs/utp-cash-receipts.md).
+            "Оплачено": True,
             "ОтражатьВУправленческомУчете": True,
-            "ОтражатьВБухгалтерскомУчете": True,
-            "ОтражатьВНалоговомУчете": True,
+            "ОтражатьВБухгалтерскомУчете": False,
             "РасшифровкаПлатежа": [row],
             **receipt.extra,
         }
         if receipt.cash_flow_item_key:
             body["СтатьяДвиженияДенежныхСредств_Key"] = receipt.cash_flow_item_key
+        if receipt.responsible_key:
+            body["Ответственный_Key"] = receipt.responsible_key
         existing = body.get(self.receipt_marker_field)
         body[self.receipt_marker_field] = f"{existing} {receipt.marker}" if existing else receipt.marker
         created = self._receipt(self.odata.create(RECEIPT, body))

@@ -190,6 +190,7 @@ class Counterparty(CodedItem):
     full_name: Text = Field(default="", alias="НаименованиеПолное")
     main_contract_key: OptRef = Field(default=None, alias="ОсновнойДоговорКонтрагента_Key")
     is_folder: bool = Field(default=False, alias="IsFolder")
+    is_buyer: bool = Field(default=False, alias="Покупатель")
 
 
 class Contract(CodedItem):
@@ -471,4 +472,5 @@ class CashReceiptInput(BaseModel):
     received_from: str = ""
     basis: str = ""
     cash_flow_item_key: str | None = None
+    responsible_key: str | None = None  # Ответственный: required to post a customer's payment
     extra: dict[str, Any] = Field(default_factory=dict)

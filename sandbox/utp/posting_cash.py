@@ -1,0 +1,236 @@
+"""The cash receipt (``Document_ПриходныйКассовыйОрдер``) as UTP 1.2 writes and posts it.
+
+What a document written through OData can hit, from malakhovua/utp
+``Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl`` and the common modules it calls:
+
+- ``ПередЗаписью``: an empty payment breakdown gets one empty row; the header contract becomes the
+  single contract of the rows (empty when they name several).
+- ``ОбработкаПроведения`` → ``ОбщегоНазначения.ПроверитьПринадлежностьКВидамУчета``: at least one of
+  ``ОтражатьВУправленческомУчете`` / ``ОтражатьВБухгалтерскомУчете``.
+- ``ПроверитьЗаполнениеДокумента``: the header and breakdown fields each operation kind requires
+  (``Ответственный`` for ``ОплатаПокупателя``; with ``ОтражатьВБухгалтерскомУчете`` the cash account
+  ``СчетКасса`` and each row's ``СчетУчетаРасчетовСКонтрагентом``), the breakdown summing to the document.
+- ``ПроверитьЗаполнениеДокументаУпр`` (management reflection): the settlement fields of a receipt
+  that is not ``Оплачено``; ``ПроверитьЗаполнениеТЧ``: each row's contract and settlement amount, the
+  order (``Сделка``) on a contract settled by orders or invoices, the contract's organisation.
+- ``ПроверитьЗаполнениеДокументаРегл`` (accounting reflection): with VAT (the organisation's tax
+  policy, an emulator option) each row's VAT accounts and cash-flow item unless the contract keeps
+  complex tax accounting.
+
+Movements: only the register the bridge reads, ``ВзаиморасчетыСКонтрагентами`` — an expense per
+(contract, order) when the receipt is reflected in management accounting and ``Оплачено``
+(``CommonModules/УправлениеДенежнымиСредствами``, ``ПровестиПоступлениеДенежныхСредствУпр``); the
+order is kept only on contracts settled by orders or invoices (``УправлениеВзаиморасчетами``,
+``ОпределитьСделку``). Not reproduced: cash registers, payment calendar, the credit-limit control
+(``КонтрольОстатковПоТЧ``), the accounting ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .model import EMPTY_DATE, EMPTY_REF, UNDEFINED
+
+RECEIPT = "Document_ПриходныйКассовыйОрдер"
+CONTRACT = "Catalog_ДоговорыКонтрагентов"
+TABLE = "РасшифровкаПлатежа"
+TABLE_TITLE = "Расшифровка платежа"
+
+# UTP 1.2: CommonModules/УправлениеДенежнымиСредствами, ЕстьРасчетыСКонтрагентами / ЕстьРасчетыПоКредитам
+WITH_COUNTERPARTY = {"ОплатаПокупателя", "ВозвратДенежныхСредствПоставщиком", "ПрочиеРасчетыСКонтрагентами"}
+WITH_LOANS = {"РасчетыПоКредитамИЗаймамСКонтрагентами"}
+# Attribute presentations used by 1C's standard "Не заполнено значение реквизита" message.
+LABELS = {
+    "Организация_Key": "Организация",
+    "Касса_Key": "Касса",
+    "Контрагент": "Контрагент",
+    "Ответственный_Key": "Ответственный",
+    "ДоговорКонтрагента_Key": "Договор контрагента",
+    "СуммаВзаиморасчетов": "Сумма взаиморасчетов",
+    "СчетУчетаРасчетовСКонтрагентом": "Счет расчетов",
+    "СчетУчетаРасчетовСКонтрагентом_Key": "Счет расчетов",
+    "СуммаДокумента": "Сумма документа",
+}
+
+
+def _empty(value: Any) -> bool:
+    return value in (None, "", 0, 0.0, EMPTY_REF, EMPTY_DATE)
+
+
+def _num(value: Any) -> float:
+    return float(value or 0)
+
+
+def receipt_before_write(rec: dict[str, Any]) -> None:
+    """``ПередЗаписью`` (not in data-load mode): one row at least, the header contract from the rows."""
+    rows = rec.setdefault(TABLE, [])
+    if not rows:
+        rows.append({"LineNumber": 1})
+    if rec.get("ВидОперации") != "ПриходДенежныхСредствРозничнаяВыручка":
+        # UTP 1.2: CommonModules/УправлениеДенежнымиСредствами,
+        # ВыполнитьДействияПередЗаписьюПлатежногоДокумента
+        contracts = list(dict.fromkeys(r.get("ДоговорКонтрагента_Key", EMPTY_REF) for r in rows))
+        rec["ДоговорКонтрагента_Key"] = contracts[0] if len(contracts) == 1 else EMPTY_REF
+
+
+def post_cash_receipt(
+    engine: Any,
+    doc: dict[str, Any],
+    msgs: list[str],
+    moves: dict[str, list[dict[str, Any]]],
+    *,
+    vat_payer: bool = True,
+) -> None:
+    store = engine.store
+    kind = doc.get("ВидОперации") or ""
+    manage = bool(doc.get("ОтражатьВУправленческомУчете"))
+    books = bool(doc.get("ОтражатьВБухгалтерскомУчете"))
+    paid = bool(doc.get("Оплачено"))
+    settles = kind in WITH_COUNTERPARTY or kind in WITH_LOANS
+    rows = doc.get(TABLE) or []
+    if not rows:  # only a receipt written in data-load mode has none
+        rows = [{"LineNumber": 1}]
+
+    def header(name: str, message: str | None = None) -> None:
+        if _empty(doc.get(name)):
+            msgs.append(message or f'Не заполнено значение реквизита "{LABELS.get(name, name)}"!')
+
+    def row_required(name: str) -> None:
+        for row in rows:
+            if _empty(row.get(name)):
+                prefix = (
+                    f'В строке номер "{row.get("LineNumber")}" табличной части "{TABLE_TITLE}": '
+                    if len(rows) > 1
+                    else ""
+                )
+                msgs.append(f'{prefix}Не заполнено значение реквизита "{LABELS.get(name, name)}"!')
+
+    # UTP 1.2: CommonModules/ОбщегоНазначения, ПроверитьПринадлежностьКВидамУчета
+    if not manage and not books:
+        msgs.append(
+            'Документ должен принадлежать хотя бы одному из видов учета: "Управленческий" и (или) '
+            '"Бухгалтерский".'
+        )
+    # UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl, ПроверитьЗаполнениеДокумента
+    header("Организация_Key")
+    header("Касса_Key")
+    if kind != "ПриходДенежныхСредствРозничнаяВыручка":
+        header("СуммаДокумента", "Не указана сумма по документу.")
+    if kind == "ПолучениеНаличныхДенежныхСредствВБанке":
+        header("СчетОрганизации_Key", "Не указан банковский счет организации")
+    if kind not in ("ПолучениеНаличныхДенежныхСредствВБанке", "ПриходДенежныхСредствПрочее"):
+        header("Контрагент")
+    if books:
+        header("СчетКасса_Key", "Не указан счет учета денежных средств.")
+        if kind in ("ПриходДенежныхСредствПрочее", "ПолучениеНаличныхДенежныхСредствВБанке"):
+            header("СчетУчетаРасчетовСКонтрагентом_Key", "Не указан счет учета.")
+    if kind in (
+        "ОплатаПокупателя",
+        "ВозвратДенежныхСредствПоставщиком",
+        "ВозвратДенежныхСредствПодотчетником",
+    ):
+        header("Ответственный_Key")
+    if settles:
+        row_required("СуммаВзаиморасчетов")
+        row_required("ДоговорКонтрагента_Key")
+        if books:
+            row_required("СчетУчетаРасчетовСКонтрагентом_Key")
+    total = round(sum(_num(r.get("СуммаПлатежа")) for r in rows), 2)
+    if abs(total - round(_num(doc.get("СуммаДокумента")), 2)) > 0.005:
+        msgs.append("Не совпадают сумма документа и ее расшифровка.")
+
+    contracts = {
+        r.get("ДоговорКонтрагента_Key"): store.get(CONTRACT, r.get("ДоговорКонтрагента_Key") or EMPTY_REF)
+        for r in rows
+        if not _empty(r.get("ДоговорКонтрагента_Key"))
+    }
+    if manage:
+        # UTP 1.2: same module, ПроверитьЗаполнениеДокументаУпр
+        if not paid and kind in ("ОплатаПокупателя", "ВозвратДенежныхСредствПоставщиком"):
+            for name in ("Организация_Key", "Касса_Key", "Контрагент", "СуммаДокумента"):
+                header(name)
+        if settles:
+            # UTP 1.2: same module, ПроверитьЗаполнениеТЧ
+            refused = False
+            for row in rows:
+                for name in ("ДоговорКонтрагента_Key", "СуммаВзаиморасчетов"):
+                    if _empty(row.get(name)):
+                        refused = True
+                if refused:
+                    continue
+                contract = contracts.get(row["ДоговорКонтрагента_Key"]) or {}
+                mode = contract.get("ВедениеВзаиморасчетов")
+                if mode in ("ПоЗаказам", "ПоСчетам") and _empty(row.get("Сделка")):
+                    what = "Заказ покупателя" if mode == "ПоЗаказам" else "Счет покупателя"
+                    how = "по заказам" if mode == "ПоЗаказам" else "по счетам"
+                    msgs.append(
+                        f'Не заполнено значение реквизита "{what}"\n'
+                        f"По договору {contract.get('Description', '')} установлен способ ведения "
+                        f'взаиморасчетов "{how}"! Заполните поле "{what}"!'
+                    )
+                    refused = True
+                    continue
+                if not _empty(doc.get("Организация_Key")) and doc.get("Организация_Key") != contract.get(
+                    "Организация_Key"
+                ):
+                    msgs.append(
+                        "Выбран договор контрагента, не соответствующий организации, указанной в документе!"
+                    )
+                    refused = True
+    if books and settles:
+        # UTP 1.2: same module, ПроверитьЗаполнениеДокументаРегл
+        for row in rows:
+            contract = contracts.get(row.get("ДоговорКонтрагента_Key")) or {}
+            if contract and contract.get("Организация_Key") != doc.get("Организация_Key"):
+                msgs.append(
+                    f'Организация в договоре "{contract.get("Description", "")}" не соответствует '
+                    "организации в документе!"
+                )
+            if (
+                vat_payer
+                and kind != "ПрочиеРасчетыСКонтрагентами"
+                and not contract.get("СложныйНалоговыйУчет")
+            ):
+                name = contract.get("Description", "")
+                if _empty(row.get("СчетУчетаНДС_Key")):
+                    msgs.append(f"По договору {name} не указан Счет учета НДС (неподтвержденный)!")
+                if _empty(row.get("СчетУчетаНДСПодтвержденный_Key")):
+                    msgs.append(f"По договору {name} не указан Счет учета НДС н/о (н/к)!")
+                if _empty(row.get("СтатьяДвиженияДенежныхСредств_Key")):
+                    msgs.append(f"По договору {name} не указана Статья движения денежных средств!")
+    if msgs:
+        return
+
+    if not (manage and paid and kind in WITH_COUNTERPARTY):
+        return
+    # UTP 1.2: CommonModules/УправлениеДенежнымиСредствами, ПровестиПоступлениеДенежныхСредствУпр —
+    # rows collapsed by (contract, order), an expense of the counterparty's debt.
+    counterparty = (
+        doc.get("Контрагент") if str(doc.get("Контрагент_Type", "")).endswith("Контрагенты") else ""
+    )
+    totals: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in rows:
+        contract = contracts.get(row["ДоговорКонтрагента_Key"]) or {}
+        by_deal = contract.get("ВедениеВзаиморасчетов") in ("ПоЗаказам", "ПоСчетам")
+        deal_type = row.get("Сделка_Type", UNDEFINED) if by_deal else UNDEFINED
+        deal = row.get("Сделка", "") if by_deal and deal_type != UNDEFINED else ""
+        acc = totals[(row["ДоговорКонтрагента_Key"], deal, deal_type)]
+        acc[0] += _num(row.get("СуммаВзаиморасчетов"))
+        acc[1] += _num(row.get("СуммаПлатежа")) or _num(row.get("СуммаВзаиморасчетов"))
+    for (contract_key, deal, deal_type), (amount, managerial) in totals.items():
+        moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(
+            {
+                "Организация_Key": doc["Организация_Key"],
+                "Контрагент_Key": counterparty or EMPTY_REF,
+                "ДоговорКонтрагента_Key": contract_key,
+                "Сделка": deal,
+                "Сделка_Type": deal_type,
+                "RecordType": "Expense",
+                "СуммаВзаиморасчетов": round(amount, 2),
+                "СуммаУпр": round(managerial, 2),
+            }
+        )
+
+
+__all__ = ["RECEIPT", "post_cash_receipt", "receipt_before_write"]
