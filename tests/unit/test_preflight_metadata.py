@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bridge.sync.preflight import (
+    Finding,
     MetadataError,
     Severity,
     check_schema,
@@ -21,7 +22,7 @@ from sandbox.utp.metadata import build_metadata
 RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "utp" / "recorded-metadata.xml"
 
 
-def _by_check(findings: list) -> dict[str, object]:
+def _by_check(findings: list[Finding]) -> dict[str, Finding]:
     return {f.check: f for f in findings}
 
 
