@@ -605,6 +605,7 @@ class UtpEmulator:
     # ================================================================== rendering
     def _render_value(self, f: F, v: Any) -> Any:
         if f.kind == "int":
+            # a JSON string whatever the Edm width: the recording has "КлючСтроки": "0" (Число(5, 0))
             return str(int(v or 0))  # Int64 as a JSON string (§1.4)
         if f.kind == "num":
             fv = float(v or 0)
@@ -1079,7 +1080,7 @@ class UtpEmulator:
         if f is None:
             raise bad_segment(prop)
         value = self._render_value(f, rec.get(prop))
-        payload = {"odata.metadata": f"{self._root_url(request)}/$metadata#{md.EDM[f.kind]}", "value": value}
+        payload = {"odata.metadata": f"{self._root_url(request)}/$metadata#{md.edm_of(f)}", "value": value}
         return self._answer(request, payload, ent.name, want_json)
 
     # ================================================================== virtual tables

@@ -3,11 +3,14 @@ movements (§1.8, §2.2), and register virtual tables (§1.9). HTTP lives in app
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import sqlite3
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from . import posting_sales
@@ -53,15 +56,17 @@ def coerce(f: F, value: Any) -> Any:
         raise _bad_value(f.name)
     if k == "num":
         try:
-            return round(float(value), 6)
+            number = float(value)
         except (TypeError, ValueError):
             raise _bad_value(f.name) from None
+        return fit_number(f, number)
     if k == "int":
         # GATE-P8: a non-numeric string sent to an Int64 field is accepted and the value stays 0.
         try:
-            return int(float(value))
+            number = float(value)
         except (TypeError, ValueError):
             return 0
+        return int(fit_number(f, number))
     if k == "date":
         if not isinstance(value, str):
             raise _bad_value(f.name)
@@ -80,25 +85,70 @@ def coerce(f: F, value: Any) -> Any:
         return text
     if k == "typedesc":
         return value if isinstance(value, dict) else string_type_description()
+    if k == "storage":
+        if value in (None, ""):
+            return ""
+        if not isinstance(value, str):
+            raise _bad_value(f.name)
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise _bad_value(f.name) from None
+        return value
     raise _bad_value(f.name)
+
+
+def fit_number(f: F, number: float) -> float:
+    """A number as the attribute's type holds it (schema.json: Число(digits, fraction), sign).
+
+    Rounded to the fraction digits (half away from zero, as 1C rounds); a value whose integer part
+    needs more digits than the type has, or a negative value for a non-negative type, is refused
+    with 400 "Неверное значение свойства" (the emulator's choice: the type's capacity is the
+    configuration's fact, the exact answer of a real base to an out-of-range number is not recorded).
+    """
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _bad_value(f.name)
+    places = f.fraction if f.digits else 6
+    try:
+        rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than any 1C number holds
+        raise _bad_value(f.name) from None
+    if f.nonnegative and rounded < 0:
+        raise _bad_value(f.name)
+    if f.digits and abs(rounded) >= Decimal(10) ** (f.digits - f.fraction):
+        raise _bad_value(f.name)
+    return float(rounded)
+
+
+def type_allowed(f: F, type_name: str) -> bool:
+    """Whether a composite field's type list (schema.json) holds ``type_name``."""
+    if not f.types or type_name == UNDEFINED:
+        return True
+    if type_name in ("Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal"):
+        type_name = "Edm.Double"
+    return any(type_name == t or (t.endswith("*") and type_name.startswith(t[:-1])) for t in f.types)
 
 
 def coerce_comp(f: F, value: Any, type_name: Any, old_type: str) -> tuple[Any, str]:
     t = str(type_name) if type_name is not None else old_type
     if t == UNDEFINED:
         return "", t
+    if not type_allowed(f, t):
+        # a value of a type the field does not hold (1C: the attribute's type description refuses it)
+        raise _bad_value(f.name + "_Type")
     if t.startswith(NS + "."):
         if value in (None, ""):
             return EMPTY_REF, t
         if not isinstance(value, str) or not GUID_RE.match(value):
             raise _bad_value(f.name)
         return value.lower(), t
+    number = F(f.name, "num", digits=f.digits, fraction=f.fraction, nonnegative=f.nonnegative)
     prim = {
-        "Edm.String": F(f.name, "str"),
-        "Edm.Double": F(f.name, "num"),
+        "Edm.String": F(f.name, "str", f.length),
+        "Edm.Double": number,
         "Edm.Boolean": F(f.name, "bool"),
         "Edm.DateTime": F(f.name, "date"),
-        "Edm.Int64": F(f.name, "num"),
+        "Edm.Int64": number,
     }.get(t)
     if prim is None:
         raise _bad_value(f.name + "_Type")

@@ -334,7 +334,7 @@ def seed_base(
 
     # ----- products (bulk) -----
     folders = [
-        obj("Catalog_Номенклатура", Code=str(k + 1).zfill(11), Description=name, IsFolder=True, Артикул="")
+        obj("Catalog_Номенклатура", Code=str(k + 1).zfill(9), Description=name, IsFolder=True, Артикул="")
         for k, name in enumerate(FOLDERS)
     ]
     store.put_many("Catalog_Номенклатура", folders)
@@ -361,7 +361,7 @@ def seed_base(
                 **store.defaults["Catalog_Номенклатура"],
                 "Ref_Key": pref,
                 "DataVersion": version(),
-                "Code": str(len(FOLDERS) + k + 1).zfill(11),
+                "Code": str(len(FOLDERS) + k + 1).zfill(9),
                 "Description": desc[:100],
                 "НаименованиеПолное": desc,
                 "Артикул": sku[:25],

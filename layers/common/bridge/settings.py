@@ -109,7 +109,7 @@ class BridgeSettings(_Frozen):
     # The UTP user (Catalog_Пользователи Description) the bridge acts for: Ответственный of its
     # documents ("" = left empty).
     responsible_user: str = ""
-    # ОтражатьВБухгалтерскомУчете/ОтражатьВНалоговомУчете of invoices and returns: off by default (they
+    # ОтражатьВБухгалтерскомУчете of invoices and returns: off by default (they
     # post on any base; the accountant reflects them), see docs/utp-accounting-reflection.md.
     reflect_in_accounting: bool = False
     # Status rules (items 8–10).

@@ -33,11 +33,12 @@ def not_before(date: datetime, basis_date: datetime | None) -> datetime:
 
 def reflection(accounting: bool) -> dict[str, Any]:
     """The reflection flags. Management is always on (the register movements the bridge reads are
-    written only then: ДвиженияПоРегистрамУпр); accounting and tax as the setting says."""
+    written only then: ДвиженияПоРегистрамУпр); accounting as the setting says. UTP 1.2 has no tax flag
+    on these documents any more (the attribute is `УдалитьОтражатьВНалоговомУчете`, a deprecated one),
+    so none is written."""
     return {
         "ОтражатьВУправленческомУчете": True,
         "ОтражатьВБухгалтерскомУчете": accounting,
-        "ОтражатьВНалоговомУчете": accounting,
     }
 
 
