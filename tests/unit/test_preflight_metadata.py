@@ -159,3 +159,17 @@ def test_what_metadata_cannot_tell_is_listed() -> None:
     assert any("ВидПередачи: the bridge writes СоСклада" in note for note in notes)
     assert any("ВидДоговора: the bridge writes СПокупателем" in note for note in notes)
     assert any("20 characters" in note for note in notes)
+
+
+def test_a_conditional_register_without_its_virtual_table_is_a_warning_until_needed(full: str) -> None:
+    text = re.sub(
+        r'<FunctionImport Name="Balance"[^>]*ТоварыВРознице_Balance\)">.*?</FunctionImport>',
+        "",
+        full,
+        flags=re.S,
+    )
+    schema = parse_metadata(text)
+    finding = _by_check(check_schema(schema))[f"odata {n.RETAIL_STOCK}"]
+    assert finding.severity is Severity.WARNING and "virtual table Balance missing" in finding.detail
+    finding = _by_check(check_schema(schema, needed={n.WHEN_RETAIL_STOCK}))[f"odata {n.RETAIL_STOCK}"]
+    assert finding.severity is Severity.BLOCKER

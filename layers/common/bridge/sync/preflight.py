@@ -230,11 +230,13 @@ def check_schema(
                 problems.append(f"virtual table {fn} missing")
         optional_missing = _field_problems(props, optional)
         if problems:
+            # An object needed only under a condition that does not hold: worth a look, not a stop.
+            conditional = use.when is not None and use.when not in applies
             findings.append(
                 Finding(
                     check,
-                    Severity.BLOCKER,
-                    "; ".join(problems),
+                    Severity.WARNING if conditional else Severity.BLOCKER,
+                    "; ".join(problems) + (f" (needed {condition})" if conditional else ""),
                     "The base's configuration differs from UTP 1.2 here: the bridge reads or writes these "
                     "fields (bridge/utp/names.py). Compare the object with the vendor's configuration; a "
                     "field is published together with its object, so it cannot be added to OData alone.",

@@ -148,11 +148,12 @@ _DOCUMENT = (
     _s("DataVersion"),
 )
 _VAT = ("БезНДС", "НДС0", "НДС7", "НДС20", "НеНДС")  # Enums/СтавкиНДС (the settings' vat_rate)
-# Documents/*.xml: ОтражатьВ…Учете are booleans of the sales documents and the cash receipt.
+# Documents/*.xml: ОтражатьВУправленческомУчете and ОтражатьВБухгалтерскомУчете are booleans of the sales
+# documents and the cash receipt; UTP 1.2 has no ОтражатьВНалоговомУчете there (only the deprecated
+# УдалитьОтражатьВНалоговомУчете), so the bridge must not rely on it.
 _REFLECTION = (
     _b("ОтражатьВУправленческомУчете", writes=True),
     _b("ОтражатьВБухгалтерскомУчете", writes=True),
-    _b("ОтражатьВНалоговомУчете", writes=True),
 )
 _RESPONSIBLE = Field("Ответственный_Key", GUID, writes=True, when=WHEN_RESPONSIBLE_USER)
 _SALES_HEADER = (
