@@ -1,8 +1,8 @@
 """``python -m bridge_ops``: the operator's tool (audit, parked, replay, replay-window, dlq, match-skus,
-catalog-push) against the sandbox or a deployed stack. See ``--help`` of each command.
+catalog-push, doctor) against the sandbox or a deployed stack. See ``--help`` of each command.
 
 Exit codes: 0 done; 1 failed (the message says why); 3 SalesDrive read budget exhausted (retry at the time
-printed); 4 the feature is not available in this version of the bridge.
+printed); 4 the feature is not available in this version of the bridge; 5 ``doctor`` found a blocker.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from bridge_ops.target import (
 EXIT_FAILED = 1
 EXIT_BUDGET = 3
 EXIT_UNAVAILABLE = 4
+EXIT_BLOCKED = 5
 
 app = typer.Typer(
     help="Operate the SalesDrive ↔ UTP bridge: audit trail, parked orders, replays, the dead-letter queue, "
@@ -708,3 +709,48 @@ def catalog_push(
         )
         if not data.get("complete"):
             raise typer.Exit(EXIT_FAILED)
+
+
+# -- doctor ----------------------------------------------------------------------------------------------
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings", help="Check a local settings JSON before deploying (with --utp-url, --utp-user)."
+        ),
+    ] = None,
+    utp_url: Annotated[
+        str | None, typer.Option("--utp-url", help="UTP's OData root (…/odata/standard.odata).")
+    ] = None,
+    utp_user: Annotated[
+        str | None, typer.Option("--utp-user", help="UTP user (password in the UTP_PASSWORD variable).")
+    ] = None,
+    salesdrive_url: Annotated[
+        str | None, typer.Option("--salesdrive-url", help="SalesDrive's URL (default: the account's).")
+    ] = None,
+) -> None:
+    """Preflight: does UTP publish everything the bridge uses, do the settings resolve, does SalesDrive
+    answer? Reads only. Exit 5 on a blocker."""
+    from bridge_ops import doctor as doctors
+
+    console = _options(ctx).console
+    if settings_file is not None or utp_url is not None:
+        if not (settings_file and utp_url and utp_user):
+            raise typer.BadParameter("a local check needs --settings, --utp-url and --utp-user")
+        report, notes = doctors.run_local(settings_file, utp_url, utp_user, salesdrive_url)
+        where = f"{settings_file} on {utp_url}"
+    else:
+        with _on_target(ctx) as (target, console):
+            report, notes = doctors.run_on_target(), list(target.notes)
+            where = f"{target.kind} {target.name}"
+    if not as_json:
+        for note in notes:
+            console.print(f"[dim]note: {note}[/]")
+    doctors.print_report(console, report, as_json=as_json, where=where)
+    if report.blockers:
+        raise typer.Exit(EXIT_BLOCKED)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bridge_ops.cli import EXIT_UNAVAILABLE, app
+from bridge_ops.cli import EXIT_BLOCKED, EXIT_UNAVAILABLE, app
 from sandbox.runner.product import BridgeSandboxConfig, build_stack
 from sandbox.runner.stack import SandboxStack
 from sandbox.salesdrive.render import webhook_body
@@ -286,3 +286,49 @@ def test_issue_5_commands_say_clearly_when_the_functions_are_missing(
         result = sandbox.cli(*command)
         assert result.exit_code == EXIT_UNAVAILABLE, result.output
         assert "is not available" in result.output
+
+
+def test_doctor_finds_no_blocker_on_the_sandbox(sandbox: Sandbox) -> None:
+    shown = sandbox.cli("doctor")
+    assert shown.exit_code == 0, shown.output
+    assert "0 blocker(s)" in shown.output and "ready" in shown.output
+    as_json = sandbox.cli("doctor", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.output)
+    assert report["ok"] is True and report["blockers"] == 0
+    checks = {f["check"]: f for f in report["findings"]}
+    for check in ("utp $metadata", "setting price_type", "setting cash_desk", "salesdrive api key"):
+        assert checks[check]["severity"] == "ok", checks[check]
+    assert checks["odata Document_РеализацияТоваровУслуг"]["severity"] == "ok"
+    assert any("ВидПередачи" in note for note in report["unchecked"])
+
+
+def test_doctor_checks_a_local_settings_file_before_deploying(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = {
+        "salesdrive_account": sandbox.endpoints.get("salesdrive_account") or "sparesshop",
+        "organisation": 'ТОВ "Запчастини Плюс"',
+        "price_type": "Роздрібна",
+        "default_warehouse": "Склад Одеса",
+        "cash_desk": "Основна каса",
+        "closure_reason": "Відмова покупця",
+    }
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps(settings, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("UTP_PASSWORD", sandbox.endpoints["utp_password"])
+    monkeypatch.setenv("SALESDRIVE_API_KEY", sandbox.endpoints["salesdrive_api_key"])
+    args = ["--settings", str(path), "--utp-url", sandbox.endpoints["utp_odata_url"]]
+    args += [
+        "--utp-user",
+        sandbox.endpoints["utp_user"],
+        "--salesdrive-url",
+        sandbox.endpoints["salesdrive_url"],
+    ]
+    result = CliRunner().invoke(app, ["doctor", "--json", *args])
+    assert result.exit_code == EXIT_BLOCKED, result.output
+    checks = {f["check"]: f for f in json.loads(result.output)["findings"]}
+    assert checks["setting default_warehouse"]["severity"] == "blocker"
+    assert "Склад Одеса" in checks["setting default_warehouse"]["detail"]
+    assert checks["setting price_type"]["severity"] == "ok"
+    assert checks["salesdrive api key"]["severity"] == "ok"
