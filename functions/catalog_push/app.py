@@ -37,6 +37,7 @@ def trigger(token: str) -> Response[Any]:
         now=datetime.now(UTC),
         body=body,
         changes=runtime.catalog_change_queue(),
+        enabled=lambda: runtime.settings().catalog_on_save,
     )
     logger.info("catalog push requested", status=status, products=answer.get("products"))
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=answer)

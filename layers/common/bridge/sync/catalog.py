@@ -435,6 +435,12 @@ class QueuedChange(BaseModel):
     requested_at: datetime
 
 
+class Exclusive(Protocol):
+    def acquire(self, wait_s: float = 60.0) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class ChangeQueue(Protocol):
     def send(self, product_keys: Sequence[str], *, requested_at: datetime, source: str) -> int: ...
 
@@ -447,6 +453,7 @@ def request_push(
     now: datetime,
     body: str | bytes | None = None,
     changes: ChangeQueue | None = None,
+    enabled: Callable[[], bool] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The on-save trigger UTP calls. Checks the token, then:
 
@@ -461,6 +468,8 @@ def request_push(
 
     if not token_is_valid(token, accepted_tokens):
         return 403, {"accepted": False, "reason": "unknown trigger token"}
+    if enabled is not None and not enabled():  # ``catalog_on_save: false``: the watcher and the full push carry the changes
+        return 202, {"accepted": False, "reason": "catalog_on_save is off"}
     if isinstance(body, bytes):
         try:
             body = body.decode("utf-8")
@@ -494,8 +503,13 @@ def refresh_products(
     push: Callable[[list[str]], CatalogPushReport],
     cursors: CursorStore,
     now: Callable[[], datetime],
+    exclusive: Exclusive | None = None,
 ) -> dict[str, Any]:
     """The targeted push of one batch of the change queue: every product named in it, in one push.
+
+    ``exclusive`` (a lease) makes concurrent batches run one after the other, so a product two sources
+    reported (the on-save subscription and the watcher) is read and diffed after the first push saved
+    its fingerprints, and is not sent twice.
 
     Whatever cannot be done here is handed to the full push, never dropped: an unreadable message,
     more products than a targeted read is worth, or a push that failed (UTP or SalesDrive down).
@@ -520,12 +534,19 @@ def refresh_products(
         result["handed_to_full_push"] = "too many products"
         return result
     if keys:
+        if exclusive is not None and not exclusive.acquire():
+            request_full_push(cursors, now(), "another targeted push held the lease too long")
+            result["handed_to_full_push"] = "lease not free"
+            return result
         try:
             report = push(list(keys))
         except Exception as exc:  # any failure: the full push takes these products over
             request_full_push(cursors, now(), f"targeted push failed: {type(exc).__name__}")
             result["handed_to_full_push"] = f"{type(exc).__name__}: {exc}"[:300]
             return result
+        finally:
+            if exclusive is not None:
+                exclusive.release()
         result.update(report.as_dict())
         if not report.complete:
             request_full_push(cursors, now(), f"targeted push incomplete: {report.stopped or 'failed batch'}")
