@@ -63,7 +63,10 @@ class Lease:
                 )
                 return True
             except Exception as exc:
-                if getattr(exc, "response", {}).get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                if (
+                    getattr(exc, "response", {}).get("Error", {}).get("Code")
+                    != "ConditionalCheckFailedException"
+                ):
                     raise
             if self._clock() >= deadline:
                 return False

@@ -468,7 +468,9 @@ def request_push(
 
     if not token_is_valid(token, accepted_tokens):
         return 403, {"accepted": False, "reason": "unknown trigger token"}
-    if enabled is not None and not enabled():  # ``catalog_on_save: false``: the watcher and the full push carry the changes
+    if (
+        enabled is not None and not enabled()
+    ):  # ``catalog_on_save: false``: the watcher and the full push carry the changes
         return 202, {"accepted": False, "reason": "catalog_on_save is off"}
     if isinstance(body, bytes):
         try:

@@ -20,7 +20,7 @@ Every poll reads the documents dated in the last ``catalog_watch_hot_minutes``; 
 invocation (once a minute) reads the whole ``catalog_watch_window_hours``. What no window sees (a
 document dated further back, a product renamed or marked for deletion) the full push sends, every
 ``catalog_interval_minutes``. A document type UTP does not publish (404) is skipped and asked again an hour
-later. The first run only records what it sees (the full push has sent that state), except documents dated
+later (UTP answers 400 code 6 "segment not found" for an entity set the publication lacks). The first run only records what it sees (the full push has sent that state), except documents dated
 after the last complete full push, whose products go.
 """
 
@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from bridge.settings import BridgeSettings
 from bridge.utp.changes import DocumentVersion, document_products, document_versions
 from bridge.utp.client import UtpClient
-from bridge.utp.errors import UtpError, UtpNotFoundError
+from bridge.utp.errors import UtpBadRequestError, UtpError, UtpNotFoundError
 
 CURSOR = "catalog-watch"
 UNPUBLISHED_RETRY = timedelta(hours=1)
@@ -141,7 +141,10 @@ def poll(
             continue
         try:
             versions = document_versions(utp.odata, doc.entity, since)
-        except UtpNotFoundError:
+        except (UtpNotFoundError, UtpBadRequestError) as exc:
+            # An entity set the publication does not include: "segment not found", 400 code 6 (or 404).
+            if not isinstance(exc, UtpNotFoundError) and exc.code != "6":
+                raise
             state.unpublished[doc.entity] = now.isoformat()
             result.unpublished.append(doc.entity)
             result.requests += 1
