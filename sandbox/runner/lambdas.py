@@ -247,7 +247,8 @@ class FunctionRuntime:
         self, logical_id: str, event: Any, *, source: str = "direct", background: bool = False
     ) -> Invocation:
         """Call the handler with a fresh copy of ``event``; never raises for the handler's own errors.
-        ``background``: not counted as work in progress (``activity``), see ``Scheduler.fire_in_background``."""
+        ``background``: not counted as work in progress (``activity``); see
+        ``Scheduler.fire_in_background``."""
         spec = self.model.functions[logical_id]
         request_id = str(uuid.uuid4())
         # The runtime hands the handler a freshly parsed JSON document, and serialises what it returns.

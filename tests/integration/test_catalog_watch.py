@@ -3,6 +3,7 @@ change a shop makes in UTP is found from OData alone and reaches SalesDrive thro
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,8 @@ from bridge.store.fingerprints import MemoryFingerprintStore
 from bridge.store.leases import Lease
 from bridge.sync.catalog import refresh_products
 from bridge.sync.catalog_watch import WatchState, poll, watch
-from tests.integration.test_catalog_push import Shop, refresh, set_price, shop  # noqa: F401
+from tests.integration.test_catalog_push import Shop, refresh, set_price
+from tests.integration.test_catalog_push import shop as shop  # the fixture
 
 NOW = datetime(2030, 1, 2, 10, 0, tzinfo=UTC)
 SINCE = datetime(2029, 12, 31)  # UTP local time: the window covers the documents dated 2030-01-01
@@ -191,7 +193,7 @@ def test_two_sources_of_one_save_send_it_once(shop: Shop, dynamodb: Any) -> None
     a = shop.goods()[0]
     set_price(shop, a["ref"], 99.0)
     before = shop.product_calls()
-    body = '{"products": ["%s"], "requested_at": "2030-01-02T10:00:00+00:00"}' % a["ref"]
+    body = json.dumps({"products": [a["ref"]], "requested_at": "2030-01-02T10:00:00+00:00"})
     results: list[dict[str, Any]] = []
 
     def batch() -> None:

@@ -20,7 +20,8 @@ Every poll reads the documents dated in the last ``catalog_watch_hot_minutes``; 
 invocation (once a minute) reads the whole ``catalog_watch_window_hours``. What no window sees (a
 document dated further back, a product renamed or marked for deletion) the full push sends, every
 ``catalog_interval_minutes``. A document type UTP does not publish (404) is skipped and asked again an hour
-later (UTP answers 400 code 6 "segment not found" for an entity set the publication lacks). The first run only records what it sees (the full push has sent that state), except documents dated
+later (UTP answers 400 code 6 "segment not found" for an entity set the publication lacks).
+The first run only records what it sees (the full push has sent that state), except documents dated
 after the last complete full push, whose products go.
 """
 
