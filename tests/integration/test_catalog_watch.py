@@ -111,6 +111,12 @@ def test_a_new_product_with_its_first_price_reaches_salesdrive(shop: Shop) -> No
     assert found == [ref.lower()]
     report = refresh(shop, *found)
     assert report.complete and float(shop.sd("W-0001")["costPerItem"]) == 640
+    # Exported by the bridge: its UTP card shows its SalesDrive ID (the SKU), read back through OData.
+    assert report.ids_written == 1
+    assert shop.utp.get_property(ref, "Catalog_Номенклатура", "SalesDrive ID") == "W-0001"
+    # The first full push wrote the ID on every card it exported too.
+    a = shop.goods()[0]
+    assert shop.utp.get_property(a["ref"], "Catalog_Номенклатура", "SalesDrive ID") == a["sku"].strip()
 
 
 def test_first_look_sends_what_is_dated_after_the_last_full_push(shop: Shop) -> None:

@@ -75,6 +75,7 @@ class CatalogPushReport:
     retried_batches: int = 0
     unsent_products: int = 0
     utp_calls: int = 0
+    ids_written: int = 0  # "SalesDrive ID" properties written on the cards of exported products
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -316,6 +317,7 @@ def push_catalog(
         store=store,
         settings=settings,
         time_left=time_left,
+        record_ids=id_recorder(utp, settings, time_left),
     )
     if cursors is not None:
         record_run(cursors, report, now)
@@ -330,6 +332,7 @@ def _diff_and_send(
     store: FingerprintBlobs,
     settings: BridgeSettings,
     time_left: Callable[[], float] | None,
+    record_ids: Callable[[dict[str, str]], int] | None = None,
 ) -> CatalogPushReport:
     report = CatalogPushReport()
     report.utp_calls = snapshot.utp_calls
@@ -341,6 +344,12 @@ def _diff_and_send(
     report.skipped = [{"ref": s.ref, "sku": s.sku, "reason": s.reason} for s in plan.skipped]
     updates: dict[str, tuple[bytes, str] | None] = {}
     categories: bytes | None = None
+    first_time = [
+        i
+        for i in plan.full
+        if snapshot.products[i].ref not in previous.rows
+        and snapshot.products[i].ref not in snapshot.salesdrive_ids
+    ]
     try:
         updates, categories = execute_plan(
             plan,
@@ -353,9 +362,35 @@ def _diff_and_send(
         )
     finally:
         save_fingerprints(store, updates, categories, base=(loaded, previous))
-        del previous
+    # Products SalesDrive got for the first time under their SKU: their UTP card gets the SalesDrive ID.
+    exported = {
+        snapshot.products[i].ref: plan.ids[i]
+        for i in first_time
+        if updates.get(snapshot.products[i].ref) is not None
+    }
+    del previous
+    if record_ids is not None and exported:
+        report.ids_written = record_ids(exported)
     report.complete = report.stopped is None and report.failed_batches == 0
     return report
+
+
+MAX_ID_WRITES_PER_PUSH = 100  # more (a first full push): the SKU matching writes them, paced
+
+
+def id_recorder(
+    utp: UtpClient, settings: BridgeSettings, time_left: Callable[[], float] | None = None
+) -> Callable[[dict[str, str]], int]:
+    """What a push does with the products it exported: write their "SalesDrive ID" property now, up to
+    ``MAX_ID_WRITES_PER_PUSH`` (the nightly SKU matching writes any others, paced)."""
+    from bridge.sync.product_ids import write_product_ids
+
+    def record(exported: dict[str, str]) -> int:
+        if len(exported) > MAX_ID_WRITES_PER_PUSH:
+            return 0
+        return write_product_ids(exported, utp=utp, settings=settings, time_left=time_left).written
+
+    return record
 
 
 def push_products(
@@ -381,7 +416,13 @@ def push_products(
     )
     options = replace(plan_options(settings), partial=True)
     return _diff_and_send(
-        snapshot, options, salesdrive=salesdrive, store=store, settings=settings, time_left=time_left
+        snapshot,
+        options,
+        salesdrive=salesdrive,
+        store=store,
+        settings=settings,
+        time_left=time_left,
+        record_ids=id_recorder(utp, settings, time_left),
     )
 
 
