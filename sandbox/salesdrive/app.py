@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from .clock import FMT, Clock, ManualClock, RealClock, fmt, parse_dt
 from .config import SalesDriveEmulatorConfig
 from .limits import RateLimiter, Throttled
+from .odd_shapes import odd_list_answer
 from .render import dec, meta_fields, money, num, render_order, totals, webhook_body, yml_feed
 from .seed import ORDERS, product_specs, seed_dictionaries
 from .state import Doc, State, normalize_phone
@@ -833,18 +834,25 @@ class SalesDriveEmulator:
         chosen = orders[(page - 1) * limit : page * limit]
         sums = [totals(o) for o in orders]
         return _json(
-            {
-                "status": "success",
-                "data": [render_order(o, self.state, self.config, "list") for o in chosen],
-                "meta": {"fields": meta_fields(self.state, chosen)},
-                "pagination": {"currentPage": page, "pageCount": -(-len(orders) // limit), "perPage": limit},
-                "totals": {
-                    "count": len(orders),
-                    "paymentAmount": num(sum((t["paymentAmount"] for t in sums), Decimal(0))),
-                    "commission": num(sum((t["commissionAmount"] for t in sums), Decimal(0))),
-                    "expenses": num(sum((t["expensesAmount"] for t in sums), Decimal(0))),
+            odd_list_answer(
+                {
+                    "status": "success",
+                    "data": [render_order(o, self.state, self.config, "list") for o in chosen],
+                    "meta": {"fields": meta_fields(self.state, chosen)},
+                    "pagination": {
+                        "currentPage": page,
+                        "pageCount": -(-len(orders) // limit),
+                        "perPage": limit,
+                    },
+                    "totals": {
+                        "count": len(orders),
+                        "paymentAmount": num(sum((t["paymentAmount"] for t in sums), Decimal(0))),
+                        "commission": num(sum((t["commissionAmount"] for t in sums), Decimal(0))),
+                        "expenses": num(sum((t["expensesAmount"] for t in sums), Decimal(0))),
+                    },
                 },
-            }
+                list(self.config.odd_shapes),
+            )
         )
 
     def _h_order_update(self, request: Request) -> Response:

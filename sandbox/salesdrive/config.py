@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .odd_shapes import OddShape
+
 Rate = float
 
 
@@ -34,6 +36,8 @@ class SalesDriveEmulatorConfig(BaseModel):
     absolute_discount: Literal["line", "unit"] = "line"  # unknown #7
     list_sort: Literal["id_desc", "id_asc"] = "id_desc"  # unknown #14
     numbers_as_strings: bool = True  # unknown #11: real payloads carry some numbers as strings
+    # Shapes real accounts send besides the usual one (see odd_shapes.py): webhooks and order lists.
+    odd_shapes: list[OddShape] = Field(default_factory=list)
     yml_refresh_s: float = Field(default=0.0, ge=0)  # 0 = the feed is always current
 
     # Webhook delivery faults and guarantees (unknown #3).
