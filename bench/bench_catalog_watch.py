@@ -136,7 +136,7 @@ def main() -> int:
             return [
                 c.result
                 for c in stack.invocations()
-                if c.logical_id == "CatalogWatchFunction" and c.ok and isinstance(c.result, dict)
+                if c.function == "CatalogWatchFunction" and c.ok and isinstance(c.result, dict)
             ]
 
         # 1. Idle load.
