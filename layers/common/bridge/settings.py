@@ -143,7 +143,9 @@ class BridgeSettings(_Frozen):
     catalog_watch: bool = True
     catalog_watch_poll_seconds: int = Field(default=10, ge=2, le=60)  # polls of the recent documents
     catalog_watch_window_hours: int = Field(default=48, ge=1, le=24 * 31)  # once a minute: this far back
-    catalog_watch_hot_minutes: int = Field(default=120, ge=5, le=24 * 60)  # every poll: this far back
+    catalog_watch_hot_minutes: int = Field(
+        default=240, ge=5, le=24 * 60
+    )  # every poll: this far back (and a zone skew)
     catalog_watch_run_seconds: int = Field(default=50, ge=5, le=840)  # how long one invocation polls
     # The on-save subscription's trigger endpoint; off: it answers 202 and queues nothing.
     catalog_on_save: bool = True
