@@ -98,7 +98,7 @@ def main() -> int:
     started = time.monotonic()
     utp_config = UtpEmulatorConfig(products=args.products, warehouses=args.warehouses, latency_ms=0)
     state_dir = Path(tempfile.mkdtemp(prefix="freshness-"))
-    config = BridgeSandboxConfig(state_dir=state_dir, utp_config=utp_config)
+    config = BridgeSandboxConfig(state_dir=state_dir, utp_config=utp_config, utp_on_save=True)
     stack = build_stack(config)
     utp_app = stack.emulators["utp"].app
     seed = utp_app.seed_info

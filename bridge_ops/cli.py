@@ -562,6 +562,7 @@ def match_skus(
         with _progress(console) as progress:
             offers_task = progress.add_task("SalesDrive feed offers", total=None)
             products_task = progress.add_task("UTP products", total=None)
+            ids_task = progress.add_task("SalesDrive IDs written to UTP cards", total=None)
             salesdrive = runtime.salesdrive_client()
             report = match(
                 offers=counted(salesdrive.yml_products(key), lambda n: progress.advance(offers_task, n)),
@@ -570,6 +571,8 @@ def match_skus(
                 store=runtime.deal_store(),
                 settings=runtime.settings(),
                 dry_run=dry_run,
+                cursors=runtime.cursors(),
+                progress=lambda done, total: progress.update(ids_task, completed=done, total=total),
                 replay=lambda: (
                     replay_parked(
                         store=runtime.deal_store(),
@@ -619,6 +622,13 @@ def _print_match_report(console: Console, report: Any) -> None:
         + ", ".join(f"{v} {k}" for k, v in summary.items() if v)
         + f"; {getattr(report, 'utp_writes', 0)} UTP write(s), "
         f"{getattr(report, 'salesdrive_calls', 0)} SalesDrive call(s)"
+        + (
+            f"; SalesDrive ID on {getattr(report, 'id_pending', 0) - getattr(report, 'id_left', 0)} of "
+            f"{getattr(report, 'id_pending', 0)} UTP card(s) that needed it"
+            + (f", {report.id_left} left for the next run (paced)" if getattr(report, "id_left", 0) else "")
+            if getattr(report, "id_pending", 0) and not report.dry_run
+            else ""
+        )
         + (f"; parked orders replayed: {', '.join(map(str, replayed))}" if replayed else "")
         + (". Dry run: nothing was written." if report.dry_run else ".")
     )

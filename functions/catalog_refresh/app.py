@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
+from bridge.store.leases import Lease
 from bridge.sync.catalog import push_products, refresh_products
 from bridge.sync.stock import stock_warehouses
 
@@ -38,6 +39,7 @@ def lambda_handler(event: SQSEvent, context: LambdaContext) -> dict[str, Any]:
         ),
         cursors=runtime.cursors(),
         now=lambda: datetime.now(UTC),
+        exclusive=Lease(runtime.deployment().table_name, "catalog-refresh", ttl_s=150),
     )
     logger.info("catalog products refreshed", **{k: v for k, v in result.items() if k != "skipped"})
     return result

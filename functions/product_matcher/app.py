@@ -28,6 +28,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         store=runtime.deal_store(),
         settings=runtime.settings(),
         dry_run=dry_run,
+        cursors=runtime.cursors(),
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
         replay=lambda: (
             replay_parked_orders(
                 store=runtime.deal_store(),

@@ -12,8 +12,10 @@ SalesDrive, seen in both systems directly.
 6. **A reservation by an order**: an order placed in SalesDrive becomes a posted UTP sales order, which
    reserves the goods → SalesDrive's free stock of that warehouse drops by the quantity.
 
-Steps 3-6 travel through the on-save trigger (the UTP emulator plays the 1C event subscription of the
-README) and the targeted push; each row says how many seconds the change took to show in SalesDrive.
+Steps 3-6 travel through the catalog change watcher (``CatalogWatchFunction``: it polls UTP's recent
+documents for a new ``DataVersion``, no change to the 1C configuration; the emulator's on-save
+subscription is off) and the targeted push; each row says how many seconds the change took to show in
+SalesDrive.
 """
 
 from __future__ import annotations
@@ -185,6 +187,10 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
     if reserved is None:
         raise RuntimeError("the UTP emulator's seed has no product with free stock on Основний склад")
     steps: list[CatalogStep] = []
+    # The watcher runs every minute; start its minute now rather than wait for the schedule's next tick.
+    scheduler = getattr(stack, "scheduler", None)
+    if scheduler is not None and "CatalogWatchFunction" in {k.split(".")[0] for k in scheduler.schedules}:
+        scheduler.fire_in_background("CatalogWatchFunction")
 
     # 1. SKU matching: a manager's products from before the bridge, one SKU spelled differently.
     console.print("[bold]Catalog 1/6[/] SKU matching, first run")

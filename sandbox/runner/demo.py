@@ -687,7 +687,8 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
                 f.problems.append("the echo webhook of the pushed status never reached the bridge")
     # Issue 5: the catalog's day (SKU matching, a full push, a price set, a goods receipt, a new product,
     # a reservation), each change seen arriving in SalesDrive.
-    catalog = run_catalog_steps(stack, console, timeout_s=max(15.0, min(30.0, deadline - time.monotonic())))
+    # The watcher polls every 10 s, the queue gathers 5 s: a change shows within ≈ 20 s.
+    catalog = run_catalog_steps(stack, console, timeout_s=max(30.0, min(45.0, deadline - time.monotonic())))
     job_problems = [
         f"the {name} failed: {run.error}"
         for name, run in (

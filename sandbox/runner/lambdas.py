@@ -12,6 +12,7 @@ take turns (invocations of the same function still run concurrently).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -242,14 +243,18 @@ class FunctionRuntime:
             self.handler(logical_id)
 
     # -- invoking ------------------------------------------------------------------------------------
-    def invoke(self, logical_id: str, event: Any, *, source: str = "direct") -> Invocation:
-        """Call the handler with a fresh copy of ``event``; never raises for the handler's own errors."""
+    def invoke(
+        self, logical_id: str, event: Any, *, source: str = "direct", background: bool = False
+    ) -> Invocation:
+        """Call the handler with a fresh copy of ``event``; never raises for the handler's own errors.
+        ``background``: not counted as work in progress (``activity``); see
+        ``Scheduler.fire_in_background``."""
         spec = self.model.functions[logical_id]
         request_id = str(uuid.uuid4())
         # The runtime hands the handler a freshly parsed JSON document, and serialises what it returns.
         payload = json.loads(json.dumps(event))
         call = Invocation(logical_id, source, request_id, payload, time.time())
-        with self.activity.busy():
+        with contextlib.nullcontext() if background else self.activity.busy():
             try:
                 handler = self.handler(logical_id)
             except Exception as exc:

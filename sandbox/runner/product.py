@@ -28,6 +28,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # SalesDrive stocks 1–3 of the seeded account ↔ the UTP emulator's first three warehouses.
     "warehouses": {"1": "Основний склад", "2": "Магазин на Подолі", "3": "Склад Львів"},
     "stock_ids": {"Основний склад": 1, "Магазин на Подолі": 2, "Склад Львів": 3},
+    # The emulator takes writes as fast as they come: the demo's first SKU matching writes the SalesDrive
+    # ID on ≈ 2,000 cards in seconds rather than the production pace's minutes.
+    "product_id_writes_per_minute": 6000,
 }
 
 
@@ -50,8 +53,9 @@ class BridgeSandboxConfig:
     utp_password: str | None = None
     subscribe_webhooks: bool = True  # point the SalesDrive emulator's webhooks at the local gateway
     # Point the UTP emulator's on-save subscription at the catalog trigger, as the 1C event subscription of
-    # the README does in a real base (products, prices and stock then reach SalesDrive within seconds).
-    utp_on_save: bool = True
+    # the README does in a base whose administrator added it. Off by default: the shop's base has no
+    # configuration change, and the catalog change watcher (CatalogWatchFunction) finds the changes.
+    utp_on_save: bool = False
     # A retry after a failure waits for the queue's visibility timeout (180 s in the template): a demo
     # can shorten it. None keeps the template's value.
     deal_visibility_timeout_s: int | None = None

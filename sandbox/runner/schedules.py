@@ -224,11 +224,16 @@ class Scheduler:
         self._start_real = time.monotonic()
         self._start_virtual = datetime.now(UTC)
         self._due: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+        self._running: dict[str, threading.Thread] = {}
 
     @property
     def schedules(self) -> list[str]:
         """Keys ``Function.Event`` of every schedule, enabled or not."""
         return list(self._timers)
+
+    def rate_of(self, key: str) -> float | None:
+        return self._timers[key].rate
 
     def virtual_now(self) -> datetime:
         return self._start_virtual + timedelta(seconds=(time.monotonic() - self._start_real) * self.speedup)
@@ -243,6 +248,38 @@ class Scheduler:
         model = self.runtime.model
         event = scheduled_event(timer.function, timer.source, region=model.region, account=model.account)
         return self.runtime.invoke(timer.function.logical_id, event, source="schedule")
+
+    def fire_in_background(self, key: str) -> bool:
+        """Fire a schedule as EventBridge does, asynchronously (its own thread), unless its previous run
+        is still going (a function of reserved concurrency 1 would be throttled). Such background runs do
+        not count as the stack's work in progress: a function that polls through its whole minute (the
+        catalog watcher) would otherwise keep the sandbox busy for ever. False if it was still running."""
+        timer = self._timers.get(key) or next(
+            (t for t in self._timers.values() if t.function.logical_id == key), None
+        )
+        if timer is None:
+            raise KeyError(f"no schedule {key}; known: {sorted(self._timers)}")
+        with self._lock:
+            running = self._running.get(timer.key)
+            if running is not None and running.is_alive():
+                return False
+            model = self.runtime.model
+            event = scheduled_event(timer.function, timer.source, region=model.region, account=model.account)
+            thread = threading.Thread(
+                target=self._background,
+                args=(timer.function.logical_id, event),
+                name=f"schedule-{timer.key}",
+                daemon=True,
+            )
+            self._running[timer.key] = thread
+            thread.start()
+        return True
+
+    def _background(self, logical_id: str, event: Any) -> None:
+        try:
+            self.runtime.invoke(logical_id, event, source="schedule", background=True)
+        except Exception:
+            log.exception("schedule of %s could not fire", logical_id)
 
     def start(self) -> None:
         now = self.virtual_now()
@@ -259,7 +296,11 @@ class Scheduler:
                 if due <= now and not self._stop.is_set():
                     self._due[key] = self._timers[key].next_due(max(now, due))
                     try:
-                        self.fire_now(key)
+                        if self._timers[key].function.timeout_s > 60 and self.rate_of(key) == 60:
+                            # A function that works through its whole minute runs alongside the others.
+                            self.fire_in_background(key)
+                        else:
+                            self.fire_now(key)
                     except Exception:  # the invocation records handler errors; this is the runner's own
                         log.exception("schedule %s could not fire", key)
             wait = (min(self._due.values()) - self.virtual_now()).total_seconds() / self.speedup
@@ -270,3 +311,5 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        for thread in list(self._running.values()):
+            thread.join(timeout=5)

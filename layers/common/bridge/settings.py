@@ -138,6 +138,19 @@ class BridgeSettings(_Frozen):
     catalog_interval_minutes: int = Field(default=60, ge=1, le=1440)
     deleted_product_policy: Literal["zero_stock", "delete"] = "zero_stock"
     catalog_currency: NonEmpty = "UAH"
+    # The change watcher (``bridge.sync.catalog_watch``): finds changed stock and prices from UTP's OData
+    # alone, no 1C configuration change. Off: only the on-save subscription and the full push.
+    catalog_watch: bool = True
+    catalog_watch_poll_seconds: int = Field(default=10, ge=2, le=60)  # polls of the recent documents
+    catalog_watch_window_hours: int = Field(default=48, ge=1, le=24 * 31)  # once a minute: this far back
+    catalog_watch_hot_minutes: int = Field(
+        default=240, ge=5, le=24 * 60
+    )  # every poll: this far back (and a zone skew)
+    catalog_watch_run_seconds: int = Field(default=50, ge=5, le=840)  # how long one invocation polls
+    # The on-save subscription's trigger endpoint; off: it answers 202 and queues nothing.
+    catalog_on_save: bool = True
+    # Writes of the "SalesDrive ID" property into UTP per minute (the first run at 200,000 products).
+    product_id_writes_per_minute: int = Field(default=300, ge=1, le=6000)
     # SKU matching (item 7): how SKUs are compared between SalesDrive and UTP.
     sku_normalisation: SkuNormalisation = SkuNormalisation()
     # Periodic SalesDrive readers and the status reconciler (issue 6). The overlap re-reads the end of

@@ -75,6 +75,7 @@ class CatalogPushReport:
     retried_batches: int = 0
     unsent_products: int = 0
     utp_calls: int = 0
+    ids_written: int = 0  # "SalesDrive ID" properties written on the cards of exported products
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -320,6 +321,7 @@ def push_catalog(
         store=store,
         settings=settings,
         time_left=time_left,
+        record_ids=id_recorder(utp, settings, time_left),
     )
     if cursors is not None:
         record_run(cursors, report, now)
@@ -334,6 +336,7 @@ def _diff_and_send(
     store: FingerprintBlobs,
     settings: BridgeSettings,
     time_left: Callable[[], float] | None,
+    record_ids: Callable[[dict[str, str]], int] | None = None,
 ) -> CatalogPushReport:
     report = CatalogPushReport()
     report.utp_calls = snapshot.utp_calls
@@ -345,6 +348,12 @@ def _diff_and_send(
     report.skipped = [{"ref": s.ref, "sku": s.sku, "reason": s.reason} for s in plan.skipped]
     updates: dict[str, tuple[bytes, str] | None] = {}
     categories: bytes | None = None
+    first_time = [
+        i
+        for i in plan.full
+        if snapshot.products[i].ref not in previous.rows
+        and snapshot.products[i].ref not in snapshot.salesdrive_ids
+    ]
     try:
         updates, categories = execute_plan(
             plan,
@@ -357,9 +366,35 @@ def _diff_and_send(
         )
     finally:
         save_fingerprints(store, updates, categories, base=(loaded, previous))
-        del previous
+    # Products SalesDrive got for the first time under their SKU: their UTP card gets the SalesDrive ID.
+    exported = {
+        snapshot.products[i].ref: plan.ids[i]
+        for i in first_time
+        if updates.get(snapshot.products[i].ref) is not None
+    }
+    del previous
+    if record_ids is not None and exported:
+        report.ids_written = record_ids(exported)
     report.complete = report.stopped is None and report.failed_batches == 0
     return report
+
+
+MAX_ID_WRITES_PER_PUSH = 100  # more (a first full push): the SKU matching writes them, paced
+
+
+def id_recorder(
+    utp: UtpClient, settings: BridgeSettings, time_left: Callable[[], float] | None = None
+) -> Callable[[dict[str, str]], int]:
+    """What a push does with the products it exported: write their "SalesDrive ID" property now, up to
+    ``MAX_ID_WRITES_PER_PUSH`` (the nightly SKU matching writes any others, paced)."""
+    from bridge.sync.product_ids import write_product_ids
+
+    def record(exported: dict[str, str]) -> int:
+        if len(exported) > MAX_ID_WRITES_PER_PUSH:
+            return 0
+        return write_product_ids(exported, utp=utp, settings=settings, time_left=time_left).written
+
+    return record
 
 
 def push_products(
@@ -385,7 +420,13 @@ def push_products(
     )
     options = replace(plan_options(settings), partial=True)
     return _diff_and_send(
-        snapshot, options, salesdrive=salesdrive, store=store, settings=settings, time_left=time_left
+        snapshot,
+        options,
+        salesdrive=salesdrive,
+        store=store,
+        settings=settings,
+        time_left=time_left,
+        record_ids=id_recorder(utp, settings, time_left),
     )
 
 
@@ -439,6 +480,12 @@ class QueuedChange(BaseModel):
     requested_at: datetime
 
 
+class Exclusive(Protocol):
+    def acquire(self, wait_s: float = 60.0) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class ChangeQueue(Protocol):
     def send(self, product_keys: Sequence[str], *, requested_at: datetime, source: str) -> int: ...
 
@@ -451,6 +498,7 @@ def request_push(
     now: datetime,
     body: str | bytes | None = None,
     changes: ChangeQueue | None = None,
+    enabled: Callable[[], bool] | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """The on-save trigger UTP calls. Checks the token, then:
 
@@ -465,6 +513,10 @@ def request_push(
 
     if not token_is_valid(token, accepted_tokens):
         return 403, {"accepted": False, "reason": "unknown trigger token"}
+    if (
+        enabled is not None and not enabled()
+    ):  # ``catalog_on_save: false``: the watcher and the full push carry the changes
+        return 202, {"accepted": False, "reason": "catalog_on_save is off"}
     if isinstance(body, bytes):
         try:
             body = body.decode("utf-8")
@@ -498,8 +550,13 @@ def refresh_products(
     push: Callable[[list[str]], CatalogPushReport],
     cursors: CursorStore,
     now: Callable[[], datetime],
+    exclusive: Exclusive | None = None,
 ) -> dict[str, Any]:
     """The targeted push of one batch of the change queue: every product named in it, in one push.
+
+    ``exclusive`` (a lease) makes concurrent batches run one after the other, so a product two sources
+    reported (the on-save subscription and the watcher) is read and diffed after the first push saved
+    its fingerprints, and is not sent twice.
 
     Whatever cannot be done here is handed to the full push, never dropped: an unreadable message,
     more products than a targeted read is worth, or a push that failed (UTP or SalesDrive down).
@@ -524,12 +581,19 @@ def refresh_products(
         result["handed_to_full_push"] = "too many products"
         return result
     if keys:
+        if exclusive is not None and not exclusive.acquire():
+            request_full_push(cursors, now(), "another targeted push held the lease too long")
+            result["handed_to_full_push"] = "lease not free"
+            return result
         try:
             report = push(list(keys))
         except Exception as exc:  # any failure: the full push takes these products over
             request_full_push(cursors, now(), f"targeted push failed: {type(exc).__name__}")
             result["handed_to_full_push"] = f"{type(exc).__name__}: {exc}"[:300]
             return result
+        finally:
+            if exclusive is not None:
+                exclusive.release()
         result.update(report.as_dict())
         if not report.complete:
             request_full_push(cursors, now(), f"targeted push incomplete: {report.stopped or 'failed batch'}")

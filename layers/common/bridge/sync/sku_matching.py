@@ -6,8 +6,9 @@ normalisation the settings control (``sku_normalisation``: trim, case, separator
 more than one product on either side is **ambiguous**: reported with every candidate, never guessed. So is a
 UTP product whose "SalesDrive ID" already names another SalesDrive product (never overwritten).
 
-For each unambiguous pair: the SalesDrive id is written into the UTP product (additional property
-``product_id_property``; 1 or 2 UTP calls) unless it is already there, and the ID map learns the SKU (as
+For each unambiguous pair, and each exported product: the SalesDrive id is written into the UTP product
+(additional property ``product_id_property``; 1 or 2 UTP calls) unless it is already there, whatever its
+value (``bridge.sync.product_ids``: paced and resumable); and the ID map learns the SKU (as
 SalesDrive spells it, and the SalesDrive id when it differs) → UTP product and unit, so orders for it resolve
 without a UTP lookup. UTP-only products are exported as new SalesDrive products (id = UTP SKU, the catalog
 push's rule) when "Transfer products to CRM" is on. Then parked orders waiting for a SKU are replayed.
@@ -29,7 +30,9 @@ from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.products import MAX_BATCH, ProductUpdate, PushMode
 from bridge.salesdrive.yml import YmlOffer
 from bridge.settings import BridgeSettings
+from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, ProductLink
+from bridge.sync.product_ids import write_product_ids
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
 from bridge.utp.models import Product
@@ -66,6 +69,8 @@ class MatchReport:
     replayed_orders: list[int] = field(default_factory=list)
     utp_writes: int = 0
     salesdrive_calls: int = 0
+    id_pending: int = 0  # products whose card needs the SalesDrive ID property
+    id_left: int = 0  # of those, left for the next run (paced by product_id_writes_per_minute)
 
     def count(self, status: Status) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -84,6 +89,8 @@ class MatchReport:
                 "summary": self.summary,
                 "replayed_orders": self.replayed_orders,
                 "utp_writes": self.utp_writes,
+                "id_pending": self.id_pending,
+                "id_left": self.id_left,
                 "salesdrive_calls": self.salesdrive_calls,
                 "rows": [asdict(row) for row in self.rows],
             },
@@ -151,6 +158,9 @@ def match_skus(
     dry_run: bool = False,
     replay: Callable[[], list[int]] | None = None,
     page_size: int = 1000,
+    cursors: CursorStore | None = None,
+    time_left: Callable[[], float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> MatchReport:
     """Match, link, export and report; ``replay`` re-enqueues parked orders (not called in a dry run)."""
     normalise = settings.sku_normalisation.apply
@@ -170,6 +180,7 @@ def match_skus(
         known_ids = {}
 
     to_export: list[Product] = []
+    id_writes: dict[str, str] = {}
     for key in sorted(set(crm) | set(erp)):
         sd_offers, products = crm.get(key, []), erp.get(key, [])
         row_ids = tuple(o.id for o in sd_offers)
@@ -245,11 +256,10 @@ def match_skus(
         same = existing == offer.id or (not existing and offer.id == product.sku.strip())
         status: Status = "matched" if same else "linked"
         note = ""
+        if existing != offer.id:  # linked, or matched by SKU without the property: the card gets it
+            id_writes[product.ref] = offer.id
         if not dry_run:
             try:
-                if status == "linked":
-                    utp.set_property(product.ref, PRODUCT_ENTITY, settings.product_id_property, offer.id)
-                    report.utp_writes += 1
                 link = ProductLink(
                     product_ref=product.ref,
                     unit_ref=product.unit_key,
@@ -263,6 +273,14 @@ def match_skus(
         report.rows.append(MatchRow(status, display, row_ids, refs, codes, product.description, note))
 
     _export(to_export, salesdrive=salesdrive, store=store, report=report, dry_run=dry_run)
+    id_writes.update({row.utp_refs[0]: row.sku for row in report.of("exported") if row.utp_refs})
+    report.id_pending = len(id_writes)
+    if not dry_run and id_writes:
+        written = write_product_ids(
+            id_writes, utp=utp, settings=settings, cursors=cursors, time_left=time_left, progress=progress
+        )
+        report.utp_writes += written.written
+        report.id_left = written.left
     if replay is not None and not dry_run:
         report.replayed_orders = replay()
     return report

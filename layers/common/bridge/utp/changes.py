@@ -1,0 +1,83 @@
+"""UTP reads of the catalog change watcher: which documents changed, and which products they move.
+
+Both from the standard OData alone (no exchange plan, no event subscription):
+
+- ``document_versions``: the documents of one type dated since a moment, with only ``Ref_Key``,
+  ``DataVersion``, ``Posted``, ``DeletionMark`` and ``Date`` (≈ 150 bytes a row). 1C gives every object a
+  new ``DataVersion`` on every write, posting and unposting included (it is the DBMS row version of the
+  document's header: posting rewrites ``Проведен``), so comparing it with the last value seen finds every
+  changed document; it is opaque and compared for equality only.
+- ``document_products``: the product keys of the lines of a few documents (``$select`` of one column of a
+  tabular section), ``chunk`` documents a request, each key a ``Guid`` literal (no caller text reaches
+  the filter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bridge.utp.odata import Guid, ODataClient, ge, in_
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentVersion:
+    ref: str
+    data_version: str
+    posted: bool
+    deletion_mark: bool
+    date: str  # UTP's naive local date, ISO (``2030-01-01T00:00:00``)
+
+
+VERSION_FIELDS = ["Ref_Key", "DataVersion", "Posted", "DeletionMark", "Date"]
+
+
+def document_versions(
+    odata: ODataClient, entity: str, since: datetime, *, page_size: int = 1000
+) -> list[DocumentVersion]:
+    """Documents of ``entity`` dated at or after ``since`` (UTP's local time, naive). [⌈n/page⌉ (+1)]"""
+    out = []
+    for row in odata.iter_collection(
+        entity, select=VERSION_FIELDS, filter=ge("Date", since), orderby="Ref_Key", page_size=page_size
+    ):
+        out.append(
+            DocumentVersion(
+                ref=str(row["Ref_Key"]).lower(),
+                data_version=str(row.get("DataVersion") or ""),
+                posted=bool(row.get("Posted")),
+                deletion_mark=bool(row.get("DeletionMark")),
+                date=str(row.get("Date") or ""),
+            )
+        )
+    return out
+
+
+def document_products(
+    odata: ODataClient,
+    entity: str,
+    refs: Iterable[str],
+    *,
+    section: str = "Товары",
+    column: str = "Номенклатура_Key",
+    chunk: int = 40,
+) -> dict[str, list[str]]:
+    """``ref`` → the distinct non-empty ``column`` values of its ``section`` rows, in row order.
+
+    A document that no longer exists is absent. [⌈refs/chunk⌉]
+    """
+    wanted = list(dict.fromkeys(r.lower() for r in refs))
+    out: dict[str, list[str]] = {}
+    for start in range(0, len(wanted), chunk):
+        keys: Sequence[Guid] = [Guid(r) for r in wanted[start : start + chunk]]
+        rows = odata.get_collection(
+            entity, select=["Ref_Key", f"{section}/{column}"], filter=in_("Ref_Key", keys)
+        )
+        for row in rows:
+            lines = row.get(section) or []
+            values = (str(line.get(column) or "").lower() for line in lines if isinstance(line, dict))
+            out[str(row["Ref_Key"]).lower()] = list(dict.fromkeys(v for v in values if v and v != EMPTY_GUID))
+    return out
+
+
+EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
