@@ -13,6 +13,7 @@ from bridge.store.fingerprints import MemoryFingerprintStore
 from bridge.store.leases import Lease
 from bridge.sync.catalog import refresh_products
 from bridge.sync.catalog_watch import WatchState, poll, watch
+from sandbox.utp.catalog_bodies import receipt_body
 from tests.integration.test_catalog_push import Shop, refresh, set_price
 from tests.integration.test_catalog_push import shop as shop  # the fixture
 
@@ -30,24 +31,20 @@ class Queue:
 
 
 def _receipt(shop: Shop, product: dict[str, Any], qty: int, *, post: bool = True) -> str:
-    seed = shop.seed
-    return shop.create(
-        "Document_ПоступлениеТоваровУслуг",
-        {
-            "Date": "2030-01-01T09:00:00",
-            "Организация_Key": seed["organization"]["ref"],
-            "Контрагент_Key": seed["supplier"]["ref"],
-            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-            "ВалютаДокумента_Key": seed["currency_uah"],
-            "Склад_Key": shop.warehouse("Основний склад"),
-            "Товары": [_line(product, qty)],
-        },
-        post=post,
-    )
+    body = receipt_body(shop.seed, shop.warehouse("Основний склад"), [])
+    body.update(Date="2030-01-01T09:00:00", Товары=[_line(product, qty)])
+    return shop.create("Document_ПоступлениеТоваровУслуг", body, post=post)
 
 
 def _line(product: dict[str, Any], qty: int, n: int = 1) -> dict[str, Any]:
-    return {"LineNumber": str(n), "Номенклатура_Key": product["ref"], "Количество": qty, "Сумма": qty * 10}
+    return {
+        "LineNumber": str(n),
+        "Номенклатура_Key": product["ref"],
+        "ЕдиницаИзмерения_Key": product["unit"],
+        "Коэффициент": 1,
+        "Количество": qty,
+        "Сумма": qty * 10,
+    }
 
 
 def _action(shop: Shop, entity: str, ref: str, action: str) -> None:

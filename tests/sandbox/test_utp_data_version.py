@@ -9,6 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from sandbox.utp.app import UtpEmulator
+from sandbox.utp.catalog_bodies import receipt_body
 
 RECEIPT = quote("Document_ПоступлениеТоваровУслуг")
 
@@ -24,14 +25,7 @@ def test_every_write_posting_and_unposting_gives_a_new_data_version(
 ) -> None:
     seed = utp_app.seed_info
     product = next(p for p in seed["sample_products"] if not p.get("service"))
-    body = {
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": seed["supplier"]["ref"],
-        "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "Склад_Key": seed["warehouses"][0]["ref"],
-        "Товары": [{"LineNumber": "1", "Номенклатура_Key": product["ref"], "Количество": 1, "Сумма": 1}],
-    }
+    body = receipt_body(seed, seed["warehouses"][0]["ref"], [(product["ref"], product["unit"], 1, 1)])
     created = utp_client.post(f"{RECEIPT}?$format=json", json=body)
     assert created.status_code == 201
     ref = created.json()["Ref_Key"]
