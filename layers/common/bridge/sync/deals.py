@@ -27,6 +27,7 @@ from bridge.salesdrive.models import Order, OrderLine, OrderMeta, OrderWebhook, 
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
 from bridge.store.status_writes import StatusWritesStore
+from bridge.sync.accounting_state import AccountingStateWriter
 from bridge.sync.characteristics import characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
 from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
@@ -37,7 +38,7 @@ from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
 from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
-from bridge.utp.models import OrderLineInput, SalesOrderInput
+from bridge.utp.models import DocumentHeader, OrderLineInput, SalesOrderInput
 
 ORDER_ENTITY = "Document_ЗаказПокупателя"
 # After this many deliveries a UTP outage parks the order (replayed automatically) instead of sending
@@ -56,6 +57,8 @@ class DealCollaborators:
     statuses: Callable[[], Mapping[int, tuple[str, int | None]]]
     # The own-writes ledger of statuses (echo suppression, UTP → SalesDrive); None: no reconciler runs.
     status_writes: StatusWritesStore | None = None
+    # Writes the accounting state into the SalesDrive order (setting accounting_state_field); None: off.
+    accounting_state: AccountingStateWriter | None = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class DealOutcome:
     utp_order_ref: str | None = None
     reason: str | None = None
     documents: list[str] = field(default_factory=list)
+    order_header: DocumentHeader | None = None  # the sales order as 1C answered its creation
 
 
 class UnknownSkus(Exception):
@@ -183,6 +187,10 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
     if state is not None and not is_newer(version, update_at, state):
         store.audit(order.id, "stale_event_ignored", version=version, applied_version=state.version)
         return DealOutcome(order.id, "stale", state.utp_order_ref)
+    if ctx.accounting_state is not None and ctx.accounting_state.is_echo(order):
+        # SalesDrive's webhook for the bridge's own write of the accounting state: nothing else changed.
+        store.audit(order.id, "accounting_state_echo_ignored", version=version)
+        return DealOutcome(order.id, "stale", state.utp_order_ref if state else None)
     store.audit(order.id, "event_received", version=version, status=order.status_id)
     try:
         outcome = _apply(order, meta, state, version, update_at, ctx)
@@ -193,6 +201,8 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
     if store.parked_order(order.id) is not None:
         store.unpark(order.id)
         store.audit(order.id, "unparked")
+    if ctx.accounting_state is not None:
+        ctx.accounting_state.after_event(order, store=store, utp=ctx.utp, order_header=outcome.order_header)
     return outcome
 
 
@@ -215,6 +225,8 @@ def _park(
 ) -> DealOutcome:
     ctx.store.park(order.id, reason, skus=skus, payload=raw)
     ctx.store.audit(order.id, "parked", reason=reason)
+    if ctx.accounting_state is not None:
+        ctx.accounting_state.after_event(order, store=ctx.store, utp=ctx.utp, parked=(reason, skus or []))
     return DealOutcome(order.id, "parked", reason=reason)
 
 
@@ -256,6 +268,12 @@ def _apply(
         extra=attributes,
     )
 
+    created: list[DocumentHeader] = []
+
+    def create_order() -> str:
+        created.append(utp.create_sales_order(draft, post=False))
+        return created[-1].ref
+
     def find_order() -> ExistingDocument | None:
         found = utp.find_sales_order_by_marker(marker_of(order.id))
         return ExistingDocument(found.ref, found.posted) if found is not None else None
@@ -265,7 +283,7 @@ def _apply(
         DocumentKind.SALES_ORDER,
         str(order.id),
         find=find_order,
-        create=lambda: utp.create_sales_order(draft, post=False).ref,
+        create=create_order,
         post=utp.post_sales_order,
         detail={"version": version},
     )
@@ -342,7 +360,8 @@ def _apply(
             discrepancy=discrepancy,
         )
     )
-    return DealOutcome(order.id, "applied", order_ref, documents=documents)
+    header = created[-1] if created else None
+    return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
 
 
 def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators) -> list[str]:
