@@ -27,6 +27,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # SalesDrive stocks 1–3 of the seeded account ↔ the UTP emulator's first three warehouses.
     "warehouses": {"1": "Основний склад", "2": "Магазин на Подолі", "3": "Склад Львів"},
     "stock_ids": {"Основний склад": 1, "Магазин на Подолі": 2, "Склад Львів": 3},
+    # Managers see each order's accounting state in the seeded custom field of SalesDrive orders.
+    "accounting_state_field": "stanVObliku",
 }
 
 
