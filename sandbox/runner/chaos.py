@@ -107,6 +107,14 @@ class ChaosConfig:
     pay_share: float = 0.5  # share of completed deals that are paid (a third of those in two parts)
     settle_timeout_s: float = 90.0
     wait_for_parked_s: float = 0.0  # > 0: also wait this long for parked orders to be replayed
+    # The mix: the same new customer's second order right after her first (two orders at once); an
+    # order without lines (it must end parked with a reason: not lost, not dead-lettered).
+    same_customer_share: float = 0.08
+    no_lines_share: float = 0.03
+
+
+SAME_CUSTOMER = "same customer at once"
+NO_LINES = "no lines"
 
 
 @dataclass
@@ -114,6 +122,7 @@ class Deal:
     index: int
     phone: str
     statuses: list[int]
+    kind: str = "order"  # or SAME_CUSTOMER, NO_LINES
     salesdrive_id: int = 0
     applied: list[int] = field(default_factory=list)  # statuses already set in SalesDrive
     payments: list[str] = field(default_factory=list)
@@ -265,11 +274,17 @@ class SalesDrive(DemoSalesDrive):
 
 def _plan(cfg: ChaosConfig, rng: random.Random) -> list[Deal]:
     paths = [p for p, weight in PATHS for _ in range(weight)]
-    deals = []
+    deals: list[Deal] = []
     for i in range(cfg.deals):
         statuses = list(rng.choice(paths))
-        deals.append(Deal(index=i, phone=f"+38050{7000000 + i:07d}", statuses=statuses))
-        deals[-1].expected = expected_documents(statuses)
+        phone, kind = f"+38050{7000000 + i:07d}", "order"
+        draw = rng.random()
+        if draw < cfg.no_lines_share:
+            statuses, kind = [], NO_LINES
+        elif draw < cfg.no_lines_share + cfg.same_customer_share and deals and deals[-1].kind == "order":
+            phone, kind = deals[-1].phone, SAME_CUSTOMER
+        deals.append(Deal(index=i, phone=phone, statuses=statuses, kind=kind))
+        deals[-1].expected = expected_documents(statuses)  # none for an order without lines
     return deals
 
 
@@ -277,10 +292,12 @@ def _order_body(deal: Deal, skus: list[str], rng: random.Random) -> dict[str, An
     lines = rng.randint(1, 3)
     picked = rng.sample(skus, min(lines, len(skus)))
     return {
-        "fName": f"Клієнт{deal.index}",
+        "fName": f"Клієнт{deal.phone[-7:]}",  # one name per customer: her orders share phone and name
         "lName": "Хаос",
         "phone": deal.phone,
-        "products": [
+        "products": []
+        if deal.kind == NO_LINES
+        else [
             {
                 "id": sku,
                 "sku": sku,
@@ -572,6 +589,14 @@ def _run(
     dead_list = dead if isinstance(dead, list) else dead.get("messages", dead.get("letters", []))
     parked_ours = [p for p in parked_list if int(p.get("order_id", 0)) in by_id]
     dead_without_reason = [m for m in dead_list if not m.get("reason")]
+    parked_reasons = {int(p["order_id"]): str(p.get("reason") or "") for p in parked_ours}
+    dead_ids = {int(m.get("order_id") or 0) for m in dead_list}
+    without_lines = [d for d in deals if d.kind == NO_LINES]
+    for deal in without_lines:
+        if deal.salesdrive_id in dead_ids:
+            deal.problems.append("an order without lines went to the dead-letter queue")
+        elif not parked_reasons.get(deal.salesdrive_id):
+            deal.problems.append("an order without lines is neither parked with a reason nor anywhere else")
 
     wh = crm.webhook_log()[log_before:]
     sd_counters = crm.counters()
@@ -597,7 +622,8 @@ def _run(
         + sum(max(abs(d.receipts) - len(d.payments), 0) for d in deals)
     )
     missing = (
-        sum(1 for d in deals if d.utp_orders == 0)
+        sum(1 for d in deals if d.utp_orders == 0 and d.kind != NO_LINES)
+        + sum(1 for d in without_lines if not parked_reasons.get(d.salesdrive_id))
         + sum(max(want - abs(d.documents.get(e, 0)), 0) for d in deals for e, want in d.expected.items())
         + sum(max(len(d.payments) - abs(d.receipts), 0) for d in deals)
     )
@@ -624,7 +650,12 @@ def _run(
             "return_notes": sum(abs(d.documents.get(RETURN, 0)) for d in deals),
             "counterparties_created": counterparties_created,
             "counterparty_duplicates": max(counterparties_created - customers, 0),
-            "parked": len(parked_ours),
+            "same_customer_orders_at_once": sum(1 for d in deals if d.kind == SAME_CUSTOMER),
+            "orders_without_lines": len(without_lines),
+            "orders_without_lines_parked": sum(
+                1 for d in without_lines if parked_reasons.get(d.salesdrive_id)
+            ),
+            "parked": len(parked_ours) - sum(1 for d in without_lines if d.salesdrive_id in parked_reasons),
             "dead_letters": len(dead_list),
             "settle_rounds": rounds,
             "time_to_reconcile_s": round(time_to_reconcile, 1),
@@ -653,6 +684,10 @@ def _run(
 
 def _deal_problems(deal: Deal) -> list[str]:
     problems: list[str] = []
+    if deal.kind == NO_LINES:  # nothing to put in UTP: parked with a reason (checked with the parked list)
+        if deal.utp_orders and deal.posted:
+            problems.append("an order without lines was posted in UTP")
+        return problems
     if deal.utp_orders != 1:
         problems.append(f"{deal.utp_orders} sales orders in UTP (expected 1)")
         return problems

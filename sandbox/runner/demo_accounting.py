@@ -10,6 +10,7 @@ webhook (the echo the bridge must not answer with another write), and then reads
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from rich.console import Console
@@ -70,7 +71,7 @@ def _problem(text: str | None, f: _Facts | None, labels: dict[str, str]) -> str 
 
 
 def observe(
-    crm: _SalesDrive, facts: list[_Facts], parked_id: int, labels: dict[str, str], timeout_s: float
+    crm: _SalesDrive, facts: Sequence[_Facts], parked_id: int, labels: dict[str, str], timeout_s: float
 ) -> dict[str, Any]:
     """What SalesDrive holds in the field of every order (waiting up to ``timeout_s`` for the last
     writes), each checked against what UTP holds."""
