@@ -77,6 +77,14 @@ class UnknownSkus(Exception):
         self.skus = skus
 
 
+class OrderWithoutLines(Exception):
+    """Nothing to order: UTP refuses a sales order without goods, so the order is parked with the reason
+    (a manager adds the lines in SalesDrive; the next event of the order applies it)."""
+
+    def __init__(self) -> None:
+        super().__init__("the order has no lines")
+
+
 def marker_of(order_id: int) -> str:
     """The find-before-create marker written into the sales order (≤ 20 characters)."""
     return f"SD-{order_id}"
@@ -102,6 +110,8 @@ def line_sku(line: OrderLine) -> str | None:
 
 def resolve_products(order: Order, *, utp: UtpClient, store: DealStore) -> dict[str, ProductLink]:
     """SKU → product link for every line: the bridge's map first, then one UTP lookup for the rest."""
+    if not order.products:
+        raise OrderWithoutLines()
     skus = [s for s in (line_sku(line) for line in order.products) if s]
     missing_sku_lines = [line for line in order.products if line_sku(line) is None]
     if missing_sku_lines:
@@ -198,6 +208,8 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
         return _park(order, str(exc), raw, ctx, skus=[s for s in exc.skus if not s.startswith("(")])
     except UtpBusinessRefusal as exc:
         return _park(order, f"UTP refused: {exc}", raw, ctx)
+    except OrderWithoutLines as exc:
+        return _park(order, str(exc), raw, ctx)
     if store.parked_order(order.id) is not None:
         store.unpark(order.id)
         store.audit(order.id, "unparked")
