@@ -111,6 +111,10 @@ class ChaosConfig:
     # order without lines (it must end parked with a reason: not lost, not dead-lettered).
     same_customer_share: float = 0.08
     no_lines_share: float = 0.03
+    # Odd payloads: numbers as strings (the SalesDrive emulator's usual shape), and this share of webhooks
+    # in another shape (sandbox/salesdrive/odd_shapes.py): `meta` empty; options as {id, name} objects.
+    odd_shape_rate: float = 0.15
+    odd_shapes: tuple[str, ...] = ("meta_empty",)
 
 
 SAME_CUSTOMER = "same customer at once"
@@ -429,6 +433,9 @@ def _run(
         webhook_loss_rate=cfg.webhook_loss_rate,
         random_seed=cfg.seed,
         throttle_shape="429",
+        numbers_as_strings=True,
+        webhook_odd_shape_rate=cfg.odd_shape_rate,
+        webhook_odd_shapes=list(cfg.odd_shapes),
     )
     utp.configure(timeout_sleep_s=cfg.utp_timeout_sleep_s)
     pump = _FaultPump(utp, cfg.utp_fault_interval_s, cfg.utp_fault_kinds, random.Random(cfg.seed + 1))
@@ -511,7 +518,11 @@ def _run(
 
     # -- faults off, settle -----------------------------------------------------------------------------
     crm.configure(
-        webhook_duplicate_rate=0.0, webhook_reorder_rate=0.0, webhook_delay_s=0.0, webhook_loss_rate=0.0
+        webhook_duplicate_rate=0.0,
+        webhook_reorder_rate=0.0,
+        webhook_delay_s=0.0,
+        webhook_loss_rate=0.0,
+        webhook_odd_shape_rate=0.0,
     )
     utp.configure(fault_rate=0.0)
     for _ in range(60):  # one-shot faults nobody took yet (a crash rule whose write never came is dropped)
@@ -634,6 +645,10 @@ def _run(
             "webhooks_reordered": sum(1 for e in wh if e.get("reordered")),
             "webhooks_delayed": sum(1 for e in wh if float(e.get("delay_s") or 0) > 0),
             "webhooks_lost": sum(1 for e in wh if e.get("outcome") == "lost"),
+            "webhook_shapes": {
+                "numbers as strings": "all",
+                **{s: cfg.odd_shape_rate for s in cfg.odd_shapes},
+            },
             "utp_faults_injected": sum(pump.injected.values()),
             "utp_faults_by_kind": dict(sorted(pump.injected.items())),
             "utp_outage_s": cfg.outage_s,

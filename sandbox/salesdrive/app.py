@@ -23,6 +23,7 @@ from .accounting_field import fires_webhook
 from .clock import FMT, Clock, ManualClock, RealClock, fmt, parse_dt
 from .config import SalesDriveEmulatorConfig
 from .limits import RateLimiter, Throttled
+from .odd_shapes import maybe_odd
 from .render import dec, meta_fields, money, num, render_order, totals, webhook_body, yml_feed
 from .seed import ORDERS, product_specs, seed_dictionaries
 from .state import Doc, State, normalize_phone
@@ -439,6 +440,8 @@ class SalesDriveEmulator:
         if not subs:
             return
         body = webhook_body(event, order, self.state, self.config)
+        cfg = self.config
+        body = maybe_odd(body, list(cfg.webhook_odd_shapes), cfg.webhook_odd_shape_rate, self.webhooks.rng)
         for sub in subs:
             self.webhooks.enqueue(sub, event, order, body)
 

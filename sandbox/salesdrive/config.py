@@ -7,6 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Rate = float
+OddShape = Literal["meta_empty", "options_as_objects"]
+ODD_SHAPES: tuple[OddShape, ...] = ("meta_empty", "options_as_objects")
 
 
 class SalesDriveEmulatorConfig(BaseModel):
@@ -49,6 +51,10 @@ class SalesDriveEmulatorConfig(BaseModel):
     # Does an update that changes something other than the status send `status_change`? (unknown #3:
     # documented only for status changes; "any" also for a custom field, a comment, …)
     update_webhook: Literal["status", "any"] = "status"
+    # A share of webhooks in another shape integrators have seen (odd_shapes.py: "meta_empty",
+    # "options_as_objects"); 0 = always the usual shape.
+    webhook_odd_shape_rate: Rate = Field(default=0.0, ge=0, le=1)
+    webhook_odd_shapes: list[OddShape] = Field(default_factory=lambda: list(ODD_SHAPES))
 
     # State.
     db_path: str | None = None  # None = in memory; a path = SQLite persistence
