@@ -117,6 +117,7 @@ class ChaosConfig:
     odd_shapes: tuple[str, ...] = ("meta_empty",)
 
 
+ADVANCE_UNDER_FAULTS_S = 120.0
 SAME_CUSTOMER = "same customer at once"
 NO_LINES = "no lines"
 
@@ -511,7 +512,9 @@ def _run(
                 deal.payments.append(amount)
                 paid += Decimal(amount)
 
-    _wait_for(advance, max(5.0, cfg.settle_timeout_s / 3), pause=1.0)
+    # Faults stay on while the second steps go out, but not for long: an order 1C refused (500/-1) waits
+    # parked for the replayer, and the settle rounds below take its second step when its invoice exists.
+    _wait_for(advance, max(5.0, min(cfg.settle_timeout_s / 3, ADVANCE_UNDER_FAULTS_S)), pause=1.0)
     pump.stop()
     figures_faults_stop = time.monotonic()
     log(f"chaos: faults stop after {figures_faults_stop - started:.1f} s; settling")
