@@ -14,7 +14,9 @@ import pytest
 
 from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.models import OrderMeta
 from bridge.sync.accounting_state import AccountingStateWriter, WrittenStateStore, manager_reason
+from bridge.sync.catch_up import list_order_event
 from bridge.sync.deals import apply_deal_event
 from sandbox.salesdrive.accounting_field import ACCOUNTING_STATE_CODE
 from sandbox.salesdrive.testing import api_client
@@ -198,3 +200,20 @@ def test_an_order_without_lines_is_parked_with_its_reason_and_managers_see_it(
     assert parked is not None and parked.reason == "the order has no lines"
     assert world.orders_with_marker(order_id) == []
     assert held(world, order_id) == "Not in UTP: the order has no lines: add the goods in SalesDrive"
+
+
+def test_the_echo_read_by_the_catch_up_sweep_is_recognised_too(world: World, dynamodb: Any) -> None:
+    """The sweep's list item of the echo is shaped unlike the webhook (line names, primaryContact…): the
+    version SalesDrive gave the bridge's write recognises it; a later real change is applied."""
+    with_writer(world, dynamodb)
+    order_id = world.place_order(**new_customer_order(world))
+    world.apply_all()
+    world.deliver()  # the echo webhook, lost
+    crm = world.ctx.accounting_state.salesdrive  # type: ignore[union-attr]
+    listed = crm.get_order(order_id)
+    assert listed is not None and listed.version == 2
+    assert apply_deal_event(list_order_event(listed, OrderMeta()), world.ctx).action == "stale"
+    world.set_status(order_id, 2)  # a manager confirms it: a real change with the same text
+    [confirmed] = world.apply_all()
+    assert confirmed.action == "applied"
+    assert updates(world) == 1

@@ -60,6 +60,10 @@ class WrittenState(BaseModel):
     text: str
     content: str  # digest of the order as the event carried it, without version, updateAt and this text
     numbers: dict[str, list[str]] = Field(default_factory=dict)  # UTP ref → [number, DD.MM.YYYY]
+    # The version of the event the text was written after (None: found already there, nothing written):
+    # SalesDrive bumps it by one for the write, so the echo carries this + 1, in whatever form it comes
+    # (a webhook, or the catch-up sweep's list item, whose content is shaped differently).
+    after_version: int | None = None
     at: str = ""
 
 
@@ -189,11 +193,10 @@ class AccountingStateWriter:
         if self.target is None:
             return False
         written = self.written.get(order.id)
-        return (
-            written is not None
-            and self.current_text(order) == written.text
-            and self.content_of(order) == written.content
-        )
+        if written is None or self.current_text(order) != written.text:
+            return False
+        bumped_once = written.after_version is not None and order.version == written.after_version + 1
+        return bumped_once or self.content_of(order) == written.content
 
     # what the order should carry
 
@@ -265,7 +268,7 @@ class AccountingStateWriter:
         content = self.content_of(order)
         if not text or self.current_text(order) == text:
             if previous is None or previous.text != text or previous.content != content:
-                self._remember(order.id, text, content, numbers)
+                self._remember(order.id, text, content, numbers, after_version=None)
             return None
         try:
             self._send(order, text)
@@ -273,7 +276,7 @@ class AccountingStateWriter:
             store.audit(order.id, "accounting_state_not_written", reason=str(exc)[:200])
             logger.warning("accounting state not written to SalesDrive order %s: %s", order.id, exc)
             return None
-        self._remember(order.id, text, content, numbers)
+        self._remember(order.id, text, content, numbers, after_version=order.version)
         store.audit(order.id, "accounting_state_written", text=text)
         return text
 
@@ -284,6 +287,23 @@ class AccountingStateWriter:
         else:
             self.salesdrive.update_order(order.id, custom_fields={self.target or "": text})
 
-    def _remember(self, order_id: int, text: str, content: str, numbers: dict[str, list[str]]) -> None:
+    def _remember(
+        self,
+        order_id: int,
+        text: str,
+        content: str,
+        numbers: dict[str, list[str]],
+        *,
+        after_version: int | None,
+    ) -> None:
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        self.written.put(WrittenState(order_id=order_id, text=text, content=content, numbers=numbers, at=at))
+        self.written.put(
+            WrittenState(
+                order_id=order_id,
+                text=text,
+                content=content,
+                numbers=numbers,
+                at=at,
+                after_version=after_version,
+            )
+        )
