@@ -545,6 +545,18 @@ def test_a_claim_on_the_customer_that_outlives_the_wait_fails_the_message_as_bef
     assert [o["Posted"] for o in world.orders_with_marker(order_id)] == [True]
 
 
+def test_no_wait_for_a_claim_when_the_invocation_has_no_time_left(world: World) -> None:
+    """Near the end of the Lambda invocation a claim on the customer fails the event at once (the queue
+    redelivers it) instead of waiting into the function's timeout."""
+    world.place_order(**new_customer_order(world, phone="0671238888", email="late@example.com"))
+    [body] = world.deliver()
+    world.ctx.store.record_intent(DocumentKind.COUNTERPARTY, "email:late@example.com")
+    started = time.monotonic()
+    with counterparties.invocation_ends_in(20.0), pytest.raises(DocumentInProgress):  # < 30 s to keep
+        apply_deal_event(body, world.ctx)
+    assert time.monotonic() - started < 1.0
+
+
 def test_a_crash_after_creating_the_counterparty_before_its_contacts_creates_no_second_one(
     world: World,
 ) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from bridge.phones import email_spellings, normalise_email, normalise_phone, phone_spellings
 from bridge.salesdrive.models import Contact, Order
@@ -31,6 +33,21 @@ from bridge.utp.client import UtpClient
 # message, which SQS would hand out again only after the visibility timeout (12 minutes). Bounded far
 # below the deal processor's 120 s timeout; past it, the message fails and is redelivered as before.
 CLAIM_WAIT_S = 10.0
+# What the invocation must keep for the rest of its work after a wait (its remaining events included).
+_KEEP_FOR_THE_REST_S = 30.0
+_invocation_ends: ContextVar[float | None] = ContextVar("bridge_invocation_ends", default=None)
+
+
+@contextmanager
+def invocation_ends_in(seconds: float | None) -> Iterator[None]:
+    """Claims are waited for only while the invocation has time left (Lambda's remaining time)."""
+    token = _invocation_ends.set(time.monotonic() + seconds if seconds is not None else None)
+    try:
+        yield
+    finally:
+        _invocation_ends.reset(token)
+
+
 _FIRST_PAUSE_S = 0.05
 _LONGEST_PAUSE_S = 0.5
 
@@ -168,6 +185,9 @@ def counterparty_for_deal(
     """
     identity = CustomerIdentity(order.customer)
     deadline = clock() + (CLAIM_WAIT_S if wait_s is None else wait_s)
+    ends = _invocation_ends.get()
+    if ends is not None:
+        deadline = min(deadline, ends - _KEEP_FOR_THE_REST_S)
     while True:
         try:
             return _counterparty_once(
