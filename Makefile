@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/layers/common:$(CURDIR)
 
-.PHONY: venv lint typecheck unit test build sandbox demo bench clean utp-serve salesdrive-serve
+.PHONY: venv lint typecheck unit test build sandbox demo bench clean utp-serve salesdrive-serve utp-schema-check
 SAM_VENV := .sam-venv
 SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 
@@ -49,6 +49,12 @@ sandbox: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.runner demo --visibility-timeout 5  # retries in seconds, not 12 minutes
+
+# The committed UTP emulator schema is what the configuration's dump gives (UTP_DUMP = a checkout of it).
+utp-schema-check: $(STAMP)
+	@test -n "$(UTP_DUMP)" || { echo "set UTP_DUMP to a checkout of the UTP configuration dump"; exit 2; }
+	$(BIN)/python -m sandbox.utp.schema_from_dump "$(UTP_DUMP)" --out "$(CURDIR)/.utp-schema-check.json"
+	@diff -u sandbox/utp/schema.json .utp-schema-check.json && rm -f .utp-schema-check.json && echo "sandbox/utp/schema.json is up to date"
 
 utp-serve: $(STAMP)
 	$(BIN)/python -m sandbox.utp serve --port 8101

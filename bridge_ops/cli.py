@@ -303,9 +303,12 @@ def parked(
             )
         console.print(table)
         by_sku = sum(1 for p in orders if p.skus)
+        by_data = sum(1 for p in orders if p.cause == "order_data")
         console.print(
-            f"{len(orders)} parked: {by_sku} waiting for SKUs, {len(orders) - by_sku} for UTP. "
-            "They are replayed automatically; `replay ORDER_ID` shows what a replay would do now."
+            f"{len(orders)} parked: {by_sku} waiting for SKUs, {by_data} for the order to be corrected in "
+            f"SalesDrive, {len(orders) - by_sku - by_data} for UTP. They are replayed automatically (an "
+            "order's own data: when SalesDrive sends its next version); `replay ORDER_ID` shows what a "
+            "replay would do now."
         )
 
 

@@ -47,6 +47,8 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     if report.budget_exhausted_until is not None:
         logger.info("read budget exhausted; resuming next run", retry_at=str(report.budget_exhausted_until))
     # ``created`` is a LogRecord attribute: logging refuses it as an extra key (KeyError).
+    if report.unreadable:  # reported with their ids and reasons; the rest of the page went on
+        logger.warning("payments SalesDrive sent that cannot be read", payments=report.unreadable)
     logger.info(
         "payments imported",
         receipts_created=report.created,

@@ -48,6 +48,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from sandbox.runner.demo import SalesDrive as DemoSalesDrive
+from sandbox.salesdrive.odd_shapes import ALL_SHAPES
 from sandbox.utp.app import OBSERVE_PREFIX
 
 ORDER = "Document_ЗаказПокупателя"
@@ -111,10 +112,10 @@ class ChaosConfig:
     # order without lines (it must end parked with a reason: not lost, not dead-lettered).
     same_customer_share: float = 0.08
     no_lines_share: float = 0.03
-    # Odd payloads: numbers as strings (the SalesDrive emulator's usual shape), and this share of webhooks
-    # in another shape (sandbox/salesdrive/odd_shapes.py): `meta` empty; options as {id, name} objects.
-    odd_shape_rate: float = 0.15
-    odd_shapes: tuple[str, ...] = ("meta_empty",)
+    # Odd payloads while the faults last: numbers as strings (the SalesDrive emulator's usual shape) and
+    # every other shape real accounts send (sandbox/salesdrive/odd_shapes.py: empty meta, {id, name}
+    # options and selects, phones as one string, contact and waybill as objects…), in webhooks and lists.
+    odd_shapes: tuple[str, ...] = ALL_SHAPES
 
 
 ADVANCE_UNDER_FAULTS_S = 120.0
@@ -435,8 +436,7 @@ def _run(
         random_seed=cfg.seed,
         throttle_shape="429",
         numbers_as_strings=True,
-        webhook_odd_shape_rate=cfg.odd_shape_rate,
-        webhook_odd_shapes=list(cfg.odd_shapes),
+        odd_shapes=list(cfg.odd_shapes),
     )
     utp.configure(timeout_sleep_s=cfg.utp_timeout_sleep_s)
     pump = _FaultPump(utp, cfg.utp_fault_interval_s, cfg.utp_fault_kinds, random.Random(cfg.seed + 1))
@@ -525,7 +525,7 @@ def _run(
         webhook_reorder_rate=0.0,
         webhook_delay_s=0.0,
         webhook_loss_rate=0.0,
-        webhook_odd_shape_rate=0.0,
+        odd_shapes=[],
     )
     utp.configure(fault_rate=0.0)
     for _ in range(60):  # one-shot faults nobody took yet (a crash rule whose write never came is dropped)
@@ -648,10 +648,7 @@ def _run(
             "webhooks_reordered": sum(1 for e in wh if e.get("reordered")),
             "webhooks_delayed": sum(1 for e in wh if float(e.get("delay_s") or 0) > 0),
             "webhooks_lost": sum(1 for e in wh if e.get("outcome") == "lost"),
-            "webhook_shapes": {
-                "numbers as strings": "all",
-                **{s: cfg.odd_shape_rate for s in cfg.odd_shapes},
-            },
+            "webhook_shapes": ["numbers as strings", *cfg.odd_shapes],
             "utp_faults_injected": sum(pump.injected.values()),
             "utp_faults_by_kind": dict(sorted(pump.injected.items())),
             "utp_outage_s": cfg.outage_s,

@@ -23,7 +23,7 @@ from .accounting_field import fires_webhook
 from .clock import FMT, Clock, ManualClock, RealClock, fmt, parse_dt
 from .config import SalesDriveEmulatorConfig
 from .limits import RateLimiter, Throttled
-from .odd_shapes import maybe_odd
+from .odd_shapes import odd_list_answer
 from .render import dec, meta_fields, money, num, render_order, totals, webhook_body, yml_feed
 from .seed import ORDERS, product_specs, seed_dictionaries
 from .state import Doc, State, normalize_phone
@@ -440,8 +440,6 @@ class SalesDriveEmulator:
         if not subs:
             return
         body = webhook_body(event, order, self.state, self.config)
-        cfg = self.config
-        body = maybe_odd(body, list(cfg.webhook_odd_shapes), cfg.webhook_odd_shape_rate, self.webhooks.rng)
         for sub in subs:
             self.webhooks.enqueue(sub, event, order, body)
 
@@ -837,18 +835,25 @@ class SalesDriveEmulator:
         chosen = orders[(page - 1) * limit : page * limit]
         sums = [totals(o) for o in orders]
         return _json(
-            {
-                "status": "success",
-                "data": [render_order(o, self.state, self.config, "list") for o in chosen],
-                "meta": {"fields": meta_fields(self.state, chosen)},
-                "pagination": {"currentPage": page, "pageCount": -(-len(orders) // limit), "perPage": limit},
-                "totals": {
-                    "count": len(orders),
-                    "paymentAmount": num(sum((t["paymentAmount"] for t in sums), Decimal(0))),
-                    "commission": num(sum((t["commissionAmount"] for t in sums), Decimal(0))),
-                    "expenses": num(sum((t["expensesAmount"] for t in sums), Decimal(0))),
+            odd_list_answer(
+                {
+                    "status": "success",
+                    "data": [render_order(o, self.state, self.config, "list") for o in chosen],
+                    "meta": {"fields": meta_fields(self.state, chosen)},
+                    "pagination": {
+                        "currentPage": page,
+                        "pageCount": -(-len(orders) // limit),
+                        "perPage": limit,
+                    },
+                    "totals": {
+                        "count": len(orders),
+                        "paymentAmount": num(sum((t["paymentAmount"] for t in sums), Decimal(0))),
+                        "commission": num(sum((t["commissionAmount"] for t in sums), Decimal(0))),
+                        "expenses": num(sum((t["expensesAmount"] for t in sums), Decimal(0))),
+                    },
                 },
-            }
+                list(self.config.odd_shapes),
+            )
         )
 
     def _h_order_update(self, request: Request) -> Response:

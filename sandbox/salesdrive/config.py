@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .odd_shapes import OddShape
+
 Rate = float
-OddShape = Literal["meta_empty", "options_as_objects"]
-ODD_SHAPES: tuple[OddShape, ...] = ("meta_empty", "options_as_objects")
 
 
 class SalesDriveEmulatorConfig(BaseModel):
@@ -36,6 +36,8 @@ class SalesDriveEmulatorConfig(BaseModel):
     absolute_discount: Literal["line", "unit"] = "line"  # unknown #7
     list_sort: Literal["id_desc", "id_asc"] = "id_desc"  # unknown #14
     numbers_as_strings: bool = True  # unknown #11: real payloads carry some numbers as strings
+    # Shapes real accounts send besides the usual one (see odd_shapes.py): webhooks and order lists.
+    odd_shapes: list[OddShape] = Field(default_factory=list)
     yml_refresh_s: float = Field(default=0.0, ge=0)  # 0 = the feed is always current
 
     # Webhook delivery faults and guarantees (unknown #3).
@@ -51,10 +53,6 @@ class SalesDriveEmulatorConfig(BaseModel):
     # Does an update that changes something other than the status send `status_change`? (unknown #3:
     # documented only for status changes; "any" also for a custom field, a comment, …)
     update_webhook: Literal["status", "any"] = "status"
-    # A share of webhooks in another shape integrators have seen (odd_shapes.py: "meta_empty",
-    # "options_as_objects"); 0 = always the usual shape.
-    webhook_odd_shape_rate: Rate = Field(default=0.0, ge=0, le=1)
-    webhook_odd_shapes: list[OddShape] = Field(default_factory=lambda: list(ODD_SHAPES))
 
     # State.
     db_path: str | None = None  # None = in memory; a path = SQLite persistence

@@ -8,6 +8,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from .config import SalesDriveEmulatorConfig
+from .odd_shapes import odd_webhook
 from .state import Doc, State
 
 CENT = Decimal("0.01")
@@ -290,11 +291,12 @@ def render_order(order: Doc, state: State, cfg: SalesDriveEmulatorConfig, form: 
 
 
 def webhook_body(event: str, order: Doc, state: State, cfg: SalesDriveEmulatorConfig) -> Doc:
-    return {
+    body = {
         "info": {"webhookType": "order", "webhookEvent": event, "account": cfg.account},
         "data": render_order(order, state, cfg, "webhook"),
         "meta": {"fields": meta_fields(state, [order], selected=order), "contacts": {"fields": {}}},
     }
+    return odd_webhook(body, list(cfg.odd_shapes))
 
 
 # YML ----------------------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from .filters import (
 )
 from .model import EMPTY_REF, ENTITIES, UNDEFINED, Entity, F, row_fields, table_sets
 from .on_save import OnSaveListener, OnSaveNotifier, check_on_save_url
+from .posting_sales import SalesOptions
 from .store import Store, defaults_for, field_columns, json_expr, q
 
 OBSERVE_PREFIX = "/__emulator__/observe"  # + the OData root: reads that no fault or latency touches
@@ -60,6 +61,10 @@ class UtpEmulatorConfig(BaseModel):
     timeout_sleep_s: float = 0.0
     seed: bool = True
     on_save_url: str | None = None  # the admin's "on save" subscription POSTs here (off when None)
+    # Base settings the sales documents depend on (see posting_sales.SalesOptions)
+    orders_in_rows: bool = True
+    warehouses_in_rows: bool = True
+    vat_payer: bool = True
 
     @field_validator("on_save_url")
     @classmethod
@@ -143,7 +148,14 @@ class UtpEmulator:
     def __init__(self, config: UtpEmulatorConfig):
         self.config = config
         self.store = Store(config.db_path)
-        self.engine = Engine(self.store)
+        self.engine = Engine(
+            self.store,
+            SalesOptions(
+                orders_in_rows=config.orders_in_rows,
+                warehouses_in_rows=config.warehouses_in_rows,
+                vat_payer=config.vat_payer,
+            ),
+        )
         self.counters: Counter[str] = Counter()
         self._on_save = OnSaveNotifier()
         # Python-level "on save" hook for in-process tests: called synchronously after each commit
@@ -611,6 +623,7 @@ class UtpEmulator:
     # ================================================================== rendering
     def _render_value(self, f: F, v: Any) -> Any:
         if f.kind == "int":
+            # a JSON string whatever the Edm width: the recording has "КлючСтроки": "0" (Число(5, 0))
             return str(int(v or 0))  # Int64 as a JSON string (§1.4)
         if f.kind == "num":
             fv = float(v or 0)
@@ -1085,7 +1098,7 @@ class UtpEmulator:
         if f is None:
             raise bad_segment(prop)
         value = self._render_value(f, rec.get(prop))
-        payload = {"odata.metadata": f"{self._root_url(request)}/$metadata#{md.EDM[f.kind]}", "value": value}
+        payload = {"odata.metadata": f"{self._root_url(request)}/$metadata#{md.edm_of(f)}", "value": value}
         return self._answer(request, payload, ent.name, want_json)
 
     # ================================================================== virtual tables

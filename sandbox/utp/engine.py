@@ -3,13 +3,17 @@ movements (§1.8, §2.2), and register virtual tables (§1.9). HTTP lives in app
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 import sqlite3
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from . import posting_sales
 from .errors import ODataError, business, not_found
 from .filters import FilterError, Fn, Scope, Typed, norm_date, sql_prefilter
 from .model import EMPTY_DATE, EMPTY_REF, ENTITIES, NS, UNDEFINED, Entity, F
@@ -52,15 +56,17 @@ def coerce(f: F, value: Any) -> Any:
         raise _bad_value(f.name)
     if k == "num":
         try:
-            return round(float(value), 6)
+            number = float(value)
         except (TypeError, ValueError):
             raise _bad_value(f.name) from None
+        return fit_number(f, number)
     if k == "int":
         # GATE-P8: a non-numeric string sent to an Int64 field is accepted and the value stays 0.
         try:
-            return int(float(value))
+            number = float(value)
         except (TypeError, ValueError):
             return 0
+        return int(fit_number(f, number))
     if k == "date":
         if not isinstance(value, str):
             raise _bad_value(f.name)
@@ -79,25 +85,70 @@ def coerce(f: F, value: Any) -> Any:
         return text
     if k == "typedesc":
         return value if isinstance(value, dict) else string_type_description()
+    if k == "storage":
+        if value in (None, ""):
+            return ""
+        if not isinstance(value, str):
+            raise _bad_value(f.name)
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise _bad_value(f.name) from None
+        return value
     raise _bad_value(f.name)
+
+
+def fit_number(f: F, number: float) -> float:
+    """A number as the attribute's type holds it (schema.json: Число(digits, fraction), sign).
+
+    Rounded to the fraction digits (half away from zero, as 1C rounds); a value whose integer part
+    needs more digits than the type has, or a negative value for a non-negative type, is refused
+    with 400 "Неверное значение свойства" (the emulator's choice: the type's capacity is the
+    configuration's fact, the exact answer of a real base to an out-of-range number is not recorded).
+    """
+    if number != number or number in (float("inf"), float("-inf")):
+        raise _bad_value(f.name)
+    places = f.fraction if f.digits else 6
+    try:
+        rounded = Decimal(repr(number)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than any 1C number holds
+        raise _bad_value(f.name) from None
+    if f.nonnegative and rounded < 0:
+        raise _bad_value(f.name)
+    if f.digits and abs(rounded) >= Decimal(10) ** (f.digits - f.fraction):
+        raise _bad_value(f.name)
+    return float(rounded)
+
+
+def type_allowed(f: F, type_name: str) -> bool:
+    """Whether a composite field's type list (schema.json) holds ``type_name``."""
+    if not f.types or type_name == UNDEFINED:
+        return True
+    if type_name in ("Edm.Int16", "Edm.Int32", "Edm.Int64", "Edm.Decimal"):
+        type_name = "Edm.Double"
+    return any(type_name == t or (t.endswith("*") and type_name.startswith(t[:-1])) for t in f.types)
 
 
 def coerce_comp(f: F, value: Any, type_name: Any, old_type: str) -> tuple[Any, str]:
     t = str(type_name) if type_name is not None else old_type
     if t == UNDEFINED:
         return "", t
+    if not type_allowed(f, t):
+        # a value of a type the field does not hold (1C: the attribute's type description refuses it)
+        raise _bad_value(f.name + "_Type")
     if t.startswith(NS + "."):
         if value in (None, ""):
             return EMPTY_REF, t
         if not isinstance(value, str) or not GUID_RE.match(value):
             raise _bad_value(f.name)
         return value.lower(), t
+    number = F(f.name, "num", digits=f.digits, fraction=f.fraction, nonnegative=f.nonnegative)
     prim = {
-        "Edm.String": F(f.name, "str"),
-        "Edm.Double": F(f.name, "num"),
+        "Edm.String": F(f.name, "str", f.length),
+        "Edm.Double": number,
         "Edm.Boolean": F(f.name, "bool"),
         "Edm.DateTime": F(f.name, "date"),
-        "Edm.Int64": F(f.name, "num"),
+        "Edm.Int64": number,
     }.get(t)
     if prim is None:
         raise _bad_value(f.name + "_Type")
@@ -124,8 +175,10 @@ def _num(v: Any) -> float:
 
 
 class Engine:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, options: posting_sales.SalesOptions | None = None):
         self.store = store
+        self.options = options or posting_sales.SalesOptions()
+        posting_sales.ensure_predefined(self)
 
     # ================================================================== object writes
     def _tables_from_body(self, ent: Entity, rec: dict[str, Any], body: dict[str, Any]) -> None:
@@ -188,6 +241,7 @@ class Engine:
                 if not rec.get("Number"):
                     rec["Number"] = self._next_number(ent, rec, cur)
                 if not load_mode:
+                    posting_sales.before_write(self, set_name, rec)
                     self._recalc(ent, rec)
             if ent.kind in ("catalog", "chart") and ent.code_len and not rec.get("Code"):
                 seqno = self.store.next_seq("code:" + set_name, 1, cur)
@@ -221,6 +275,7 @@ class Engine:
                         "Сначала отмените проведение."
                     )
                 if not load_mode:
+                    posting_sales.before_write(self, set_name, rec)
                     self._recalc(ent, rec)
             rec["DataVersion"] = self.store.new_data_version(cur)
             self.store.put(set_name, rec, cur)
@@ -396,256 +451,16 @@ class Engine:
             return str(doc["Сделка"])
         return ""
 
-    # ----- ЗаказПокупателя -----
+    # ----- the four sales documents live in posting_sales.py -----
     def _post_ЗаказПокупателя(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        self._required(
-            doc,
-            [
-                "Организация_Key",
-                "ВалютаДокумента_Key",
-                "Контрагент_Key",
-                "ДоговорКонтрагента_Key",
-                "КратностьВзаиморасчетов",
-            ],
-            msgs,
-        )
-        contract = self._contract(doc, msgs)
-        if contract is not None and contract["ВедениеВзаиморасчетов"] == "ПоСчетам":
-            msgs.append(
-                f'По договору "{contract["Description"]}" взаиморасчеты ведутся по счетам: заказ покупателя не оформляется!'  # noqa: E501
-            )
-        if doc.get("СкладГруппа_Type") == WAREHOUSE_T:
-            self._warehouse_ok(doc.get("СкладГруппа", ""), msgs)
-        goods = doc.get("Товары", [])
-        need = ["Номенклатура_Key", "Количество", "Сумма"] + (
-            ["СтавкаНДС"] if doc.get("УчитыватьНДС") else []
-        )
-        self._row_required("Товары", goods, need, msgs)
-        self._row_required("Услуги", doc.get("Услуги", []), need, msgs)
-        for row in goods:
-            prod = self._product(row["Номенклатура_Key"])
-            if prod.get("Услуга") or prod.get("Набор"):
-                msgs.append(
-                    f'Строка номер "{row["LineNumber"]}" табличной части "Товары": '
-                    f'"{prod["Description"]}" — услуга или набор, в табличной части "Товары" не допускается'
-                )
-            if row.get("Размещение_Type") == WAREHOUSE_T:
-                self._warehouse_ok(row.get("Размещение", ""), msgs)
-        if msgs:
-            return
-        vat_on_top = doc.get("УчитыватьНДС") and not doc.get("СуммаВключаетНДС")
-        for row in goods + [{**r, "ЕдиницаИзмерения_Key": EMPTY_REF} for r in doc.get("Услуги", [])]:
-            qty = _num(row.get("Количество")) * (_num(row.get("Коэффициент")) or 1)
-            amount = _num(row.get("Сумма")) + (_num(row.get("СуммаНДС")) if vat_on_top else 0)
-            moves["AccumulationRegister_ЗаказыПокупателей"].append(
-                {
-                    "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
-                    "ЗаказПокупателя_Key": doc["Ref_Key"],
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
-                    "ЕдиницаИзмерения_Key": row.get("ЕдиницаИзмерения_Key", EMPTY_REF),
-                    "Цена": _num(row.get("Цена")),
-                    "ПроцентСкидкиНаценки": _num(row.get("ПроцентСкидкиНаценки")),
-                    "ПроцентАвтоматическихСкидок": _num(row.get("ПроцентАвтоматическихСкидок")),
-                    "УсловиеАвтоматическойСкидки": row.get("УсловиеАвтоматическойСкидки", ""),
-                    "ЗначениеУсловияАвтоматическойСкидки": row.get("ЗначениеУсловияАвтоматическойСкидки", ""),
-                    "ЗначениеУсловияАвтоматическойСкидки_Type": row.get(
-                        "ЗначениеУсловияАвтоматическойСкидки_Type", UNDEFINED
-                    ),
-                    "СтавкаНДС": row.get("СтавкаНДС", ""),
-                    "Количество": qty,
-                    "СуммаВзаиморасчетов": amount,
-                    "СуммаУпр": amount,
-                }
-            )
-            if row.get("Размещение_Type") == WAREHOUSE_T and row.get("Размещение") not in (
-                "",
-                EMPTY_REF,
-                None,
-            ):
-                moves["AccumulationRegister_ТоварыВРезервеНаСкладах"].append(
-                    {
-                        "Склад_Key": row["Размещение"],
-                        "Номенклатура_Key": row["Номенклатура_Key"],
-                        "ХарактеристикаНоменклатуры_Key": row.get(
-                            "ХарактеристикаНоменклатуры_Key", EMPTY_REF
-                        ),
-                        "ДокументРезерва": doc["Ref_Key"],
-                        "ДокументРезерва_Type": ORDER_T,
-                        "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
-                        "Количество": qty,
-                    }
-                )
+        posting_sales.post_order(self, doc, operational, msgs, moves)
 
-    # ----- РеализацияТоваровУслуг -----
     def _post_РеализацияТоваровУслуг(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        self._required(
-            doc,
-            [
-                "Организация_Key",
-                "ВалютаДокумента_Key",
-                "Контрагент_Key",
-                "ДоговорКонтрагента_Key",
-                "КурсВзаиморасчетов",
-                "КратностьВзаиморасчетов",
-            ],
-            msgs,
-        )
-        contract = self._contract(doc, msgs)
-        goods = doc.get("Товары", [])
-        self._row_required(
-            "Товары",
-            goods,
-            ["Номенклатура_Key", "Количество", "Сумма", "ЕдиницаИзмерения_Key", "Склад_Key"],
-            msgs,
-        )
-        for row in goods:
-            self._warehouse_ok(row.get("Склад_Key", ""), msgs)
-        self._warehouse_ok(doc.get("Склад_Key", ""), msgs)
-        deal_empty = doc.get("Сделка") in ("", EMPTY_REF, None)
-        if contract is not None:
-            if contract["ВедениеВзаиморасчетов"] == "ПоЗаказам" and deal_empty:  # noqa: SIM102
-                if any(row.get("ЗаказПокупателя_Key", EMPTY_REF) == EMPTY_REF for row in goods) or not goods:
-                    msgs.append(
-                        'Не заполнено значение реквизита "Сделка": по договору взаиморасчеты ведутся по заказам'  # noqa: E501
-                    )
-            if contract["ВедениеВзаиморасчетов"] == "ПоСчетам" and (
-                deal_empty or doc.get("Сделка_Type") != f"{NS}.Document_СчетНаОплатуПокупателю"
-            ):
-                msgs.append('В реквизите "Сделка" должен быть указан счет на оплату покупателю')
-        if msgs:
-            return
-        need: dict[tuple[str, str, str], float] = defaultdict(float)
-        for row in goods:
-            qty = _num(row["Количество"]) * (_num(row.get("Коэффициент")) or 1)
-            need[(row["Склад_Key"], row["Номенклатура_Key"], row["ХарактеристикаНоменклатуры_Key"])] += qty
-        orders = {self._order_of_row(doc, row) for row in goods} - {""}
-        if operational:
-            for (wh, prod, ch), qty in need.items():
-                stock = sum(
-                    rw["Количество"]
-                    for rw in self._balance_rows(
-                        "AccumulationRegister_ТоварыНаСкладах",
-                        {"Склад_Key": wh, "Номенклатура_Key": prod, "ХарактеристикаНоменклатуры_Key": ch},
-                    )
-                )
-                reserved_others = sum(
-                    rw["Количество"]
-                    for rw in self._balance_rows(
-                        "AccumulationRegister_ТоварыВРезервеНаСкладах",
-                        {"Склад_Key": wh, "Номенклатура_Key": prod, "ХарактеристикаНоменклатуры_Key": ch},
-                    )
-                    if rw["ДокументРезерва"] not in orders
-                )
-                free = stock - reserved_others
-                if qty > free + 1e-9:
-                    msgs.append(
-                        f'Недостаточно свободного остатка товара "{self._product(prod)["Description"]}" '
-                        f'на складе "{self.describe("Catalog_Склады", wh)}". '
-                        f"Требуется: {_fmt(qty)}, свободный остаток: {_fmt(max(free, 0))}"
-                    )
-            if msgs:
-                return
-        vat_on_top = doc.get("УчитыватьНДС") and not doc.get("СуммаВключаетНДС")
-        taken_reserve: dict[tuple[str, ...], float] = defaultdict(float)
-        debt: dict[str, float] = defaultdict(float)
-        for row in goods:
-            qty = _num(row["Количество"]) * (_num(row.get("Коэффициент")) or 1)
-            amount = _num(row["Сумма"]) + (_num(row.get("СуммаНДС")) if vat_on_top else 0)
-            order = self._order_of_row(doc, row)
-            key = {
-                "Склад_Key": row["Склад_Key"],
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "ХарактеристикаНоменклатуры_Key": row["ХарактеристикаНоменклатуры_Key"],
-            }
-            moves["AccumulationRegister_ТоварыНаСкладах"].append(
-                {
-                    **key,
-                    "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
-                    "Качество_Key": row.get("Качество_Key", EMPTY_REF),
-                    "RecordType": "Expense",
-                    "Количество": qty,
-                }
-            )
-            moves["AccumulationRegister_Продажи"].append(
-                {
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row["ХарактеристикаНоменклатуры_Key"],
-                    "ЗаказПокупателя": order or "",
-                    "ЗаказПокупателя_Type": ORDER_T if order else UNDEFINED,
-                    "Контрагент_Key": doc["Контрагент_Key"],
-                    "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
-                    "ДокументПродажи": doc["Ref_Key"],
-                    "ДокументПродажи_Type": f"{NS}.Document_РеализацияТоваровУслуг",
-                    "Количество": qty,
-                    "Стоимость": amount,
-                    "НДС": _num(row.get("СуммаНДС")),
-                }
-            )
-            debt[order if contract and contract["ВедениеВзаиморасчетов"] == "ПоЗаказам" else ""] += amount
-            if not order:
-                continue
-            rkey = (row["Склад_Key"], row["Номенклатура_Key"], row["ХарактеристикаНоменклатуры_Key"], order)
-            reserved = sum(
-                rw["Количество"]
-                for rw in self._balance_rows(
-                    "AccumulationRegister_ТоварыВРезервеНаСкладах",
-                    {**key, "ДокументРезерва": order, "ДокументРезерва_Type": ORDER_T},
-                )
-            )
-            take = min(qty, reserved - taken_reserve[rkey])
-            if take > 1e-9:
-                taken_reserve[rkey] += take
-                moves["AccumulationRegister_ТоварыВРезервеНаСкладах"].append(
-                    {
-                        **key,
-                        "ДокументРезерва": order,
-                        "ДокументРезерва_Type": ORDER_T,
-                        "RecordType": "Expense",
-                        "Количество": take,
-                    }
-                )
-            left = qty
-            for bal in self._balance_rows(
-                "AccumulationRegister_ЗаказыПокупателей",
-                {
-                    "ЗаказПокупателя_Key": order,
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row["ХарактеристикаНоменклатуры_Key"],
-                },
-            ):
-                already = sum(
-                    m["Количество"]
-                    for m in moves["AccumulationRegister_ЗаказыПокупателей"]
-                    if all(
-                        m.get(k) == bal[k]
-                        for k in bal
-                        if k not in ("Количество", "СуммаВзаиморасчетов", "СуммаУпр")
-                    )
-                )
-                avail = bal["Количество"] - already
-                if left <= 1e-9 or avail <= 1e-9:
-                    continue
-                part = min(left, avail)
-                share = part / bal["Количество"] if bal["Количество"] else 0
-                moves["AccumulationRegister_ЗаказыПокупателей"].append(
-                    {
-                        **bal,
-                        "RecordType": "Expense",
-                        "Количество": part,
-                        "СуммаВзаиморасчетов": round(bal["СуммаВзаиморасчетов"] * share, 2),
-                        "СуммаУпр": round(bal["СуммаУпр"] * share, 2),
-                    }
-                )
-                left -= part
-        for order, amount in debt.items():
-            moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(
-                self._settlement(doc, order, ORDER_T if order else UNDEFINED, amount, "Receipt")
-            )
+        posting_sales.post_invoice(self, doc, operational, msgs, moves)
 
     def _settlement(
         self, doc: dict[str, Any], deal: str, deal_type: str, amount: float, kind: str
@@ -664,89 +479,15 @@ class Engine:
             "СуммаУпр": amount,
         }
 
-    # ----- ВозвратТоваровОтПокупателя -----
     def _post_ВозвратТоваровОтПокупателя(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        self._required(
-            doc,
-            [
-                "Организация_Key",
-                "ВалютаДокумента_Key",
-                "Контрагент_Key",
-                "ДоговорКонтрагента_Key",
-                "КурсВзаиморасчетов",
-                "КратностьВзаиморасчетов",
-            ],
-            msgs,
-        )
-        contract = self._contract(doc, msgs)
-        header_wh = doc.get("СкладОрдер") if doc.get("СкладОрдер_Type") == WAREHOUSE_T else EMPTY_REF
-        goods = doc.get("Товары", [])
-        for row in goods:
-            if row.get("Склад_Key", EMPTY_REF) == EMPTY_REF and header_wh not in (None, "", EMPTY_REF):
-                row["Склад_Key"] = header_wh
-        self._row_required("Товары", goods, ["Номенклатура_Key", "Количество", "Сумма", "Склад_Key"], msgs)
-        for row in goods:
-            self._warehouse_ok(row.get("Склад_Key", ""), msgs)
-        if contract is not None and contract["ВедениеВзаиморасчетов"] == "ПоЗаказам":  # noqa: SIM102
-            if doc.get("Сделка") in ("", EMPTY_REF, None):
-                msgs.append(
-                    'Не заполнено значение реквизита "Сделка": по договору взаиморасчеты ведутся по заказам'
-                )
-        if msgs:
-            return
-        vat_on_top = doc.get("УчитыватьНДС") and not doc.get("СуммаВключаетНДС")
-        total = 0.0
-        for row in goods:
-            qty = _num(row["Количество"]) * (_num(row.get("Коэффициент")) or 1)
-            total += _num(row["Сумма"]) + (_num(row.get("СуммаНДС")) if vat_on_top else 0)
-            moves["AccumulationRegister_ТоварыНаСкладах"].append(
-                {
-                    "Склад_Key": row["Склад_Key"],
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row["ХарактеристикаНоменклатуры_Key"],
-                    "СерияНоменклатуры_Key": row["СерияНоменклатуры_Key"],
-                    "Качество_Key": row.get("Качество_Key", EMPTY_REF),
-                    "Количество": qty,
-                }
-            )
-        by_order = contract is not None and contract["ВедениеВзаиморасчетов"] == "ПоЗаказам"
-        moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(
-            self._settlement(
-                doc,
-                doc.get("Сделка", "") if by_order else "",
-                doc.get("Сделка_Type", UNDEFINED) if by_order else UNDEFINED,
-                total,
-                "Expense",
-            )
-        )
+        posting_sales.post_return(self, doc, operational, msgs, moves)
 
-    # ----- ЗакрытиеЗаказовПокупателей -----
     def _post_ЗакрытиеЗаказовПокупателей(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        rows = doc.get("Заказы", [])
-        if not rows:
-            msgs.append('Не заполнена табличная часть "Заказы"')
-        self._row_required("Заказы", rows, ["ЗаказПокупателя"], msgs)
-        if msgs:
-            return
-        only_reserves = doc.get("ВидОперации") == "СнятиеРезервов"
-        for row in rows:
-            order = row["ЗаказПокупателя"]
-            if row.get("ЗаказПокупателя_Type") != ORDER_T:
-                continue
-            if not only_reserves:
-                for bal in self._balance_rows(
-                    "AccumulationRegister_ЗаказыПокупателей", {"ЗаказПокупателя_Key": order}
-                ):
-                    moves["AccumulationRegister_ЗаказыПокупателей"].append({**bal, "RecordType": "Expense"})
-            for bal in self._balance_rows(
-                "AccumulationRegister_ТоварыВРезервеНаСкладах",
-                {"ДокументРезерва": order, "ДокументРезерва_Type": ORDER_T},
-            ):
-                moves["AccumulationRegister_ТоварыВРезервеНаСкладах"].append({**bal, "RecordType": "Expense"})
+        posting_sales.post_closure(self, doc, operational, msgs, moves)
 
     # ----- ПриходныйКассовыйОрдер -----
     def _post_ПриходныйКассовыйОрдер(

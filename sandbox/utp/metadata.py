@@ -18,7 +18,13 @@ EDM = {
     "ref": "Edm.Guid",
     "comp": "Edm.String",
     "typedesc": f"{NS}.TypeDescription",
+    "storage": "Edm.Binary",
 }
+
+
+def edm_of(f: F) -> str:
+    """The property type: integers by their digits (Int16/Int32/Int64), the rest by kind."""
+    return (f.edm or "Edm.Int64") if f.kind == "int" else EDM[f.kind]
 
 
 def entity_sets() -> list[str]:
@@ -48,7 +54,7 @@ def _prop(name: str, typ: str, nullable: bool = True) -> str:
 def _props(fields: list[F], keys: tuple[str, ...] = ("Ref_Key",)) -> list[str]:
     out = []
     for f in fields:
-        out.append(_prop(f.name, EDM[f.kind], f.name not in keys))
+        out.append(_prop(f.name, edm_of(f), f.name not in keys))
         if f.kind == "comp":
             out.append(_prop(f.name + "_Type", "Edm.String", f.name + "_Type" not in keys))
     return out

@@ -183,6 +183,11 @@ def seed_base(
         )
         for k, d in enumerate(["Відмова покупця", "Немає в наявності"])
     ]
+    # Users (Catalog_Пользователи): documents name the one responsible; the bridge acts for its own.
+    users = [
+        put("Catalog_Пользователи", obj("Catalog_Пользователи", Code=code, Description=name))
+        for code, name in (("Адміністратор", "Адміністратор"), ("Інтеграція", "Інтеграція SalesDrive"))
+    ]
     purposes = {}
     for k, (pname, title) in enumerate(
         [
@@ -329,7 +334,7 @@ def seed_base(
 
     # ----- products (bulk) -----
     folders = [
-        obj("Catalog_Номенклатура", Code=str(k + 1).zfill(11), Description=name, IsFolder=True, Артикул="")
+        obj("Catalog_Номенклатура", Code=str(k + 1).zfill(9), Description=name, IsFolder=True, Артикул="")
         for k, name in enumerate(FOLDERS)
     ]
     store.put_many("Catalog_Номенклатура", folders)
@@ -356,7 +361,7 @@ def seed_base(
                 **store.defaults["Catalog_Номенклатура"],
                 "Ref_Key": pref,
                 "DataVersion": version(),
-                "Code": str(len(FOLDERS) + k + 1).zfill(11),
+                "Code": str(len(FOLDERS) + k + 1).zfill(9),
                 "Description": desc[:100],
                 "НаименованиеПолное": desc,
                 "Артикул": sku[:25],
@@ -524,6 +529,8 @@ def seed_base(
         "cash_desk": cash["Ref_Key"],
         "closure_reasons": {r["Description"]: r["Ref_Key"] for r in reasons},
         "closure_reason": reasons[0]["Ref_Key"],
+        "users": {u["Description"]: u["Ref_Key"] for u in users},
+        "quality_new": store.meta_get("quality_new"),  # Справочники.Качество.Новый (the engine creates it)
         "properties": {name: p["Ref_Key"] for name, p in props.items()},
         "property_purposes": {name: p["Ref_Key"] for name, p in purposes.items()},
         "unit_classifier_pcs": pcs["Ref_Key"],

@@ -182,7 +182,7 @@ def test_a_salesdrive_failure_never_fails_the_deal(
         ),
         ("UTP refused: Не заполнено поле Склад", [], "UTP refused it: Не заполнено поле Склад"),
         ("retrying later after 5 attempts: 503", [], "UTP did not answer; the bridge retries automatically"),
-        ("the order has no lines", [], "the order has no lines: add the goods in SalesDrive"),
+        ("the order has no product lines", [], "the order has no lines: add the goods in SalesDrive"),
     ],
 )
 def test_parking_reasons_in_a_managers_words(reason: str, skus: list[str], words: str) -> None:
@@ -197,7 +197,7 @@ def test_an_order_without_lines_is_parked_with_its_reason_and_managers_see_it(
     [outcome] = world.apply_all()
     assert outcome.action == "parked"
     parked = world.ctx.store.parked_order(order_id)
-    assert parked is not None and parked.reason == "the order has no lines"
+    assert parked is not None and parked.reason == "the order has no product lines"
     assert world.orders_with_marker(order_id) == []
     assert held(world, order_id) == "Not in UTP: the order has no lines: add the goods in SalesDrive"
 

@@ -45,6 +45,7 @@ def utp_order_body(seed: dict[str, Any], qty: float = 2, price: float = 600, **o
     wh = seed["warehouses"][0]["ref"]
     body = {
         "Date": "2024-05-20T10:15:00",
+        "ВидОперации": "ПродажаКомиссия",
         "Организация_Key": seed["organization"]["ref"],
         "Контрагент_Key": cp["ref"],
         "ДоговорКонтрагента_Key": cp["contract"],

@@ -91,22 +91,3 @@ def test_an_account_can_define_its_own_text_field(emu: SalesDriveEmulator, rec: 
     order_id = place(emu, rec)
     emu.update_order({"id": order_id, "data": {"obl1c": "UTP order 0000013 of 03.10.2025"}})
     assert listed(emu, order_id)["order"]["obl1c"] == "UTP order 0000013 of 03.10.2025"
-
-
-def test_a_share_of_webhooks_in_odd_shapes(emu: SalesDriveEmulator, rec: RecordingTransport) -> None:
-    """meta empty, or the order's options as {id, name}: the shapes a receiver must also take."""
-    emu.configure(webhook_odd_shape_rate=1.0, webhook_odd_shapes=["options_as_objects"])
-    emu.create_order({"fName": "Олена", "phone": "0671112233", "sajt": "spares.example", "payment_method": 1})
-    emu.deliver_due_webhooks()
-    [hook] = rec.bodies
-    assert hook["data"]["statusId"] == {"id": 1, "name": "Новий"}
-    assert hook["data"]["payment_method"]["id"] == 1 and hook["data"]["payment_method"]["name"]
-    assert hook["meta"]["fields"]  # only the options changed
-    emu.configure(webhook_odd_shapes=["meta_empty"])
-    emu.create_order({"fName": "Андрій", "phone": "0501234501"})
-    emu.deliver_due_webhooks()
-    assert rec.bodies[-1]["meta"] == {} and isinstance(rec.bodies[-1]["data"]["statusId"], int)
-    emu.configure(webhook_odd_shape_rate=0.0)
-    emu.create_order({"fName": "Тарас", "phone": "0931234502"})
-    emu.deliver_due_webhooks()
-    assert rec.bodies[-1]["meta"]["fields"] and isinstance(rec.bodies[-1]["data"]["statusId"], int)

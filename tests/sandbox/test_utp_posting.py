@@ -10,6 +10,8 @@ from sandbox.utp.app import UtpEmulator
 
 from .conftest import utp_get, utp_order_body
 
+EMPTY = "00000000-0000-0000-0000-000000000000"
+
 ORDER_T = "StandardODATA.Document_ЗаказПокупателя"
 
 
@@ -155,6 +157,9 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
         "Склад_Key": wh,
         "Сделка": order,
         "Сделка_Type": ORDER_T,
+        "ВидОперации": "ПродажаКомиссия",
+        "ВидПередачи": "СоСклада",
+        "ОтражатьВУправленческомУчете": True,
         "Товары": [
             {
                 "LineNumber": "1",
@@ -166,6 +171,8 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
                 "Сумма": 600 * qty,
                 "Склад_Key": wh,
                 "ЗаказПокупателя_Key": order,
+                "СпособСписанияОстаткаТоваров": "ИзРезерва",
+                "Качество_Key": seed["quality_new"],
             }
         ],
     }
@@ -185,7 +192,9 @@ def test_invoice_ships_order_releases_reserve_and_checks_stock(
     too_much = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, before + 5))
     r = _post(utp_client, "Document_РеализацияТоваровУслуг", too_much, operational=True)
     assert r.status_code == 500 and "Недостаточно" in r.json()["odata.error"]["message"]["value"]
-    no_row = _invoice_body(seed, order, 1)
+    no_row = _invoice_body(
+        seed, order, 1, Склад_Key=EMPTY
+    )  # an empty row warehouse is filled from the header
     del no_row["Товары"][0]["Склад_Key"]
     r = _post(
         utp_client,
@@ -249,7 +258,7 @@ def test_invoice_by_orders_contract_needs_deal(
         "Document_РеализацияТоваровУслуг",
         _create(utp_client, "Document_РеализацияТоваровУслуг", body),
     )
-    assert r.status_code == 500 and "Сделка" in r.json()["odata.error"]["message"]["value"]
+    assert r.status_code == 500 and "ЗаказПокупателя" in r.json()["odata.error"]["message"]["value"]
 
 
 def test_closure_removes_order_balance_and_reserves(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:

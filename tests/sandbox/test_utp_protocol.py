@@ -213,7 +213,7 @@ def test_post_patch_delete_semantics(utp_client: httpx.Client) -> None:  # §1.7
     )
     assert r.status_code == 201
     obj = r.json()
-    assert obj["КодПоЕДРПОУ"] == "1234567890"  # truncated to the attribute length (10)
+    assert obj["КодПоЕДРПОУ"] == "123456789012"  # truncated to the attribute length (12 in UTP 1.2)
     assert "НетТакогоПоля" not in obj and obj["Ref_Key"] != "11111111-2222-3333-4444-555555555555"
     assert obj["Code"] and GUID.match(obj["Ref_Key"])
     assert r.headers["location"].endswith(f"(guid'{obj['Ref_Key']}')")

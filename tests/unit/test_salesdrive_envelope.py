@@ -46,11 +46,11 @@ def test_unknown_event_is_not_a_rejection() -> None:
     assert not peek.is_known_event
 
 
-def test_bad_update_at_is_rejected_with_its_field() -> None:
+def test_bad_update_at_is_acknowledged_and_left_to_the_rules() -> None:
+    # The receiver refuses only what is not an order; the processor parks it with the reason.
     body = json.loads(PAYLOAD_A)
     body["data"]["updateAt"] = "yesterday"
-    with pytest.raises(NotAnOrder, match=r"data\.updateAt"):
-        peek_envelope(body)
+    assert peek_envelope(body).update_at is None
 
 
 def test_the_hot_path_imports_neither_pydantic_nor_httpx() -> None:
@@ -87,8 +87,5 @@ def test_peek_and_full_parse_agree_on_what_is_an_order(info: Any, data: Any) -> 
         with pytest.raises(NotAnOrder):
             OrderWebhook.parse(body)
         return
-    # The peek accepted: the full parse may still reject a malformed field, but never crashes.
-    try:
-        assert OrderWebhook.parse(body).data.id == peek.order_id
-    except NotAnOrder as exc:
-        assert exc.reason
+    # The peek accepted: the full parse reads the same order, whatever its other fields hold.
+    assert OrderWebhook.parse(body).data.id == peek.order_id

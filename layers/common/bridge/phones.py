@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 _NON_DIGITS = re.compile(r"\D+")
+# Between two numbers in one field people write ",", ";", "/", a new line, "або"/"или"/"or" ("or").
+_BETWEEN_PHONES = re.compile(r"[,;/\n\r|]+|\s+(?:або|или|чи|or)\s+", re.IGNORECASE)
 _UA_COUNTRY = "380"
 _UA_NATIONAL_LENGTH = 9  # operator code (2 digits after the trunk 0) + 7-digit subscriber number
 
@@ -36,6 +38,23 @@ def normalise_phone(raw: str | None) -> str | None:
     if len(digits) < 7:  # an extension or garbage: not an identity
         return None
     return f"+{digits}"
+
+
+def split_phones(raw: str | None) -> list[str]:
+    """The numbers of one field: ``"067 111 22 33, 050 222 33 44"`` → two spellings, in order.
+
+    A part without any digit (``"дзвонити після 18:00"``) is dropped; a single number is one item.
+    """
+    if not raw:
+        return []
+    parts = (part.strip() for part in _BETWEEN_PHONES.split(raw))
+    return [part for part in parts if part and any(ch.isdigit() for ch in part)]
+
+
+def normalise_phones(raw: str | None) -> list[str]:
+    """Every canonical number in one field, each once, first seen first."""
+    found = (normalise_phone(part) for part in split_phones(raw))
+    return list(dict.fromkeys(phone for phone in found if phone))
 
 
 def phone_spellings(canonical: str) -> list[str]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bridge.store.status_writes import StatusWritesStore
     from bridge.sync.accounting_state import AccountingStateWriter
     from bridge.sync.deals import DealCollaborators
+    from bridge.sync.option_names import OptionNames
     from bridge.sync.reference import UtpReference
     from bridge.utp.client import UtpClient
 
@@ -219,6 +220,16 @@ def salesdrive_statuses() -> dict[int, tuple[str, int | None]]:
     return _statuses[1]
 
 
+@cache
+def option_names() -> OptionNames:
+    """SalesDrive's option names (site, payment, delivery…), cached in DynamoDB for hours."""
+    from datetime import datetime
+
+    from bridge.sync.option_names import OptionNames
+
+    return OptionNames(salesdrive=salesdrive_client(), cache=cursors(), now=datetime.now)
+
+
 def deal_collaborators() -> DealCollaborators:
     from bridge.sync.deals import DealCollaborators
 
@@ -229,6 +240,7 @@ def deal_collaborators() -> DealCollaborators:
         reference=utp_reference(),
         statuses=salesdrive_statuses,
         status_writes=status_writes(),
+        option_names=option_names(),
         accounting_state=accounting_state_writer(),
     )
 
@@ -266,6 +278,7 @@ def reset() -> None:
         fingerprint_store,
         catalog_change_queue,
         seen_statuses,
+        option_names,
     ):
         getter.cache_clear()
     try:

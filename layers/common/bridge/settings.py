@@ -106,6 +106,12 @@ class BridgeSettings(_Frozen):
     # SalesDrive's absolute line discount: for the whole line (default) or per unit (unknown, see reference).
     absolute_discount_per_unit: bool = False
     reserve_stock: bool = True
+    # The UTP user (Catalog_Пользователи Description) the bridge acts for: Ответственный of its
+    # documents ("" = left empty).
+    responsible_user: str = ""
+    # ОтражатьВБухгалтерскомУчете of invoices and returns: off by default (they
+    # post on any base; the accountant reflects them), see docs/utp-accounting-reflection.md.
+    reflect_in_accounting: bool = False
     # Status rules (items 8–10).
     completed: StatusRule = StatusRule(status_types=frozenset({2}))
     cancelled: StatusRule = StatusRule(status_types=frozenset({3}))

@@ -27,6 +27,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from bridge.read_budget import ReadBudget, ReadConsumer
 from bridge.salesdrive._coerce import format_datetime, to_int
@@ -51,6 +52,8 @@ from bridge.salesdrive.models import (
     Pagination,
     Payment,
     Status,
+    describe_validation_error,
+    parse_meta,
     parse_order,
 )
 from bridge.salesdrive.products import (
@@ -120,6 +123,19 @@ class _Call:
     body: dict[str, Any] | None = None
     consumer: ReadConsumer | None = None  # set for list endpoints: a budget token per request
     idempotent: bool = True
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _readable(model: type[M], items: list[Any]) -> list[M]:
+    readable = []
+    for item in items:
+        try:
+            readable.append(model.model_validate(item))
+        except ValidationError:
+            continue
+    return readable
 
 
 def _batches(items: Iterable[T], size: int) -> Iterator[tuple[T, ...]]:
@@ -237,7 +253,7 @@ class SalesDriveClient:
                 page=page_number,
                 page_count=page_count,
                 orders=self._orders_of(body, on_invalid),
-                meta=OrderMeta.model_validate(body.get("meta") or {}),
+                meta=parse_meta(body.get("meta")),  # a shape nobody foresaw never stops a page
                 totals=dict(body.get("totals") or {}),
             )
 
@@ -282,6 +298,13 @@ class SalesDriveClient:
         # Exact match only: should the filter ever be ignored, another order must not stand in for it.
         return next((order for order in self._orders_of(body, None) if order.id == order_id), None)
 
+    def order_fields(self, *, consumer: ReadConsumer = ReadConsumer.OPERATOR) -> OrderMeta:
+        """The order fields' descriptors with their option dictionaries (``meta`` of the order list):
+        the only source of the site, rejection-reason, manager and custom-select names. One list call."""
+        params = [("page", "1"), ("limit", "1"), ("filter[statusId]", ALL_STATUSES)]
+        body = self._list_page(ORDER_LIST, params, consumer)
+        return parse_meta(body.get("meta"))
+
     def update_order(
         self,
         order_id: int,
@@ -315,19 +338,22 @@ class SalesDriveClient:
 
     # --- dictionaries (cached for the client's lifetime) -------------------------------------------
 
+    # An entry a dictionary cannot read (no id, an id that is not a number) is left out: one odd entry
+    # never hides the others (the status reconciler and the deal rules read these).
+
     def statuses(self, *, refresh: bool = False) -> list[Status]:
         if self._statuses is None or refresh:
-            self._statuses = [Status.model_validate(item) for item in self._dictionary(STATUSES)]
+            self._statuses = _readable(Status, self._dictionary(STATUSES))
         return list(self._statuses)
 
     def payment_methods(self, *, refresh: bool = False) -> list[NamedRef]:
         if self._payment_methods is None or refresh:
-            self._payment_methods = [NamedRef.model_validate(i) for i in self._dictionary(PAYMENT_METHODS)]
+            self._payment_methods = _readable(NamedRef, self._dictionary(PAYMENT_METHODS))
         return list(self._payment_methods)
 
     def delivery_methods(self, *, refresh: bool = False) -> list[NamedRef]:
         if self._delivery_methods is None or refresh:
-            self._delivery_methods = [NamedRef.model_validate(i) for i in self._dictionary(DELIVERY_METHODS)]
+            self._delivery_methods = _readable(NamedRef, self._dictionary(DELIVERY_METHODS))
         return list(self._delivery_methods)
 
     # --- catalog -----------------------------------------------------------------------------------
@@ -412,8 +438,11 @@ class SalesDriveClient:
         type: str = "incoming",  # SalesDrive's own parameter name
         consumer: ReadConsumer = ReadConsumer.PAYMENTS,
         overlap: timedelta = timedelta(minutes=5),
+        on_invalid: Callable[[Mapping[str, Any], str], None] | None = None,
     ) -> Iterator[Payment]:
-        """Payments updated since ``updated_from - overlap``, each (id, updatedAt) once per run."""
+        """Payments updated since ``updated_from - overlap``, each (id, updatedAt) once per run. A payment
+        that cannot be read goes to ``on_invalid`` with the reason (raised without one) and the rest of
+        the page goes on."""
         params = [
             ("limit", str(PAGE_SIZE)),
             ("type", type),
@@ -424,7 +453,13 @@ class SalesDriveClient:
         seen: set[tuple[int, object]] = set()
         for _page, body, _count in self._pages(PAYMENT_LIST, params, consumer):
             for item in body.get("data") or []:
-                payment = Payment.model_validate(item)
+                try:
+                    payment = Payment.model_validate(item)
+                except ValidationError as exc:
+                    if on_invalid is None:
+                        raise
+                    on_invalid(item if isinstance(item, Mapping) else {}, describe_validation_error(exc))
+                    continue
                 key = (payment.id, payment.updated_at)
                 if key not in seen:
                     seen.add(key)

@@ -1,8 +1,10 @@
-"""The webhook receiver's cheap check: is this body a SalesDrive order event, and which one?
+"""The one decision on what is a SalesDrive order event: the receiver and the processor both apply it.
 
-Reads only ``info`` and ``data.id/version/statusId/updateAt/formId``; no pydantic, no httpx, so the
-receiver cold-starts fast and answers in milliseconds. The full parse (``bridge.salesdrive.models``)
-happens later, in the deal processor. Both apply the same rejection rules.
+A body is an order event when it is a JSON object with ``info.webhookType == "order"`` and ``data`` is
+one order object with a positive integer ``id``. Nothing else is refused: every other field is read
+leniently (here and in ``bridge.salesdrive.models``), and what the deal rules need but cannot read parks
+the order with the reason (``bridge.sync.deal_checks``). So whatever the receiver acknowledges, the deal
+processor can apply or park, never refuse. No pydantic, no httpx, so the receiver cold-starts fast.
 """
 
 from __future__ import annotations
@@ -83,6 +85,15 @@ def _field(data: Mapping[str, Any], key: str, convert: Any) -> Any:
         raise NotAnOrder(f"data.{key} is invalid: {exc}") from None
 
 
+def _soft_field(data: Mapping[str, Any], key: str, convert: Any) -> Any:
+    """A field the receiver only passes on (de-duplication, logs): unreadable means unknown here; the
+    deal processor parks the order if a rule needs it."""
+    try:
+        return convert(data.get(key))
+    except (ValueError, TypeError):
+        return None
+
+
 def order_id_of(data: Mapping[str, Any]) -> int:
     order_id = _field(data, "id", to_int)
     if order_id is None:
@@ -106,9 +117,9 @@ def peek_envelope(body: bytes | bytearray | str | Mapping[str, Any]) -> Envelope
         webhook_type=ORDER_WEBHOOK_TYPE,
         webhook_event=event if isinstance(event, str) else None,
         order_id=order_id_of(data),
-        version=_field(data, "version", to_int),
-        status_id=_field(data, "statusId", to_int),
-        update_at=_field(data, "updateAt", to_datetime),
-        form_id=_field(data, "formId", to_int),
+        version=_soft_field(data, "version", to_int),
+        status_id=_soft_field(data, "statusId", to_int),
+        update_at=_soft_field(data, "updateAt", to_datetime),
+        form_id=_soft_field(data, "formId", to_int),
         payload=payload,
     )

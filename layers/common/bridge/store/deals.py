@@ -81,6 +81,9 @@ class ParkedOrder(BaseModel):
     last_parked_at: str | None = None
     attempts: int = 1
     payload: str | None = None  # the event to replay once the cause is fixed
+    # What it waits for: "sku" (UTP to know a SKU), "utp" (UTP to accept it: retried with a pause),
+    # "order_data" (the order to change in SalesDrive, or an operator's replay). None: before causes.
+    cause: str | None = None
 
 
 class CounterpartyLink(BaseModel):
@@ -285,7 +288,13 @@ class DealStore:
     # -- parked orders ---------------------------------------------------------------------------
 
     def park(
-        self, order_id: int, reason: str, *, skus: list[str] | None = None, payload: str | None = None
+        self,
+        order_id: int,
+        reason: str,
+        *,
+        skus: list[str] | None = None,
+        payload: str | None = None,
+        cause: str | None = None,
     ) -> None:
         previous = self._get("parked", f"order#{order_id}")
         now = self._now()
@@ -297,6 +306,7 @@ class DealStore:
             last_parked_at=now,
             attempts=(previous["attempts"] + 1) if previous else 1,
             payload=payload,
+            cause=cause or ("sku" if skus else "utp"),
         )
         self._put("parked", f"order#{order_id}", parked.model_dump(mode="json"))
         for sku in parked.skus:

@@ -113,7 +113,7 @@ def manager_reason(reason: str, skus: list[str] | None = None) -> str:
     if "line without sku" in lowered:
         names = text.partition("line without SKU:")[2].strip(" )")
         return f"a line has no SKU ({names}): add the SKU in SalesDrive" if names else "a line has no SKU"
-    if "no lines" in lowered or "without lines" in lowered or "no products" in lowered:
+    if "no product lines" in lowered or "no lines" in lowered:
         return "the order has no lines: add the goods in SalesDrive"
     if lowered.startswith("utp refused:"):
         return f"UTP refused it: {text.partition(':')[2].strip()}"

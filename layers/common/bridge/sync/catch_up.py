@@ -7,6 +7,10 @@ flow: the FIFO deal queue, group = order id, de-duplication id from (order id, v
 The deal processor applies a bare list-form order like a webhook and ignores stale versions, so an
 order that a webhook also delivered is harmless.
 
+No order stops a page: every order with an id is sent on (one the deal rules cannot apply is parked
+there with its reason, before anything reaches UTP), an item without a readable id is reported with
+the reason, and a ``meta`` of any shape is read as far as it goes.
+
 The watermark moves only after every page of the window was read and sent; an exhausted budget stops
 the run cleanly with the watermark kept (the next run re-reads the window). Orders parked with the same
 version are left to the parked-order replayer instead of being re-sent every run.
@@ -22,8 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
+from bridge.salesdrive._coerce import as_list, choice_id
 from bridge.salesdrive.client import SalesDriveClient
-from bridge.salesdrive.errors import SalesDriveThrottled
+from bridge.salesdrive.errors import NotAnOrder, SalesDriveThrottled
 from bridge.salesdrive.models import Order, OrderMeta
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, is_newer
@@ -41,6 +46,8 @@ class SweepReport:
     left_parked: list[int] = field(default_factory=list)
     watermark: str | None = None
     budget_exhausted_until: datetime | None = None
+    # Items of a page that are not an order at all (no readable id), with the reason: reported, skipped.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def _update_at(order: Order) -> str:
@@ -57,15 +64,14 @@ def list_order_event(order: Order, meta: OrderMeta) -> str:
     A list's ``meta`` is a dictionary of every option; like a webhook, keep only the options this order
     selected (the status and site names the deal flow writes into UTP), so the message stays small.
     """
-    data = order.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = order.as_sent()
     fields: dict[str, Any] = {}
     for name, descriptor in meta.fields.items():
-        raw = data.get(name)
-        values = {str(v) for v in raw} if isinstance(raw, list) else {str(raw)} if raw is not None else set()
+        values = {choice_id(v) for v in as_list(data.get(name))} - {None}
         chosen = [
-            option.model_dump(mode="json", exclude_none=True)
+            {"value": option.value, "text": option.text}
             for option in descriptor.options
-            if option.value is not None and str(option.value) in values
+            if option.value is not None and choice_id(option.value) in values
         ]
         if chosen:
             fields[name] = {"options": chosen}
@@ -99,12 +105,20 @@ def sweep_orders(
     watermark = parse_watermark(cursor.get("updated_at"))
     window = window_for(watermark, now)
     latest: datetime | None = None
+
+    def skip(item: Mapping[str, Any], exc: NotAnOrder) -> None:
+        # Not an order (no id): nothing can be parked under it. The rest of the page goes on, and so
+        # does the watermark; the reason is in the run's report and log.
+        shown = item.get("id") if isinstance(item, Mapping) else None
+        report.unreadable.append(f"item with id {shown!r}: {exc.reason}")
+
     try:
         for page in salesdrive.iter_order_pages(
             window.start,
             window.end,
             consumer=ReadConsumer.CATCH_UP,
             overlap=timedelta(minutes=overlap_minutes),
+            on_invalid=skip,
         ):
             for order in page.orders:
                 report.orders_read += 1

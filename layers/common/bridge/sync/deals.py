@@ -20,16 +20,18 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from bridge.salesdrive.models import Order, OrderLine, OrderMeta, OrderWebhook, parse_order
+from bridge.salesdrive.models import Order, OrderMeta, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
 from bridge.store.status_writes import StatusWritesStore
 from bridge.sync.accounting_state import AccountingStateWriter
-from bridge.sync.characteristics import characteristic_values
+from bridge.sync.characteristics import Dictionaries, characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
+from bridge.sync.deal_checks import line_sku, order_problems, unreadable_version
 from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
 from bridge.sync.order_closure import ensure_order_closure
 from bridge.sync.order_statuses import settle_incoming_status, status_text
@@ -39,6 +41,7 @@ from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import DocumentHeader, OrderLineInput, SalesOrderInput
+from bridge.utp.sales_documents import document_extra
 
 ORDER_ENTITY = "Document_ЗаказПокупателя"
 # After this many deliveries a UTP outage parks the order (replayed automatically) instead of sending
@@ -57,6 +60,8 @@ class DealCollaborators:
     statuses: Callable[[], Mapping[int, tuple[str, int | None]]]
     # The own-writes ledger of statuses (echo suppression, UTP → SalesDrive); None: no reconciler runs.
     status_writes: StatusWritesStore | None = None
+    # SalesDrive's option names by field, for selects whose name ``meta`` lacks (cached for hours).
+    option_names: Dictionaries | None = None
     # Writes the accounting state into the SalesDrive order (setting accounting_state_field); None: off.
     accounting_state: AccountingStateWriter | None = None
 
@@ -75,14 +80,6 @@ class UnknownSkus(Exception):
     def __init__(self, skus: list[str]) -> None:
         super().__init__(f"unknown SKU in UTP: {', '.join(skus)}")
         self.skus = skus
-
-
-class OrderWithoutLines(Exception):
-    """Nothing to order: UTP refuses a sales order without goods, so the order is parked with the reason
-    (a manager adds the lines in SalesDrive; the next event of the order applies it)."""
-
-    def __init__(self) -> None:
-        super().__init__("the order has no lines")
 
 
 def marker_of(order_id: int) -> str:
@@ -104,14 +101,8 @@ def parse_deal_event(payload: Mapping[str, Any] | str | bytes) -> tuple[Order, O
     return order, meta, raw if isinstance(raw, str) else raw.decode()
 
 
-def line_sku(line: OrderLine) -> str | None:
-    return (line.sku or line.parameter or "").strip() or None
-
-
 def resolve_products(order: Order, *, utp: UtpClient, store: DealStore) -> dict[str, ProductLink]:
     """SKU → product link for every line: the bridge's map first, then one UTP lookup for the rest."""
-    if not order.products:
-        raise OrderWithoutLines()
     skus = [s for s in (line_sku(line) for line in order.products) if s]
     missing_sku_lines = [line for line in order.products if line_sku(line) is None]
     if missing_sku_lines:
@@ -191,6 +182,9 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
     """Apply one SalesDrive order event to UTP. Idempotent: any event may be delivered many times."""
     order, meta, raw = parse_deal_event(payload)
     store = ctx.store
+    blind = unreadable_version(order)
+    if blind is not None:  # the stale guard cannot judge it: park rather than guess either way
+        return _park(order, blind, raw, ctx, cause="order_data")
     state = store.order_state(order.id)
     version = order.version or 0
     update_at = order.update_at.strftime("%Y-%m-%d %H:%M:%S") if order.update_at else ""
@@ -202,14 +196,15 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
         store.audit(order.id, "accounting_state_echo_ignored", version=version)
         return DealOutcome(order.id, "stale", state.utp_order_ref if state else None)
     store.audit(order.id, "event_received", version=version, status=order.status_id)
+    problems = order_problems(order)
+    if problems:  # before anything is written to UTP (no counterparty for an order that cannot be one)
+        return _park(order, "; ".join(problems), raw, ctx, cause="order_data")
     try:
         outcome = _apply(order, meta, state, version, update_at, ctx)
     except UnknownSkus as exc:
         return _park(order, str(exc), raw, ctx, skus=[s for s in exc.skus if not s.startswith("(")])
     except UtpBusinessRefusal as exc:
         return _park(order, f"UTP refused: {exc}", raw, ctx)
-    except OrderWithoutLines as exc:
-        return _park(order, str(exc), raw, ctx)
     if store.parked_order(order.id) is not None:
         store.unpark(order.id)
         store.audit(order.id, "unparked")
@@ -233,10 +228,16 @@ def apply_deal_message(body: str, ctx: DealCollaborators, *, delivery: int = 1) 
 
 
 def _park(
-    order: Order, reason: str, raw: str, ctx: DealCollaborators, *, skus: list[str] | None = None
+    order: Order,
+    reason: str,
+    raw: str,
+    ctx: DealCollaborators,
+    *,
+    skus: list[str] | None = None,
+    cause: str | None = None,
 ) -> DealOutcome:
-    ctx.store.park(order.id, reason, skus=skus, payload=raw)
-    ctx.store.audit(order.id, "parked", reason=reason)
+    ctx.store.park(order.id, reason, skus=skus, payload=raw, cause=cause)
+    ctx.store.audit(order.id, "parked", reason=reason, cause=cause or ("sku" if skus else "utp"))
     if ctx.accounting_state is not None:
         ctx.accounting_state.after_event(order, store=ctx.store, utp=ctx.utp, parked=(reason, skus or []))
     return DealOutcome(order.id, "parked", reason=reason)
@@ -258,8 +259,13 @@ def _apply(
     print_ = fingerprint(lines, warehouse_key, customer.counterparty_ref)
     status_names = ctx.statuses()
     previous = state.characteristics if state else {}
-    wanted = characteristic_values(order, meta, settings)
+    unresolved: list[str] = []
+    wanted = characteristic_values(order, meta, settings, ctx.option_names, unresolved)
     status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
+    if status is None and order.status_id is not None:
+        unresolved.append(f"statusId: no name for status {order.status_id}")
+    if unresolved:  # nothing is written for these rather than a bare id
+        store.audit(order.id, "names_unresolved", fields=unresolved)
     key = settings.status_key
     if status and key not in previous:  # a new order carries its status from the start
         wanted[key] = status
@@ -277,7 +283,7 @@ def _apply(
         marker=marker_of(order.id),
         comment=f"SalesDrive #{order.id}" + (f" ({order.external_id})" if order.external_id else ""),
         reserve=settings.reserve_stock,
-        extra=attributes,
+        extra=document_extra(reference.responsible_key, more=attributes),
     )
 
     created: list[DocumentHeader] = []
@@ -353,12 +359,14 @@ def _apply(
 
     status_type = status_names.get(order.status_id, ("", None))[1] if order.status_id is not None else None
     if order.status_id is not None and settings.completed.matches(order.status_id, status_type):
-        invoice = ensure_sales_invoice(order.id, order_ref, utp=utp, store=store, settings=settings)
+        invoice = ensure_sales_invoice(
+            order.id, order_ref, utp=utp, store=store, settings=settings, reference=reference
+        )
         if invoice.created:
             documents.append("sales_invoice")
             store.audit(order.id, "sales_invoice_created", ref=invoice.ref)
     elif order.status_id is not None and settings.cancelled.matches(order.status_id, status_type):
-        documents += _cancel(order.id, order_ref, ctx)
+        documents += _cancel(order.id, order_ref, ctx, draft.date)
 
     store.save_order_state(
         OrderState(
@@ -376,7 +384,7 @@ def _apply(
     return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
 
 
-def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators) -> list[str]:
+def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators, order_date: datetime) -> list[str]:
     """Return note on the posted invoice if the goods left; else close the order."""
     utp, store, settings = ctx.utp, ctx.store, ctx.settings
     recorded = store.ledger(DocumentKind.SALES_INVOICE, str(order_id))
@@ -385,13 +393,21 @@ def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators) -> list[str]:
     else:
         invoice = posted_invoice(utp, order_ref)
     if invoice is not None and invoice.posted:
-        note = ensure_sales_return(order_id, order_ref, invoice.ref, utp=utp, store=store, settings=settings)
+        note = ensure_sales_return(
+            order_id, order_ref, invoice.ref, utp=utp, store=store, settings=settings, reference=ctx.reference
+        )
         if note.created:
             store.audit(order_id, "return_note_created", ref=note.ref)
             return ["return_note"]
         return []
     closure = ensure_order_closure(
-        order_id, order_ref, utp=utp, store=store, settings=settings, reference=ctx.reference
+        order_id,
+        order_ref,
+        utp=utp,
+        store=store,
+        settings=settings,
+        reference=ctx.reference,
+        order_date=order_date,
     )
     if closure.created:
         store.audit(order_id, "order_closure_created", ref=closure.ref)

@@ -5,11 +5,14 @@ The closure writes off what is left to ship and releases the reserve; it is crea
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
+from bridge.utp.sales_documents import document_extra
 
 CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
 
@@ -26,6 +29,7 @@ def ensure_order_closure(
     store: DealStore,
     settings: BridgeSettings,
     reference: UtpReference,
+    order_date: datetime | None = None,
 ) -> EnsuredDocument:
     """UTP calls: 0 if recorded; else 1 lookup, + 2 to create and post."""
     return ensure_document(
@@ -40,6 +44,9 @@ def ensure_order_closure(
                 date=utp_now(settings),
                 post=False,
                 comment=f"Скасовано в SalesDrive #{order_id}",
+                order_date=order_date,
+                # The closure's fill-from-order copies the order's Ответственный (ОбработкаЗаполнения).
+                extra=document_extra(reference.responsible_key),
             ).ref
         ),
         post=lambda ref: utp.post_document(CLOSURE, ref),

@@ -47,10 +47,12 @@ def write_status(utp: UtpClient, settings: BridgeSettings, order_ref: str, text:
 def status_text(order: Order, meta: OrderMeta, status_names: dict[int, str]) -> str | None:
     if order.status_id is None:
         return None
+    """``"<name> [<id>]"`` (the id lets the reconciler read it back), or None when no name is known:
+    a bare id is never written."""
     name = meta.option_text("statusId", order.status_id) or status_names.get(order.status_id)
-    if name is None:
+    if not name:
         name = meta.selected_text("statusId")
-    return f"{name} [{order.status_id}]" if name else f"[{order.status_id}]"
+    return f"{name} [{order.status_id}]" if name else None
 
 
 def status_id_of(text: str | None) -> int | None:

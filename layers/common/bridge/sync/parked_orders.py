@@ -3,7 +3,11 @@
 An order parked for an unknown SKU goes back to the deal queue as soon as UTP knows every SKU it waits
 for (one UTP lookup per 40 SKUs for all parked orders together). An order parked because UTP refused it
 or was unavailable is retried with a growing pause (5 min, 10, 20 … at most 6 h): the accountant may
-have fixed the cause in 1C, and the parked list shows the reason meanwhile. Nothing is ever dropped.
+have fixed the cause in 1C, and the parked list shows the reason meanwhile. An order parked for its own
+data (no lines, a zero quantity, a line without SKU, a field that cannot be read) waits for SalesDrive:
+the next version of the order (webhook or catch-up sweep) is applied as soon as it arrives, and an
+operator's replay (``python -m bridge_ops replay``) retries the stored event at once; replaying the same
+unchanged event on a timer could only park it again. Nothing is ever dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class ReplayReport:
     replayed: list[int] = field(default_factory=list)
     waiting_for_sku: list[int] = field(default_factory=list)
     backing_off: list[int] = field(default_factory=list)
+    waiting_for_change: list[int] = field(default_factory=list)  # parked for the order's own data
 
 
 def next_attempt_at(parked: ParkedOrder, first_pause: timedelta = FIRST_PAUSE) -> datetime:
@@ -51,6 +56,9 @@ def replay_parked_orders(
     unlinked = [sku for sku in wanted_skus if sku not in known]
     known |= set(utp.products_by_sku(unlinked)) if unlinked else set()
     for order in parked:
+        if order.cause == "order_data":
+            report.waiting_for_change.append(order.order_id)
+            continue
         if order.skus:
             due = all(sku in known for sku in order.skus)
             (report.replayed if due else report.waiting_for_sku).append(order.order_id)

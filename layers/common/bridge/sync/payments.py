@@ -24,7 +24,7 @@ never guessed from the amount or the payer's name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -101,6 +101,8 @@ class PaymentReport:
     payments_read: int = 0
     watermark: str | None = None
     budget_exhausted_until: datetime | None = None
+    # Payments SalesDrive sent in a form the bridge cannot read: "<id>: <reason>"; the rest goes on.
+    unreadable: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -260,8 +262,18 @@ def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes
     window = window_for(watermark, now)
     latest: datetime | None = None
     try:
+
+        def unreadable_payment(item: Mapping[str, Any], reason: str) -> None:
+            # Kept with the unallocated payments so that the operator sees it (bridge_ops), never dropped.
+            key = str(item.get("id"))
+            report.unreadable.append(f"{key}: {reason}")
+            unallocated[key] = {"unreadable": reason, "sum": str(item.get("sum")), "date": item.get("date")}
+
         for payment in ctx.salesdrive.iter_payments(
-            window.start, window.end, overlap=timedelta(minutes=overlap_minutes)
+            window.start,
+            window.end,
+            overlap=timedelta(minutes=overlap_minutes),
+            on_invalid=unreadable_payment,
         ):
             report.payments_read += 1
             if payment.type and payment.type != "incoming":

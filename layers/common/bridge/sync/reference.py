@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
+from bridge.utp.sales_documents import user_key
 
 
 class UtpReference(BaseModel):
@@ -25,6 +26,7 @@ class UtpReference(BaseModel):
     warehouse_names: dict[str, str]  # UTP warehouse name → key
     cash_desk_key: str
     closure_reason_key: str
+    responsible_key: str | None = None  # Ответственный of the bridge's documents (setting responsible_user)
 
 
 def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
@@ -54,6 +56,11 @@ def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
     reasons = {r.description: r.ref for r in utp.closure_reasons()}
     if settings.closure_reason not in reasons:
         raise SettingsError(f"closure_reason: UTP has no order-closure reason {settings.closure_reason!r}")
+    responsible_key = None
+    if settings.responsible_user:
+        responsible_key = user_key(utp, settings.responsible_user)
+        if responsible_key is None:
+            raise SettingsError(f"responsible_user: UTP has no user {settings.responsible_user!r}")
     return UtpReference(
         organisation_key=organisation.ref,
         currency_key=currency.ref,
@@ -66,6 +73,7 @@ def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
         warehouse_names=warehouses,
         cash_desk_key=cash_desks[settings.cash_desk],
         closure_reason_key=reasons[settings.closure_reason],
+        responsible_key=responsible_key,
     )
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
-from bridge.sync.reference import utp_now
+from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
+from bridge.utp.sales_documents import document_extra
 
 INVOICE = "Document_РеализацияТоваровУслуг"
 
@@ -20,9 +21,20 @@ def posted_invoice(utp: UtpClient, order_ref: str) -> ExistingDocument | None:
 
 
 def ensure_sales_invoice(
-    order_id: int, order_ref: str, *, utp: UtpClient, store: DealStore, settings: BridgeSettings
+    order_id: int,
+    order_ref: str,
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    reference: UtpReference | None = None,
 ) -> EnsuredDocument:
-    """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read order, create, post)."""
+    """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read order, create, post).
+
+    Dated now, never before the order; Ответственный and the reflection flags from the settings."""
+    extra = document_extra(
+        reference.responsible_key if reference else None, accounting=settings.reflect_in_accounting
+    )
     return ensure_document(
         store,
         DocumentKind.SALES_INVOICE,
@@ -30,7 +42,7 @@ def ensure_sales_invoice(
         find=lambda: posted_invoice(utp, order_ref),
         create=lambda: (
             utp.create_invoice_from_order(
-                order_ref, date=utp_now(settings), post=False, comment=f"SalesDrive #{order_id}"
+                order_ref, date=utp_now(settings), post=False, comment=f"SalesDrive #{order_id}", extra=extra
             ).ref
         ),
         post=lambda ref: utp.post_document(INVOICE, ref),

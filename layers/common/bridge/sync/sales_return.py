@@ -5,8 +5,9 @@ from __future__ import annotations
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
-from bridge.sync.reference import utp_now
+from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
+from bridge.utp.sales_documents import document_extra
 
 RETURN_NOTE = "Document_ВозвратТоваровОтПокупателя"
 
@@ -23,8 +24,14 @@ def ensure_sales_return(
     utp: UtpClient,
     store: DealStore,
     settings: BridgeSettings,
+    reference: UtpReference | None = None,
 ) -> EnsuredDocument:
-    """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read invoice, create, post)."""
+    """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read invoice, create, post).
+
+    Dated now, never before the invoice; rows keep the invoice's Качество."""
+    extra = document_extra(
+        reference.responsible_key if reference else None, accounting=settings.reflect_in_accounting
+    )
     return ensure_document(
         store,
         DocumentKind.RETURN_NOTE,
@@ -32,7 +39,11 @@ def ensure_sales_return(
         find=lambda: existing_return(utp, order_ref, invoice_ref),
         create=lambda: (
             utp.create_return_from_invoice(
-                invoice_ref, date=utp_now(settings), post=False, comment=f"Повернення SalesDrive #{order_id}"
+                invoice_ref,
+                date=utp_now(settings),
+                post=False,
+                comment=f"Повернення SalesDrive #{order_id}",
+                extra=extra,
             ).ref
         ),
         post=lambda ref: utp.post_document(RETURN_NOTE, ref, operational=False),

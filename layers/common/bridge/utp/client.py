@@ -143,6 +143,7 @@ from bridge.utp.odata import (
     or_,
     substringof,
 )
+from bridge.utp.sales_documents import not_before, reflection
 
 M = TypeVar("M", bound=UtpModel)
 
@@ -791,6 +792,9 @@ class UtpClient:
             )
         body: dict[str, Any] = {
             "Date": format_datetime(order.date),
+            # UTP 1.2: Documents/ЗаказПокупателя/Ext/ObjectModule.bsl, ОпределитьСтатусПартии: without
+            # ВидОперации the order's lines carry an empty batch status that invoices never close.
+            "ВидОперации": "ПродажаКомиссия",
             "Организация_Key": order.organisation_key,
             "Контрагент_Key": order.counterparty_key,
             "ДоговорКонтрагента_Key": order.contract_key,
@@ -958,6 +962,7 @@ class UtpClient:
         ``Склад_Key`` and ``ЗаказПокупателя_Key``. [2 with a SalesOrder with lines; 3 with a ref]"""
         if isinstance(order, str) or not (order.lines or order.services):
             order = self.get_sales_order(order if isinstance(order, str) else order.ref)
+        date = not_before(date, order.date)
         header_wh = (
             order.warehouse_key if order.warehouse and order.warehouse.entity == WAREHOUSE_TYPE else None
         )
@@ -1017,9 +1022,10 @@ class UtpClient:
             "СуммаВключаетНДС": order.prices_include_vat,
             "Склад_Key": default_wh or (lines[0]["Склад_Key"] if lines else EMPTY_REF),
             **order.as_ref().odata_fields("Сделка"),
-            "ОтражатьВУправленческомУчете": True,
-            "ОтражатьВБухгалтерскомУчете": True,
-            "ОтражатьВНалоговомУчете": True,
+            # UTP 1.2: Documents/РеализацияТоваровУслуг/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки:
+            # required, no default; the form's fill-from-order sets СоСклада (stock leaves at once).
+            "ВидПередачи": "СоСклада",
+            **reflection(False),
             "СуммаДокумента": sum((line.amount for line in order.lines), Decimal(0))
             + sum((line.amount for line in order.services), Decimal(0)),
             "Комментарий": comment,
@@ -1048,6 +1054,7 @@ class UtpClient:
         lines; 3 with a ref]"""
         if isinstance(invoice, str) or not invoice.lines:
             invoice = self.get_invoice(invoice if isinstance(invoice, str) else invoice.ref)
+        date = not_before(date, invoice.date)
         source = list(lines if lines is not None else invoice.lines)
         if not source:
             raise ValueError("nothing to return: the invoice has no lines")
@@ -1068,6 +1075,9 @@ class UtpClient:
                     "СуммаНДС": line.vat_amount,
                     "Склад_Key": wh or EMPTY_REF,
                     "ЗаказПокупателя_Key": line.order_key or EMPTY_REF,
+                    # UTP 1.2: Documents/ВозвратТоваровОтПокупателя/Ext/ObjectModule.bsl,
+                    # ПроверитьЗаполнениеТабличнойЧастиТовары: required, nothing fills it on write.
+                    "Качество_Key": line.quality_key or EMPTY_REF,
                     **invoice.as_ref().odata_fields("ДокументПартии"),
                 }
             )
@@ -1087,9 +1097,7 @@ class UtpClient:
             **deal.odata_fields("Сделка"),
             **CompositeRef(key=warehouse, entity=WAREHOUSE_TYPE).odata_fields("СкладОрдер"),
             "ВидПоступления": "НаСклад",
-            "ОтражатьВУправленческомУчете": True,
-            "ОтражатьВБухгалтерскомУчете": True,
-            "ОтражатьВНалоговомУчете": True,
+            **reflection(False),
             "СуммаДокумента": sum((line.amount for line in source), Decimal(0)),
             "Комментарий": comment,
             "Товары": rows,
@@ -1110,10 +1118,13 @@ class UtpClient:
         post: bool = True,
         comment: str = "",
         operation: str = "ЗакрытиеЗаказов",
+        order_date: datetime | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> OrderClosure:
-        """Sales order closure with one ``Заказы`` row (composite order + reason). [2]"""
+        """Sales order closure with one ``Заказы`` row (composite order + reason), dated no earlier
+        than ``order_date``. [2]"""
         body = {
-            "Date": format_datetime(date),
+            "Date": format_datetime(not_before(date, order_date)),
             "ВидОперации": operation,
             "Комментарий": comment,
             "Заказы": [
@@ -1123,6 +1134,7 @@ class UtpClient:
                     "ПричинаЗакрытияЗаказа_Key": reason_key or EMPTY_REF,
                 }
             ],
+            **(extra or {}),
         }
         closure = OrderClosure.model_validate(self.odata.create(CLOSURE, body))
         if post:

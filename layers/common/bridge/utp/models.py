@@ -309,6 +309,8 @@ class SalesOrder(DocumentHeader):
 class InvoiceLine(OrderLine):
     warehouse_key: OptRef = Field(default=None, alias="Склад_Key")
     order_key: OptRef = Field(default=None, alias="ЗаказПокупателя_Key")
+    # The invoice's ПередЗаписью sets Качество = Новый on every row; the return needs it back.
+    quality_key: OptRef = Field(default=None, alias="Качество_Key")
 
 
 class Invoice(DocumentHeader):
