@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 from sandbox.runner.chaos import ChaosConfig, format_figures, run_chaos  # noqa: E402
 from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
 from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
+
+FIGURES = "figures: "
 
 
 def main() -> int:
@@ -42,7 +45,9 @@ def main() -> int:
     summary: list[str] = []
     ok = True
     for seed in seeds:
-        figures, reconciled = run_once(args, seed)
+        # One process per seed: the handlers cache their AWS clients and settings per process (as a Lambda
+        # instance does), so a second sandbox in the same process would talk to the first one's moto.
+        figures, reconciled = run_once(args, seed) if len(seeds) == 1 else run_in_child(seed)
         ok = ok and reconciled
         f = figures.get
         summary.append(
@@ -58,6 +63,27 @@ def main() -> int:
     if len(seeds) > 1:
         print("\n".join(["", f"chaos, {args.deals} deals, {len(seeds)} seeds:", *summary]))
     return 0 if ok else 1
+
+
+def run_in_child(seed: int) -> tuple[dict[str, object], bool]:
+    argv = [a for a in sys.argv[1:]]
+    if "--seeds" in argv:
+        at = argv.index("--seeds")
+        del argv[at : at + 2]
+    argv = [a for a in argv if not a.startswith("--seeds=")]
+    done = subprocess.run(
+        [sys.executable, __file__, *argv, "--seed", str(seed)], capture_output=True, text=True
+    )
+    sys.stdout.write("\n".join(line for line in done.stdout.splitlines() if not line.startswith(FIGURES)))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+    figures = next(
+        (json.loads(line[len(FIGURES) :]) for line in done.stdout.splitlines() if line.startswith(FIGURES)),
+        {},
+    )
+    if not figures:
+        print(f"chaos: seed {seed}: the run itself failed (exit {done.returncode}): {done.stderr[-1500:]}")
+    return figures, done.returncode == 0 and bool(figures)
 
 
 def run_once(args: argparse.Namespace, seed: int) -> tuple[dict[str, object], bool]:
@@ -90,7 +116,7 @@ def run_once(args: argparse.Namespace, seed: int) -> tuple[dict[str, object], bo
         return {}, False
     print(format_figures(report))
     print(f"report: {state_dir / 'chaos-report.json'}")
-    print(json.dumps(report["figures"], ensure_ascii=False), flush=True)
+    print(FIGURES + json.dumps(report["figures"], ensure_ascii=False), flush=True)
     figures = report["figures"]
     return figures, bool(report["reconciled"] and figures["duplicates"] == 0 and figures["missing"] == 0)
 
