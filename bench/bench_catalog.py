@@ -189,6 +189,7 @@ def part_b(n: int) -> None:
     from sandbox.salesdrive.testing import api_client
     from sandbox.utp.app import UtpEmulatorConfig
     from sandbox.utp.app import create_app as create_utp
+    from sandbox.utp.catalog_bodies import price_row, receipt_body
 
     print(
         f"\nB. end to end in process: UTP emulator {n:,} products × {WAREHOUSES} warehouses "
@@ -240,36 +241,12 @@ def part_b(n: int) -> None:
     goods = [
         {"ref": p.ref, "unit": p.unit_key} for p in utp.iter_products(1000) if not p.is_service and p.unit_key
     ][100:130]
-    lines = [
-        {
-            "LineNumber": str(k + 1),
-            "Номенклатура_Key": p["ref"],
-            "ТипЦен_Key": seed["price_type"],
-            "Цена": 1000 + k,
-        }
-        for k, p in enumerate(goods[:15])
-    ]
+    lines = [price_row(seed, p["ref"], p["unit"], 1000 + k, line=k + 1) for k, p in enumerate(goods[:15])]
     post(http, "Document_УстановкаЦенНоменклатуры", {"Date": "2030-01-01T00:00:00", "Товары": lines})
     post(
         http,
         "Document_ПоступлениеТоваровУслуг",
-        {
-            "Организация_Key": seed["organization"]["ref"],
-            "Контрагент_Key": seed["supplier"]["ref"],
-            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-            "ВалютаДокумента_Key": seed["currency_uah"],
-            "Склад_Key": seed["warehouses"][0]["ref"],
-            "Товары": [
-                {
-                    "LineNumber": str(k + 1),
-                    "Номенклатура_Key": p["ref"],
-                    "ЕдиницаИзмерения_Key": p["unit"],
-                    "Количество": 5,
-                    "Сумма": 50,
-                }
-                for k, p in enumerate(goods[15:])
-            ],
-        },
+        receipt_body(seed, seed["warehouses"][0]["ref"], [(p["ref"], p["unit"], 5, 50) for p in goods[15:]]),
     )
     run("15 prices + 15 receipts")
     http.close()

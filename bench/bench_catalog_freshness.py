@@ -48,6 +48,7 @@ sys.path[:0] = [str(ROOT)]
 from sandbox.runner.catalog_steps import CatalogUtp as Utp  # noqa: E402
 from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
 from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
+from sandbox.utp.catalog_bodies import price_row, receipt_body  # noqa: E402
 
 
 @dataclass
@@ -258,12 +259,7 @@ def _make_change(
     ref, sku = str(product["Ref_Key"]), str(product["Артикул"])
     if kind == "price set":
         price = Decimal(rng.randint(100, 99_999)) / 100
-        body = {
-            "LineNumber": "1",
-            "Номенклатура_Key": ref,
-            "ТипЦен_Key": seed["price_type"],
-            "Цена": float(price),
-        }
+        body = price_row(seed, ref, str(product.get("ЕдиницаХраненияОстатков_Key")), float(price))
         utp.create(
             "Document_УстановкаЦенНоменклатуры", {"Date": "2030-01-01T00:00:00", "Товары": [body]}, post=True
         )
@@ -273,23 +269,10 @@ def _make_change(
     if kind == "goods receipt":
         w = rng.randrange(len(warehouses))
         warehouse = seed["warehouses"][w]["ref"]
-        line = {
-            "LineNumber": "1",
-            "Номенклатура_Key": ref,
-            "ЕдиницаИзмерения_Key": product.get("ЕдиницаХраненияОстатков_Key"),
-            "Количество": 1000 + n,
-            "Сумма": 1000 + n,
-        }
+        unit = str(product.get("ЕдиницаХраненияОстатков_Key"))
         utp.create(
             "Document_ПоступлениеТоваровУслуг",
-            {
-                "Организация_Key": seed["organization"]["ref"],
-                "Контрагент_Key": seed["supplier"]["ref"],
-                "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-                "ВалютаДокумента_Key": seed["currency_uah"],
-                "Склад_Key": warehouse,
-                "Товары": [line],
-            },
+            receipt_body(seed, warehouse, [(ref, unit, 1000 + n, 1000 + n)]),
             post=True,
         )
         stock_id = str(w + 1)

@@ -568,12 +568,11 @@ class World:
         with httpx.Client(
             transport=httpx.WSGITransport(app=self.utp_app), base_url=UTP_ROOT, auth=("bridge", "bridge")
         ) as http:
-            line = {"LineNumber": "1", "Номенклатура_Key": product_ref, "ТипЦен_Key": seed["price_type"]}
-            post(
-                http,
-                "Document_УстановкаЦенНоменклатуры",
-                {"Date": "2030-01-01T00:00:00", "Товары": [{**line, "Цена": price}]},
-            )
+            from sandbox.utp.catalog_bodies import price_row
+
+            product = http.get(f"/Catalog_Номенклатура(guid'{product_ref}')?$format=json").json()
+            line = price_row(seed, product_ref, product["ЕдиницаХраненияОстатков_Key"], price)
+            post(http, "Document_УстановкаЦенНоменклатуры", {"Date": "2030-01-01T00:00:00", "Товары": [line]})
 
     def table_bytes(self) -> int:
         """Bytes of the deals' items (DynamoDB adds 100 bytes of overhead per item)."""
@@ -723,6 +722,7 @@ def run_catalog_read(warehouses: int, sizes: tuple[int, int]) -> dict[str, Any]:
     from sandbox.salesdrive.clock import ManualClock
     from sandbox.utp.app import UtpEmulatorConfig
     from sandbox.utp.app import create_app as create_utp
+    from sandbox.utp.catalog_bodies import price_row
 
     points = []
     for n in sizes:
@@ -754,16 +754,8 @@ def run_catalog_read(warehouses: int, sizes: tuple[int, int]) -> dict[str, Any]:
             "warehouses": stock_warehouses(cfg, reference.warehouse_names),
         }
         push_catalog(**common)  # the first push: everything new
-        goods = [p.ref for p in utp.iter_products(1000) if not p.is_service][100:110]
-        lines = [
-            {
-                "LineNumber": str(k + 1),
-                "Номенклатура_Key": ref,
-                "ТипЦен_Key": seed["price_type"],
-                "Цена": 900 + k,
-            }
-            for k, ref in enumerate(goods)
-        ]
+        goods = [(p.ref, str(p.unit_key)) for p in utp.iter_products(1000) if not p.is_service][100:110]
+        lines = [price_row(seed, ref, unit, 900 + k, line=k + 1) for k, (ref, unit) in enumerate(goods)]
         post(http, "Document_УстановкаЦенНоменклатуры", {"Date": "2030-01-01T00:00:00", "Товары": lines})
         with METER.measure() as read:
             snapshot = read_catalog(

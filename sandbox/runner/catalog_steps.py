@@ -28,6 +28,8 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.utp.catalog_bodies import price_row, receipt_body, unit_body
+
 PRODUCTS = "Catalog_Номенклатура"
 PRICE_SET = "Document_УстановкаЦенНоменклатуры"
 GOODS_RECEIPT = "Document_ПоступлениеТоваровУслуг"
@@ -227,14 +229,7 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
         PRICE_SET,
         {
             "Date": "2030-01-01T00:00:00",
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": priced["ref"],
-                    "ТипЦен_Key": seed["price_type"],
-                    "Цена": float(new_price),
-                }
-            ],
+            "Товары": [price_row(seed, priced["ref"], priced["unit"], float(new_price))],
         },
         post=True,
     )
@@ -254,22 +249,7 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
     console.print("[bold]Catalog 4/6[/] a goods receipt posted in UTP")
     utp.create(
         GOODS_RECEIPT,
-        {
-            "Организация_Key": seed["organization"]["ref"],
-            "Контрагент_Key": seed["supplier"]["ref"],
-            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-            "ВалютаДокумента_Key": seed["currency_uah"],
-            "Склад_Key": lviv,
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": received["ref"],
-                    "ЕдиницаИзмерения_Key": received["unit"],
-                    "Количество": 12,
-                    "Сумма": 1200,
-                }
-            ],
-        },
+        receipt_body(seed, lviv, [(received["ref"], received["unit"], 12, 1200)]),
         post=True,
     )
     expected_lviv = utp.free_stock(lviv, received["ref"])
@@ -298,19 +278,12 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
         },
         post=False,
     )
+    # A product written through OData has no unit until one is written (a price row needs it).
+    new_unit = utp.create("Catalog_ЕдиницыИзмерения", unit_body(seed, new_ref), post=False)
+    utp.patch(PRODUCTS, new_ref, {"ЕдиницаХраненияОстатков_Key": new_unit})
     utp.create(
         PRICE_SET,
-        {
-            "Date": "2030-01-01T00:00:00",
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": new_ref,
-                    "ТипЦен_Key": seed["price_type"],
-                    "Цена": 640.0,
-                }
-            ],
-        },
+        {"Date": "2030-01-01T00:00:00", "Товары": [price_row(seed, new_ref, new_unit, 640.0)]},
         post=True,
     )
     seconds = _until(lambda: _price(crm.product(sku)) == Decimal(640), timeout_s)

@@ -983,7 +983,7 @@ class UtpEmulator:
             else:
                 vals[k.strip()] = val
         out: dict[str, Any] = {}
-        for c, f in field_columns(ent.dims):
+        for c, f in field_columns(_key_fields(ent)):
             if c not in vals:
                 if f.kind == "str" and c.endswith("_Type"):
                     continue
@@ -992,7 +992,7 @@ class UtpEmulator:
         return out
 
     def _find_record(self, ent: Entity, key: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        cols = [c for c, _ in field_columns(ent.dims)]
+        cols = [c for c, _ in field_columns(_key_fields(ent))]
         where = " AND ".join(f"{q(c)} = ?" for c in cols if c in key)
         names = ", ".join(q(c) for c, _ in self.store.reg_cols[ent.name])
         with self.store.lock:
@@ -1015,7 +1015,13 @@ class UtpEmulator:
     ) -> Response:
         from .engine import apply_fields
 
-        fields = ent.dims + ent.resources
+        fields = ([F("Period", "date")] if ent.periodic else []) + ent.dims + ent.resources
+        if len(segs) == 2 and ent.periodic and key_text is None and method == "GET":
+            # A periodic independent register binds SliceLast/SliceFirst to its own set (§1.2).
+            fn_m = SEG_RE.match(segs[1])
+            fn = fn_m.group(1) if fn_m else segs[1]
+            if fn in ("SliceLast", "SliceFirst"):
+                return self._slice(request, qs, ent, fn, fn_m.group(2) if fn_m else None, want_json)
         if len(segs) == 2 and segs[1] == "$count" and key_text is None:
             return self._list(request, qs, ent.name, self._reg_source(ent), want_json, count_only=True)
         if len(segs) > 1:
@@ -1029,7 +1035,7 @@ class UtpEmulator:
                 raise ODataError(400, "19", "Метод HTTP не допускается для этого ресурса")
             rec = defaults_for(fields)
             apply_fields(fields, rec, self._body(request))
-            key = {c: rec[c] for c, _ in field_columns(ent.dims)}
+            key = {c: rec[c] for c, _ in field_columns(fields[: len(fields) - len(ent.resources)])}
             with self.store.tx() as cur:
                 if self._find_record(ent, key) is not None:
                     raise ODataError(400, "15", "Запись с такими ключевыми полями уже существует")
@@ -1051,7 +1057,7 @@ class UtpEmulator:
                 pass
             elif method in ("PATCH", "MERGE", "PUT"):
                 apply_fields(fields, rec, self._body(request))
-                new_key = {c: rec[c] for c, _ in field_columns(ent.dims)}
+                new_key = {c: rec[c] for c, _ in field_columns(fields[: len(fields) - len(ent.resources)])}
                 other = self._find_record(ent, new_key)
                 if other is not None and other[0] != rowid:
                     raise ODataError(400, "15", "Запись с такими ключевыми полями уже существует")
@@ -1224,3 +1230,8 @@ def _sort_key(v: Any) -> tuple[int, Any]:
 
 def create_app(config: UtpEmulatorConfig | None = None) -> UtpEmulator:
     return UtpEmulator(config or UtpEmulatorConfig())
+
+
+def _key_fields(ent: Entity) -> list[F]:
+    """An independent register's record key: Period (when periodic by day) and the dimensions."""
+    return ([F("Period", "date")] if ent.periodic else []) + ent.dims

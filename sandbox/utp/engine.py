@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from . import posting_sales
+from . import posting_catalog, posting_sales
 from .errors import ODataError, business, not_found
 from .filters import FilterError, Fn, Scope, Typed, norm_date, sql_prefilter
 from .model import EMPTY_DATE, EMPTY_REF, ENTITIES, NS, UNDEFINED, Entity, F
@@ -176,6 +176,7 @@ def _num(v: Any) -> float:
 
 class Engine:
     def __init__(self, store: Store, options: posting_sales.SalesOptions | None = None):
+        self.catalog_options = posting_catalog.CatalogPostingOptions()
         self.store = store
         self.options = options or posting_sales.SalesOptions()
         posting_sales.ensure_predefined(self)
@@ -541,69 +542,16 @@ class Engine:
             mv["СуммаУпр"] = _num(row.get("СуммаПлатежа")) or mv["СуммаВзаиморасчетов"]
             moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(mv)
 
-    # ----- УстановкаЦенНоменклатуры -----
+    # ----- the catalog documents: sandbox/utp/posting_catalog.py -----
     def _post_УстановкаЦенНоменклатуры(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        rows = doc.get("Товары", [])
-        self._row_required("Товары", rows, ["Номенклатура_Key", "ТипЦен_Key"], msgs)
-        seen: set[tuple[str, str, str]] = set()
-        for row in rows:
-            key = (row["ТипЦен_Key"], row["Номенклатура_Key"], row["ХарактеристикаНоменклатуры_Key"])
-            if key in seen:
-                msgs.append(
-                    f'Строка номер "{row["LineNumber"]}" табличной части "Товары": '
-                    "цена для этой номенклатуры и типа цен уже указана в документе"
-                )
-            seen.add(key)
-        if msgs:
-            return
-        for row in rows:
-            if doc.get("НеПроводитьНулевыеЗначения") and not row.get("Цена"):
-                continue
-            currency = row.get("Валюта_Key", EMPTY_REF)
-            if currency == EMPTY_REF:
-                pt = self.store.get("Catalog_ТипыЦенНоменклатуры", row["ТипЦен_Key"]) or {}
-                currency = pt.get("ВалютаЦены_Key", EMPTY_REF)
-            moves["InformationRegister_ЦеныНоменклатуры"].append(
-                {
-                    "ТипЦен_Key": row["ТипЦен_Key"],
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row["ХарактеристикаНоменклатуры_Key"],
-                    "Цена": _num(row.get("Цена")),
-                    "Валюта_Key": currency,
-                    "ЕдиницаИзмерения_Key": row.get("ЕдиницаИзмерения_Key", EMPTY_REF),
-                    "ПроцентСкидкиНаценки": _num(row.get("ПроцентСкидкиНаценки")),
-                    "СпособРасчетаЦены": row.get("СпособРасчетаЦены", ""),
-                }
-            )
+        posting_catalog.post_price_setting(self, doc, msgs, moves)
 
-    # ----- ПоступлениеТоваровУслуг -----
     def _post_ПоступлениеТоваровУслуг(
         self, doc: dict[str, Any], operational: bool, msgs: list[str], moves: dict[str, list[dict[str, Any]]]
     ) -> None:
-        self._required(
-            doc, ["Организация_Key", "ВалютаДокумента_Key", "Контрагент_Key", "ДоговорКонтрагента_Key"], msgs
-        )
-        self._contract(doc, msgs, kind="СПоставщиком")
-        goods = doc.get("Товары", [])
-        for row in goods:
-            if row.get("Склад_Key", EMPTY_REF) == EMPTY_REF:
-                row["Склад_Key"] = doc.get("Склад_Key", EMPTY_REF)
-        self._row_required("Товары", goods, ["Номенклатура_Key", "Количество", "Склад_Key"], msgs)
-        if msgs:
-            return
-        for row in goods:
-            moves["AccumulationRegister_ТоварыНаСкладах"].append(
-                {
-                    "Склад_Key": row["Склад_Key"],
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row["ХарактеристикаНоменклатуры_Key"],
-                    "СерияНоменклатуры_Key": row["СерияНоменклатуры_Key"],
-                    "Качество_Key": row.get("Качество_Key", EMPTY_REF),
-                    "Количество": _num(row["Количество"]) * (_num(row.get("Коэффициент")) or 1),
-                }
-            )
+        posting_catalog.post_goods_receipt(self, doc, operational, msgs, moves)
 
     # ================================================================== virtual tables (§1.9)
     def _reg_resolver(self, reg: str) -> Any:
@@ -717,7 +665,7 @@ class Engine:
         dims = [c for c, _ in field_columns(ent.dims)]
         res = [c for c, _ in field_columns(ent.resources)]
         where, params, exact = sql_prefilter(cond[0] if cond else None, self._reg_resolver(reg))
-        conds = ["Active = 1", where]
+        conds = [where] if ent.kind == "ireg" else ["Active = 1", where]  # independent: no Active
         if period:
             conds.append("Period <= ?" if last else "Period >= ?")
             params.append(period)

@@ -137,7 +137,21 @@ def build_metadata() -> str:
                 dim_keys.append(f.name + "_Type")
         regf = ent.dims + ent.resources
         if ent.kind == "ireg":
+            if ent.periodic:  # key Period + dimensions; SliceLast/SliceFirst bound to the set itself
+                dim_keys.insert(0, "Period")
+                regf = [F("Period", "date"), *regf]
             entity_type(ent.name, dim_keys, _props(regf, tuple(dim_keys)), [f for f in regf if f.nav], True)
+            if ent.periodic:
+                for fn in ("SliceLast", "SliceFirst"):
+                    complex_type(f"{ent.name}_{fn}", _props(regf, ()))
+                    funcs.append(
+                        f'\t\t\t\t<FunctionImport Name="{fn}" IsBindable="true" IsSideEffecting="false" '
+                        f'ReturnType="Collection({NS}.{ent.name}_{fn})">\n'
+                        f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{ent.name}"/>\n'
+                        '\t\t\t\t\t<Parameter Name="Condition" Type="Edm.String"/>\n'
+                        '\t\t\t\t\t<Parameter Name="Period" Type="Edm.DateTime"/>\n'
+                        "\t\t\t\t</FunctionImport>"
+                    )
             continue
         sys_fields = [
             F("Recorder", "str"),

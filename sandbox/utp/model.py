@@ -348,9 +348,8 @@ def _entities(schema: dict[str, Any]) -> tuple[list[Entity], dict[str, tuple[str
         elif kind == "information_register":
             periodic = spec["periodicity"] != "Nonperiodical"
             recorder = spec["write_mode"] == "RecorderSubordinate"
+            # An independent periodic register's key starts with Period: store, app and metadata add it.
             dims = fields(spec["dimensions"], f"{name}:dimensions")
-            if periodic and not recorder:
-                dims = [d("Period"), *dims]  # an independent periodic register: Period is part of the key
             ent = Entity(
                 name,
                 "ireg_rec" if recorder else "ireg",

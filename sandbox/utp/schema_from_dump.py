@@ -58,6 +58,7 @@ OBJECTS: tuple[str, ...] = (
     "InformationRegister_КурсыВалют",
     "InformationRegister_СчетаУчетаНоменклатуры",
     "InformationRegister_СчетаУчетаРасчетовСКонтрагентами",
+    "InformationRegister_ЦеныАТТ",
     "InformationRegister_ЦеныНоменклатуры",
     # accumulation registers
     "AccumulationRegister_ВзаиморасчетыСКонтрагентами",

@@ -13,6 +13,8 @@ from .model import EMPTY_REF, ENTITIES, NS
 from .store import Store, string_type_description
 
 SEED_DATE = "2024-01-01T00:00:00"
+USD_RATE = 41.25  # UAH per 1 USD on SEED_DATE
+PACK = 10.0  # the "pack" unit some price rows are set in (10 pieces)
 FOLDERS = [
     "Пральні машини",
     "Холодильники",
@@ -116,7 +118,7 @@ def seed_base(
         "Catalog_Валюты",
         obj("Catalog_Валюты", Code="980", Description="грн", НаименованиеПолное="Українська гривня"),
     )
-    put(
+    usd = put(
         "Catalog_Валюты", obj("Catalog_Валюты", Code="840", Description="USD", НаименованиеПолное="Долар США")
     )
     org = put(
@@ -155,6 +157,36 @@ def seed_base(
             ВалютаЦены_Key=uah["Ref_Key"],
             ЦенаВключаетНДС=True,
         ),
+    )
+    # A computed price type (no register rows of its own): the retail price plus 10 %, rounded up to a
+    # whole hryvnia (UTP 1.2: Catalog_ТипыЦенНоменклатуры; CommonModules/Ценообразование,
+    # ПолучитьЦенуНоменклатуры computes it from the base type).
+    online = put(
+        "Catalog_ТипыЦенНоменклатуры",
+        obj(
+            "Catalog_ТипыЦенНоменклатуры",
+            Code="000000003",
+            Description="Інтернет",
+            ВалютаЦены_Key=uah["Ref_Key"],
+            ЦенаВключаетНДС=True,
+            Рассчитывается=True,
+            БазовыйТипЦен_Key=retail["Ref_Key"],
+            ПроцентСкидкиНаценки=10.0,
+            СпособРасчетаЦены="ПоПроцентнойНаценкеНаБазовыйТип",
+            ПорядокОкругления="Окр1",
+            ОкруглятьВБольшуюСторону=True,
+        ),
+    )
+    # Exchange rates (periodic by day): the national currency 1/1 since 1980 as the configuration sets
+    # it (CommonModules/МодульВалютногоУчета, ПроверитьКорректностьКурсаНа01_01_1980), USD twice so a
+    # slice has something to choose.
+    store.reg_insert(
+        "InformationRegister_КурсыВалют",
+        [
+            {"Period": "1980-01-01T00:00:00", "Валюта_Key": uah["Ref_Key"], "Курс": 1.0, "Кратность": 1.0},
+            {"Period": "2023-12-01T00:00:00", "Валюта_Key": usd["Ref_Key"], "Курс": 37.0, "Кратность": 1.0},
+            {"Period": SEED_DATE, "Валюта_Key": usd["Ref_Key"], "Курс": USD_RATE, "Кратность": 1.0},
+        ],
     )
     wh_names = [("Основний склад", "Оптовый"), ("Магазин на Подолі", "Розничный"), ("Склад Львів", "Оптовый")]
     whs = []
@@ -396,6 +428,26 @@ def seed_base(
                     "service": is_service,
                 }
             )
+    # Two goods are priced per pack of 10 and two in USD (a price row carries its own unit and
+    # currency: InformationRegisters/ЦеныНоменклатуры.xml, resources ЕдиницаИзмерения and Валюта).
+    goods_k = [k for k, p in enumerate(prod_rows) if not p["Услуга"]]
+    pack_units: dict[str, str] = {}
+    for k in goods_k[6:8]:
+        uref = ref()
+        pack_units[prod_rows[k]["Ref_Key"]] = uref
+        unit_rows.append(
+            {
+                **store.defaults["Catalog_ЕдиницыИзмерения"],
+                "Ref_Key": uref,
+                "DataVersion": version(),
+                "Description": "уп",
+                "Owner": prod_rows[k]["Ref_Key"],
+                "Owner_Type": f"{NS}.Catalog_Номенклатура",
+                "ЕдиницаПоКлассификатору_Key": pcs["Ref_Key"],
+                "Коэффициент": PACK,
+            }
+        )
+    usd_priced = {prod_rows[k]["Ref_Key"] for k in goods_k[8:10]}
     store.put_many("Catalog_Номенклатура", prod_rows)
     store.put_many("Catalog_ЕдиницыИзмерения", unit_rows)
 
@@ -425,9 +477,16 @@ def seed_base(
         "СпособРасчетаЦены",
     ]
     prices: list[tuple[Any, ...]] = []
+    retail_price: dict[str, float] = {}  # per piece, UAH
     rec_t = f"{NS}.Document_УстановкаЦенНоменклатуры"
     for k, p in enumerate(goods):
         price = round(rng.uniform(40, 4500), 0)
+        retail_price[p["Ref_Key"]] = price
+        row_price, row_currency, row_unit = price, uah["Ref_Key"], p["ЕдиницаХраненияОстатков_Key"]
+        if p["Ref_Key"] in pack_units:
+            row_price, row_unit = price * PACK, pack_units[p["Ref_Key"]]
+        elif p["Ref_Key"] in usd_priced:
+            row_price, row_currency = round(price / USD_RATE, 2), usd["Ref_Key"]
         prices.append(
             (
                 price_doc["Ref_Key"],
@@ -438,9 +497,9 @@ def seed_base(
                 retail["Ref_Key"],
                 p["Ref_Key"],
                 EMPTY_REF,
-                price,
-                uah["Ref_Key"],
-                p["ЕдиницаХраненияОстатков_Key"],
+                row_price,
+                row_currency,
+                row_unit,
                 0.0,
                 "",
             )
@@ -516,7 +575,37 @@ def seed_base(
             for n, (p, qty) in enumerate((p, int(rnd() * 30)) for p in goods)
             if qty > 0 and rnd() > 0.15
         )
-        store.reg_insert_tuples("AccumulationRegister_ТоварыНаСкладах", stock_cols, rows)
+        if wh["ВидСклада"] != "Розничный":
+            store.reg_insert_tuples("AccumulationRegister_ТоварыНаСкладах", stock_cols, rows)
+            continue
+        # A retail warehouse's goods live in ТоварыВРознице at their retail price, and its receipts
+        # need a retail (АТТ) price per product (Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl,
+        # ТоварыИТараПоРегистрамОстатковИПартийУпр; CommonModules/УправлениеРозничнойТорговлей,
+        # ЗаполнитьКолонкуСуммаПродажная).
+        new = str(store.meta_get("quality_new") or EMPTY_REF)  # quality Новый, as a receipt posts it
+        store.reg_insert_tuples(
+            "AccumulationRegister_ТоварыВРознице",
+            [*stock_cols, "СуммаПродажная"],
+            ((*row[:10], new, row[-1], row[-1] * retail_price[row[7]]) for row in rows),
+        )
+        store.reg_insert_tuples(
+            "InformationRegister_ЦеныАТТ",
+            [
+                "Recorder",
+                "Recorder_Type",
+                "LineNumber",
+                "Period",
+                "Active",
+                "Склад_Key",
+                "Номенклатура_Key",
+                "ХарактеристикаНоменклатуры_Key",
+                "Цена",
+            ],
+            (
+                (docref, receipt_t, n + 1, SEED_DATE, 1, whref, p, EMPTY_REF, price)
+                for n, (p, price) in enumerate(retail_price.items())
+            ),
+        )
 
     info = {
         "organization": {"ref": org["Ref_Key"], "description": org["Description"], "prefix": "ЗП"},
@@ -525,7 +614,15 @@ def seed_base(
             {"ref": w["Ref_Key"], "description": w["Description"], "kind": w["ВидСклада"]} for w in whs
         ],
         "price_type": retail["Ref_Key"],
-        "price_types": {"Роздрібна": retail["Ref_Key"], "Оптова": wholesale["Ref_Key"]},
+        "price_types": {
+            "Роздрібна": retail["Ref_Key"],
+            "Оптова": wholesale["Ref_Key"],
+            "Інтернет": online["Ref_Key"],
+        },
+        "currency_usd": usd["Ref_Key"],
+        "usd_rate": USD_RATE,
+        "pack_priced": {p: u for p, u in pack_units.items()},
+        "usd_priced": sorted(usd_priced),
         "cash_desk": cash["Ref_Key"],
         "closure_reasons": {r["Description"]: r["Ref_Key"] for r in reasons},
         "closure_reason": reasons[0]["Ref_Key"],

@@ -100,6 +100,8 @@ class Store:
                 ("Period", F("Period", "date")),
                 ("Active", F("Active", "bool")),
             ]
+        elif ent.kind == "ireg" and ent.periodic:
+            sys_cols = [("Period", F("Period", "date"))]  # a periodic register's key starts with Period
         return sys_cols + field_columns(ent.dims + ent.resources)
 
     def _create(self) -> None:
@@ -115,7 +117,8 @@ class Store:
                 cols = ", ".join(f"{q(c)} {_sqltype(f)}" for c, f in self.reg_cols[ent.name])
                 uniq = ""
                 if ent.kind == "ireg":
-                    uniq = ", UNIQUE(" + ", ".join(q(c) for c, _ in field_columns(ent.dims)) + ")"
+                    key = (["Period"] if ent.periodic else []) + [c for c, _ in field_columns(ent.dims)]
+                    uniq = ", UNIQUE(" + ", ".join(q(c) for c in key) + ")"
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {q(ent.name)} ({cols}{uniq})")
         self.conn.commit()
 

@@ -40,6 +40,7 @@ from sandbox.salesdrive.app import create_app as create_salesdrive
 from sandbox.salesdrive.clock import ManualClock
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
 from sandbox.utp.app import create_app as create_utp
+from sandbox.utp.catalog_bodies import price_row, receipt_body, unit_body
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
 BUCKET = "catalog-test"
@@ -212,14 +213,7 @@ def test_price_change_is_a_price_only_push_that_keeps_a_name_edited_in_salesdriv
         "Document_УстановкаЦенНоменклатуры",
         {
             "Date": "2030-01-01T00:00:00",
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": product["ref"],
-                    "ТипЦен_Key": shop.reference.price_type_key,
-                    "Цена": 987.5,
-                }
-            ],
+            "Товары": [price_row(shop.seed, product["ref"], product["unit"], 987.5)],
         },
     )
     before = shop.product_calls()
@@ -238,22 +232,7 @@ def test_goods_receipt_and_reservation_push_free_stock_only(shop: Shop) -> None:
     seed = shop.seed
     shop.create(
         "Document_ПоступлениеТоваровУслуг",
-        {
-            "Организация_Key": seed["organization"]["ref"],
-            "Контрагент_Key": seed["supplier"]["ref"],
-            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-            "ВалютаДокумента_Key": seed["currency_uah"],
-            "Склад_Key": main,
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": product["ref"],
-                    "ЕдиницаИзмерения_Key": product["unit"],
-                    "Количество": 10,
-                    "Сумма": 100,
-                }
-            ],
-        },
+        receipt_body(seed, main, [(product["ref"], product["unit"], 10, 100)]),
     )
     customer = seed["counterparties"][0]
     shop.create(
@@ -365,19 +344,14 @@ def refresh(shop: Shop, *keys: str, settings: BridgeSettings | None = None) -> A
 
 
 def set_price(shop: Shop, product_ref: str, price: float) -> None:
+    """A price set in UTP; a product created without a unit gets one first (a price row needs it)."""
+    unit = next((p["unit"] for p in shop.seed["sample_products"] if p["ref"] == product_ref), None)
+    if unit is None:
+        unit = shop.create("Catalog_ЕдиницыИзмерения", unit_body(shop.seed, product_ref), post=False)
+        shop.patch("Catalog_Номенклатура", product_ref, {"ЕдиницаХраненияОстатков_Key": unit})
     shop.create(
         "Document_УстановкаЦенНоменклатуры",
-        {
-            "Date": "2030-01-01T00:00:00",
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": product_ref,
-                    "ТипЦен_Key": shop.reference.price_type_key,
-                    "Цена": price,
-                }
-            ],
-        },
+        {"Date": "2030-01-01T00:00:00", "Товары": [price_row(shop.seed, product_ref, unit, price)]},
     )
 
 
@@ -394,7 +368,9 @@ def test_targeted_push_sends_a_price_change_in_one_call_and_few_utp_reads(shop: 
     assert Decimal(shop.sd(product["sku"])["costPerItem"]) == Decimal("1234.5")
     assert Decimal(shop.sd(other["sku"])["costPerItem"]) != Decimal("55")
     utp_reads = sum(shop.utp_emulator.counters.values())
-    assert utp_reads == report.utp_calls <= 7  # by key, by SKU, folders, IDs, prices, stock, reserves
+    # by key, by SKU, folders, IDs, prices; the free-stock formula of wholesale warehouses: stock,
+    # reserves, goods to transfer (UTP 1.2: CommonModules/ПроцедурыОбменаССайтом)
+    assert utp_reads == report.utp_calls == 8
     # The fingerprints were merged: the next full push sends only the product that was not named.
     report = shop.push()
     assert (report.changed, report.price_only) == (1, 1)
@@ -409,22 +385,7 @@ def test_targeted_push_of_a_goods_receipt_and_a_reservation_sends_free_stock_per
     seed = shop.seed
     shop.create(
         "Document_ПоступлениеТоваровУслуг",
-        {
-            "Организация_Key": seed["organization"]["ref"],
-            "Контрагент_Key": seed["supplier"]["ref"],
-            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-            "ВалютаДокумента_Key": seed["currency_uah"],
-            "Склад_Key": lviv,
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": product["ref"],
-                    "ЕдиницаИзмерения_Key": product["unit"],
-                    "Количество": 7,
-                    "Сумма": 70,
-                }
-            ],
-        },
+        receipt_body(seed, lviv, [(product["ref"], product["unit"], 7, 70)]),
     )
     report = refresh(shop, product["ref"])
     assert (report.stock_only, report.price_only, report.full) == (1, 0, 0)

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
+from sandbox.utp.catalog_bodies import price_row, receipt_body
 
 from .conftest import utp_order_body
 
@@ -86,30 +87,20 @@ def _goods(seed: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in seed["sample_products"] if not p["service"]]
 
 
+def _unit(seed: dict[str, Any], product: str) -> str:
+    return next(p["unit"] for p in seed["sample_products"] if p["ref"] == product)
+
+
 def _receipt_body(seed: dict[str, Any], products: list[str]) -> dict[str, Any]:
-    return {
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": seed["supplier"]["ref"],
-        "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "Склад_Key": seed["warehouses"][0]["ref"],
-        "Товары": [
-            {"LineNumber": str(n), "Номенклатура_Key": prod, "Количество": n, "Сумма": 10 * n}
-            for n, prod in enumerate(products, start=1)
-        ],
-    }
+    rows = [(prod, _unit(seed, prod), n, 10 * n) for n, prod in enumerate(products, start=1)]
+    return receipt_body(seed, seed["warehouses"][0]["ref"], rows)
 
 
 def _price_body(seed: dict[str, Any], products: list[str]) -> dict[str, Any]:
     return {
         "Date": "2024-05-01T00:00:00",
         "Товары": [
-            {
-                "LineNumber": str(n),
-                "Номенклатура_Key": prod,
-                "ТипЦен_Key": seed["price_type"],
-                "Цена": 100 + n,
-            }
+            price_row(seed, prod, _unit(seed, prod), 100 + n, line=n)
             for n, prod in enumerate(products, start=1)
         ],
     }
@@ -192,7 +183,7 @@ def test_refused_post_emits_nothing(
     a = _goods(seed)[0]["ref"]
     dup = _create(utp_client, PRICES, _price_body(seed, [a, a]))  # the same price twice: posting check fails
     r = _post(utp_client, PRICES, dup)
-    assert r.status_code == 500 and "уже указана" in r.json()["odata.error"]["message"]["value"]
+    assert r.status_code == 500 and "уже существует" in r.json()["odata.error"]["message"]["value"]
     wrong = _create(
         utp_client, ORDER, utp_order_body(seed, ДоговорКонтрагента_Key=seed["supplier"]["contract"])
     )

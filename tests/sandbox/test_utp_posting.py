@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from sandbox.utp.app import UtpEmulator
+from sandbox.utp.catalog_bodies import price_row, receipt_body
 
 from .conftest import utp_get, utp_order_body
 
@@ -348,7 +349,7 @@ def test_cash_receipt_checks_and_settlement(
 
 def test_price_setting_and_slice_last(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §1.9
     seed = utp_app.seed_info
-    prod = seed["sample_products"][3]["ref"]
+    prod, unit = seed["sample_products"][3]["ref"], seed["sample_products"][3]["unit"]
     pt = seed["price_type"]
     cond = f"ТипЦен_Key eq guid'{pt}' and Номенклатура_Key eq guid'{prod}'"
     url = "/InformationRegister_ЦеныНоменклатуры_RecordType/SliceLast"
@@ -359,7 +360,7 @@ def test_price_setting_and_slice_last(utp_client: httpx.Client, utp_app: UtpEmul
         "Document_УстановкаЦенНоменклатуры",
         {
             "Date": "2024-05-01T00:00:00",
-            "Товары": [{"LineNumber": "1", "Номенклатура_Key": prod, "ТипЦен_Key": pt, "Цена": 777.5}],
+            "Товары": [price_row(seed, prod, unit, 777.5)],
         },
     )
     assert _post(utp_client, "Document_УстановкаЦенНоменклатуры", doc).status_code == 200
@@ -379,22 +380,7 @@ def test_goods_receipt_adds_stock(utp_client: httpx.Client, utp_app: UtpEmulator
     doc = _create(
         utp_client,
         "Document_ПоступлениеТоваровУслуг",
-        {
-            "Организация_Key": seed["organization"]["ref"],
-            "Контрагент_Key": seed["supplier"]["ref"],
-            "ДоговорКонтрагента_Key": seed["supplier"]["contract"],
-            "ВалютаДокумента_Key": seed["currency_uah"],
-            "Склад_Key": wh,
-            "Товары": [
-                {
-                    "LineNumber": "1",
-                    "Номенклатура_Key": prod["ref"],
-                    "ЕдиницаИзмерения_Key": prod["unit"],
-                    "Количество": 7,
-                    "Сумма": 70,
-                }
-            ],
-        },
+        receipt_body(seed, wh, [(prod["ref"], prod["unit"], 7, 70)]),
     )
     assert _post(utp_client, "Document_ПоступлениеТоваровУслуг", doc).status_code == 200
     assert _stock(utp_client, wh, prod["ref"]) == before + 7

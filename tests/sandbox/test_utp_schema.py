@@ -275,7 +275,8 @@ def test_model_is_built_from_the_schema() -> None:
         f["name"] == "СтатусЗамовленняCRM" for f in SCHEMA["Document_ЗаказПокупателя"]["attributes"]
     )
     assert ENTITIES["InformationRegister_КурсыВалют"].kind == "ireg"
-    assert [f.name for f in ENTITIES["InformationRegister_КурсыВалют"].dims] == ["Period", "Валюта_Key"]
+    rates = ENTITIES["InformationRegister_КурсыВалют"]
+    assert rates.periodic and [f.name for f in rates.dims] == ["Валюта_Key"]  # Period: the key's first part
     assert ENTITIES["AccumulationRegister_Продажи"].turnover
 
 
@@ -303,9 +304,11 @@ def test_metadata_serves_the_new_objects_with_their_types(utp_client: httpx.Clie
 
 
 def test_the_new_registers_answer_reads(utp_client: httpx.Client) -> None:
-    for name in ("AccumulationRegister_ТоварыВРознице", "InformationRegister_КурсыВалют"):
-        r = utp_get(utp_client, f"/{name}")
-        assert r.status_code == 200 and r.json()["value"] == [], name
+    retail = utp_get(utp_client, "/AccumulationRegister_ТоварыВРознице").json()["value"]
+    rows = [row for record_set in retail for row in record_set["RecordSet"]]  # the retail shop's seed stock
+    assert rows and all(isinstance(row["LineNumber"], str) and "СуммаПродажная" in row for row in rows)
+    rates = utp_get(utp_client, "/InformationRegister_КурсыВалют").json()["value"]
+    assert rates and all({"Period", "Валюта_Key", "Курс", "Кратность"} <= set(row) for row in rates)
     bal = utp_get(utp_client, "/AccumulationRegister_ТоварыКПередачеСоСкладов/Balance")
     assert bal.status_code == 200 and bal.json()["value"] == []
 

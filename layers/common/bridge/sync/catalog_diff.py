@@ -108,6 +108,7 @@ class ProductData:
     folder_ref: str | None
     unit_ref: str | None
     deletion_mark: bool
+    service: bool = False  # a service's price row may have no unit (Ценообразование)
 
 
 @dataclass

@@ -44,6 +44,7 @@ def read_products(
                 folder_ref=item.parent_key,
                 unit_ref=item.unit_key,
                 deletion_mark=item.deletion_mark,
+                service=item.is_service,
             )
         )
     calls = rows // page_size + 1
@@ -82,6 +83,7 @@ def read_products_of(
             folder_ref=item.parent_key,
             unit_ref=item.unit_key,
             deletion_mark=item.deletion_mark,
+            service=item.is_service,
         )
         for item in found.values()
     ]

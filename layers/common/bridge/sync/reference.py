@@ -43,6 +43,7 @@ def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
         price_type = utp.price_type(settings.price_type)
     except UtpNotFoundError as exc:
         raise SettingsError(f"price_type: UTP has no price type {settings.price_type!r}") from exc
+    check_price_type_setting(utp, price_type.ref)
     warehouses = {w.description: w.ref for w in utp.warehouses() if not w.is_folder and not w.deletion_mark}
 
     def warehouse(setting: str, name: str) -> str:
@@ -75,6 +76,18 @@ def resolve_reference(settings: BridgeSettings, utp: UtpClient) -> UtpReference:
         closure_reason_key=reasons[settings.closure_reason],
         responsible_key=responsible_key,
     )
+
+
+def check_price_type_setting(utp: UtpClient, price_type_key: str) -> None:
+    """A computed price type (``Рассчитывается``) is computed as UTP does, unless it cannot be: by price
+    ranges, or from no (or a computed) base type — then the bridge refuses to start, naming the setting.
+    [1–2, cached per client]"""
+    from bridge.sync.prices import check_price_type
+    from bridge.utp.catalog_reads import price_type_settings
+
+    kind = price_type_settings(utp, price_type_key)
+    base = price_type_settings(utp, kind.base_key) if kind.computed and kind.base_key else None
+    check_price_type(kind, base)
 
 
 def utp_now(settings: BridgeSettings) -> datetime:

@@ -1,9 +1,15 @@
 """Item 6: free stock → SalesDrive, per warehouse (``stockBalanceByStock``), any number of warehouses.
 
-Free stock = ``ТоварыНаСкладах`` balance − ``ТоварыВРезервеНаСкладах`` balance of the same warehouse,
-never negative (summed over characteristics and series: SalesDrive knows products only). Each UTP
-warehouse named in ``settings.stock_ids`` feeds one SalesDrive stock id; other warehouses are not read.
-Two ``Balance`` calls per mapped warehouse, each with ``Condition=Склад_Key eq …`` (design §3).
+Free stock is UTP's own web-shop formula (malakhovua/utp, CommonModules/ПроцедурыОбменаССайтом,
+НастроитьПостроительОтчета): ``ТоварыНаСкладах + ТоварыВРознице + ТоварыВНТТ − ТоварыВРезервеНаСкладах
+− ТоварыКПередачеСоСкладов`` (balances of the warehouse, all reserve documents alike), never negative here
+(SalesDrive takes no negative stock), summed over characteristics and series (SalesDrive knows products
+only). Each physical register holds one kind of warehouse only — UTP posts a wholesale warehouse's goods
+to ``ТоварыНаСкладах``, a retail one's to ``ТоварыВРознице`` and a non-automated point's to ``ТоварыВНТТ``
+(Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl, ТоварыИТараПоРегистрамОстатковИПартийУпр;
+Documents/РеализацияТоваровУслуг, ДвиженияПоРегистрамУпр) — so a warehouse costs three ``Balance`` reads:
+its kind's register, reserves, goods to transfer (a warehouse of unknown kind: all five).
+Each UTP warehouse named in ``settings.stock_ids`` feeds one SalesDrive stock id; others are not read.
 A stock push is ``STOCK_ONLY``: it carries no name and no price, and protects them.
 """
 
@@ -16,7 +22,22 @@ from decimal import Decimal
 from bridge.salesdrive.products import ProductUpdate
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.sync.catalog_diff import CatalogSnapshot
+from bridge.utp import catalog_reads as reads
 from bridge.utp.client import UtpClient
+
+PHYSICAL = {"Оптовый": (reads.STOCK,), "Розничный": (reads.RETAIL,), "НТТ": (reads.NTT,)}
+ADDED = (reads.STOCK, reads.RETAIL, reads.NTT)
+SUBTRACTED = (reads.RESERVES, reads.TO_TRANSFER)
+
+
+def registers_of(kind: str) -> tuple[str, ...]:
+    """The registers of the formula that can hold a warehouse of this kind: its physical register and
+    the two subtracted ones (all five for an unknown kind)."""
+    return PHYSICAL.get(kind, ADDED) + SUBTRACTED
+
+
+def _sign(register: str) -> int:
+    return -1 if register in SUBTRACTED else 1
 
 
 def stock_warehouses(settings: BridgeSettings, warehouse_names: Mapping[str, str]) -> dict[str, str]:
@@ -34,42 +55,50 @@ def stock_warehouses(settings: BridgeSettings, warehouse_names: Mapping[str, str
 def read_free_stock(
     utp: UtpClient, warehouses: Mapping[str, str], index: dict[str, int]
 ) -> tuple[list[str], array[float], int]:
-    """(stock ids in order, row-major free stock, UTP calls = 2 per warehouse)."""
+    """(stock ids in order, row-major free stock, UTP calls = 3 per warehouse of a known kind)."""
     stock_ids = list(warehouses)
     width = len(stock_ids)
+    kinds = reads.warehouse_kinds(utp)
     out = CatalogSnapshot.empty_stock(len(index), width)
     calls = 0
     for w, stock_id in enumerate(stock_ids):
         key = warehouses[stock_id]
-        physical = utp.stock_balance(key)
-        reserved = utp.reserves_balance(key)
-        calls += 2
-        for ref, quantity in physical.items():
+        free: dict[str, Decimal] = {}
+        for register in registers_of(kinds.get(key.lower(), "")):
+            calls += 1
+            sign = _sign(register)
+            for ref, quantity in reads.balance(utp, register, key).items():
+                free[ref] = free.get(ref, Decimal(0)) + sign * quantity
+        for ref, quantity in free.items():
             i = index.get(ref)
-            if i is not None:
-                free = quantity - reserved.get(ref, Decimal(0))
-                out[i * width + w] = float(free) if free > 0 else 0.0
-        del physical, reserved
+            if i is not None and quantity > 0:
+                out[i * width + w] = float(quantity)
+        del free
     return stock_ids, out, calls
 
 
 def read_free_stock_of(
     utp: UtpClient, warehouses: Mapping[str, str], index: dict[str, int]
 ) -> tuple[list[str], array[float], int]:
-    """``read_free_stock`` for the products of ``index`` only (a targeted push): two ``Balance`` per 40
-    products, each conditioned on those products and the mapped warehouses. [2·⌈n/chunk⌉]"""
+    """``read_free_stock`` for the products of ``index`` only (a targeted push): per 40 products one
+    ``Balance`` of each register the mapped warehouses' kinds need (3 for wholesale warehouses only, one
+    more per other kind), each conditioned on those products and the mapped warehouses."""
     stock_ids = list(warehouses)
     width = len(stock_ids)
     column = {warehouses[sid].lower(): w for w, sid in enumerate(stock_ids)}
+    kinds = reads.warehouse_kinds(utp)
+    registers = list(dict.fromkeys(r for key in column for r in registers_of(kinds.get(key, ""))))
+    free: dict[tuple[str, str], Decimal] = {}
+    for register in registers:
+        sign = _sign(register)
+        for key, quantity in reads.balances_of(utp, register, list(index), list(column)).items():
+            free[key] = free.get(key, Decimal(0)) + sign * quantity
     out = CatalogSnapshot.empty_stock(len(index), width)
-    physical = utp.stock_balances_of(list(index), list(column))
-    reserved = utp.reserve_balances_of(list(index), list(column))
-    for (warehouse, ref), quantity in physical.items():
+    for (warehouse, ref), quantity in free.items():
         i, w = index.get(ref), column.get(warehouse)
-        if i is not None and w is not None:
-            free = quantity - reserved.get((warehouse, ref), Decimal(0))
-            out[i * width + w] = float(free) if free > 0 else 0.0
-    return stock_ids, out, 2 * -(-len(index) // utp.chunk_size)
+        if i is not None and w is not None and quantity > 0:
+            out[i * width + w] = float(quantity)
+    return stock_ids, out, len(registers) * -(-len(index) // utp.chunk_size)
 
 
 def stock_update(snapshot: CatalogSnapshot, i: int, sd_id: str) -> ProductUpdate:
