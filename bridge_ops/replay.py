@@ -25,6 +25,7 @@ from bridge.salesdrive.client import ALL_STATUSES, NOT_DELETED
 from bridge.salesdrive.models import Order, OrderMeta
 from bridge.store.deals import DealStore, is_newer
 from bridge.store.status_writes import StatusWritesStore
+from bridge.sync.accounting_state import AccountingStateWriter, WrittenStateStore
 from bridge.sync.catch_up import list_order_event
 from bridge.sync.deals import DealCollaborators, apply_deal_event
 from bridge_ops.dryrun import OverlayDynamoDB, UtpPlan, planning_utp
@@ -83,6 +84,11 @@ class DryRunResult:
     documents: list[str] = field(default_factory=list)
 
 
+class _DryAccountingState(AccountingStateWriter):
+    def _send(self, order: Order, text: str) -> None:  # a dry run writes nothing to SalesDrive
+        return None
+
+
 class DryRunner:
     """Runs orders through the deal rules with nothing written; shared across the orders of a window, so
     a second order of a new customer sees the counterparty the first one would create."""
@@ -101,6 +107,17 @@ class DryRunner:
             reference=real.reference,
             statuses=real.statuses,
             status_writes=StatusWritesStore(table, dynamodb=self.overlay),
+            # Recognises the echo of the bridge's own accounting-state write (a stale event), and writes
+            # nothing to SalesDrive.
+            accounting_state=(
+                _DryAccountingState(
+                    real.accounting_state.salesdrive,
+                    WrittenStateStore(table, dynamodb=self.overlay),
+                    real.settings,
+                )
+                if real.accounting_state is not None
+                else None
+            ),
         )
 
     def run(self, order: Order, meta: OrderMeta) -> DryRunResult:

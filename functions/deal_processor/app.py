@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
+from bridge.sync.counterparties import invocation_ends_in
 from bridge.sync.deals import apply_deal_message
 from bridge.sync.exactly_once import Delivery, working_on
 
@@ -59,6 +60,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # A failed event fails the later events of its order only, so one deal never overtakes its own
     # history. A processor per invocation: it holds the batch's state.
     processor = SqsFifoPartialProcessor(skip_group_on_error=True)
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    # A deal waiting for another deal's claim on its customer waits only while the invocation has time.
+    remaining = context.get_remaining_time_in_millis() / 1000 if context is not None else None
+    with invocation_ends_in(remaining):
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )

@@ -43,11 +43,13 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from sandbox.runner.demo import SalesDrive as DemoSalesDrive
+from sandbox.salesdrive.odd_shapes import ALL_SHAPES
+from sandbox.utp.app import OBSERVE_PREFIX
 
 ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_РеализацияТоваровУслуг"
@@ -106,6 +108,19 @@ class ChaosConfig:
     pay_share: float = 0.5  # share of completed deals that are paid (a third of those in two parts)
     settle_timeout_s: float = 90.0
     wait_for_parked_s: float = 0.0  # > 0: also wait this long for parked orders to be replayed
+    # The mix: the same new customer's second order right after her first (two orders at once); an
+    # order without lines (it must end parked with a reason: not lost, not dead-lettered).
+    same_customer_share: float = 0.08
+    no_lines_share: float = 0.03
+    # Odd payloads while the faults last: numbers as strings (the SalesDrive emulator's usual shape) and
+    # every other shape real accounts send (sandbox/salesdrive/odd_shapes.py: empty meta, {id, name}
+    # options and selects, phones as one string, contact and waybill as objects…), in webhooks and lists.
+    odd_shapes: tuple[str, ...] = ALL_SHAPES
+
+
+ADVANCE_UNDER_FAULTS_S = 120.0
+SAME_CUSTOMER = "same customer at once"
+NO_LINES = "no lines"
 
 
 @dataclass
@@ -113,6 +128,7 @@ class Deal:
     index: int
     phone: str
     statuses: list[int]
+    kind: str = "order"  # or SAME_CUSTOMER, NO_LINES
     salesdrive_id: int = 0
     applied: list[int] = field(default_factory=list)  # statuses already set in SalesDrive
     payments: list[str] = field(default_factory=list)
@@ -148,16 +164,20 @@ def _money(amount: Decimal) -> str:
 
 
 class Utp:
-    """OData reads (``%20`` for spaces), retried: UTP's injected faults hit the driver too."""
+    """OData reads (``%20`` for spaces) through the UTP emulator's fault-free read path: the faults this
+    run injects are for the bridge, and a checker that read through them would fail on them (a 504 in
+    the middle of the final check) instead of reporting what UTP holds. ``odata_root`` is the path the
+    bridge uses (faults and latency included)."""
 
     def __init__(self, odata_url: str, auth: tuple[str, str], control_url: str) -> None:
-        self.root = odata_url.rstrip("/")
+        self.odata_root = odata_url.rstrip("/")
+        self.root = control_url.rstrip("/") + OBSERVE_PREFIX + urlsplit(self.odata_root).path
         self.control = control_url.rstrip("/") + "/__emulator__"
         self.http = httpx.Client(auth=auth, timeout=15)
 
     def _get(self, url: str, *, ok_404: bool = False) -> httpx.Response:
         last: Exception | None = None
-        for attempt in range(30):
+        for attempt in range(10):  # fault-free, but the emulator shares two cores with everything else
             try:
                 answer = self.http.get(url)
                 if answer.status_code == 404 and ok_404:
@@ -260,11 +280,17 @@ class SalesDrive(DemoSalesDrive):
 
 def _plan(cfg: ChaosConfig, rng: random.Random) -> list[Deal]:
     paths = [p for p, weight in PATHS for _ in range(weight)]
-    deals = []
+    deals: list[Deal] = []
     for i in range(cfg.deals):
         statuses = list(rng.choice(paths))
-        deals.append(Deal(index=i, phone=f"+38050{7000000 + i:07d}", statuses=statuses))
-        deals[-1].expected = expected_documents(statuses)
+        phone, kind = f"+38050{7000000 + i:07d}", "order"
+        draw = rng.random()
+        if draw < cfg.no_lines_share:
+            statuses, kind = [], NO_LINES
+        elif draw < cfg.no_lines_share + cfg.same_customer_share and deals and deals[-1].kind == "order":
+            phone, kind = deals[-1].phone, SAME_CUSTOMER
+        deals.append(Deal(index=i, phone=phone, statuses=statuses, kind=kind))
+        deals[-1].expected = expected_documents(statuses)  # none for an order without lines
     return deals
 
 
@@ -272,10 +298,12 @@ def _order_body(deal: Deal, skus: list[str], rng: random.Random) -> dict[str, An
     lines = rng.randint(1, 3)
     picked = rng.sample(skus, min(lines, len(skus)))
     return {
-        "fName": f"Клієнт{deal.index}",
+        "fName": f"Клієнт{deal.phone[-7:]}",  # one name per customer: her orders share phone and name
         "lName": "Хаос",
         "phone": deal.phone,
-        "products": [
+        "products": []
+        if deal.kind == NO_LINES
+        else [
             {
                 "id": sku,
                 "sku": sku,
@@ -407,6 +435,8 @@ def _run(
         webhook_loss_rate=cfg.webhook_loss_rate,
         random_seed=cfg.seed,
         throttle_shape="429",
+        numbers_as_strings=True,
+        odd_shapes=list(cfg.odd_shapes),
     )
     utp.configure(timeout_sleep_s=cfg.utp_timeout_sleep_s)
     pump = _FaultPump(utp, cfg.utp_fault_interval_s, cfg.utp_fault_kinds, random.Random(cfg.seed + 1))
@@ -482,19 +512,25 @@ def _run(
                 deal.payments.append(amount)
                 paid += Decimal(amount)
 
-    _wait_for(advance, max(5.0, cfg.settle_timeout_s / 3), pause=1.0)
+    # Faults stay on while the second steps go out, but not for long: an order 1C refused (500/-1) waits
+    # parked for the replayer, and the settle rounds below take its second step when its invoice exists.
+    _wait_for(advance, max(5.0, min(cfg.settle_timeout_s / 3, ADVANCE_UNDER_FAULTS_S)), pause=1.0)
     pump.stop()
     figures_faults_stop = time.monotonic()
     log(f"chaos: faults stop after {figures_faults_stop - started:.1f} s; settling")
 
     # -- faults off, settle -----------------------------------------------------------------------------
     crm.configure(
-        webhook_duplicate_rate=0.0, webhook_reorder_rate=0.0, webhook_delay_s=0.0, webhook_loss_rate=0.0
+        webhook_duplicate_rate=0.0,
+        webhook_reorder_rate=0.0,
+        webhook_delay_s=0.0,
+        webhook_loss_rate=0.0,
+        odd_shapes=[],
     )
     utp.configure(fault_rate=0.0)
     for _ in range(60):  # one-shot faults nobody took yet (a crash rule whose write never came is dropped)
         try:
-            utp.http.get(f"{utp.root}/$metadata").raise_for_status()
+            utp.http.get(f"{utp.odata_root}/$metadata").raise_for_status()
             break
         except httpx.HTTPError:
             continue
@@ -568,6 +604,14 @@ def _run(
     dead_list = dead if isinstance(dead, list) else dead.get("messages", dead.get("letters", []))
     parked_ours = [p for p in parked_list if int(p.get("order_id", 0)) in by_id]
     dead_without_reason = [m for m in dead_list if not m.get("reason")]
+    parked_reasons = {int(p["order_id"]): str(p.get("reason") or "") for p in parked_ours}
+    dead_ids = {int(m.get("order_id") or 0) for m in dead_list}
+    without_lines = [d for d in deals if d.kind == NO_LINES]
+    for deal in without_lines:
+        if deal.salesdrive_id in dead_ids:
+            deal.problems.append("an order without lines went to the dead-letter queue")
+        elif not parked_reasons.get(deal.salesdrive_id):
+            deal.problems.append("an order without lines is neither parked with a reason nor anywhere else")
 
     wh = crm.webhook_log()[log_before:]
     sd_counters = crm.counters()
@@ -593,7 +637,8 @@ def _run(
         + sum(max(abs(d.receipts) - len(d.payments), 0) for d in deals)
     )
     missing = (
-        sum(1 for d in deals if d.utp_orders == 0)
+        sum(1 for d in deals if d.utp_orders == 0 and d.kind != NO_LINES)
+        + sum(1 for d in without_lines if not parked_reasons.get(d.salesdrive_id))
         + sum(max(want - abs(d.documents.get(e, 0)), 0) for d in deals for e, want in d.expected.items())
         + sum(max(len(d.payments) - abs(d.receipts), 0) for d in deals)
     )
@@ -604,6 +649,7 @@ def _run(
             "webhooks_reordered": sum(1 for e in wh if e.get("reordered")),
             "webhooks_delayed": sum(1 for e in wh if float(e.get("delay_s") or 0) > 0),
             "webhooks_lost": sum(1 for e in wh if e.get("outcome") == "lost"),
+            "webhook_shapes": ["numbers as strings", *cfg.odd_shapes],
             "utp_faults_injected": sum(pump.injected.values()),
             "utp_faults_by_kind": dict(sorted(pump.injected.items())),
             "utp_outage_s": cfg.outage_s,
@@ -620,7 +666,12 @@ def _run(
             "return_notes": sum(abs(d.documents.get(RETURN, 0)) for d in deals),
             "counterparties_created": counterparties_created,
             "counterparty_duplicates": max(counterparties_created - customers, 0),
-            "parked": len(parked_ours),
+            "same_customer_orders_at_once": sum(1 for d in deals if d.kind == SAME_CUSTOMER),
+            "orders_without_lines": len(without_lines),
+            "orders_without_lines_parked": sum(
+                1 for d in without_lines if parked_reasons.get(d.salesdrive_id)
+            ),
+            "parked": len(parked_ours) - sum(1 for d in without_lines if d.salesdrive_id in parked_reasons),
             "dead_letters": len(dead_list),
             "settle_rounds": rounds,
             "time_to_reconcile_s": round(time_to_reconcile, 1),
@@ -649,6 +700,10 @@ def _run(
 
 def _deal_problems(deal: Deal) -> list[str]:
     problems: list[str] = []
+    if deal.kind == NO_LINES:  # nothing to put in UTP: parked with a reason (checked with the parked list)
+        if deal.utp_orders and deal.posted:
+            problems.append("an order without lines was posted in UTP")
+        return problems
     if deal.utp_orders != 1:
         problems.append(f"{deal.utp_orders} sales orders in UTP (expected 1)")
         return problems

@@ -39,6 +39,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from sandbox.runner import demo_accounting
 from sandbox.runner.catalog_steps import run_catalog_steps
 
 ORDER = "Document_ЗаказПокупателя"
@@ -554,6 +555,7 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
     counterparties_before = utp.count(COUNTERPARTIES)
     status_property = utp.property_key(STATUS_PROPERTY)
     skus = _skus(utp, sum(p.lines for p in DAY))
+    parked_id = demo_accounting.start(crm)  # an order UTP cannot take, and SalesDrive's echo webhooks
 
     # The day: orders come in and the managers move them at once (without waiting for the bridge), so a
     # held-back webhook of an order can reach the bridge after that order's next one.
@@ -687,6 +689,10 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
                 f.problems.append("the echo webhook of the pushed status never reached the bridge")
     # Issue 5: the catalog's day (SKU matching, a full push, a price set, a goods receipt, a new product,
     # a reservation), each change seen arriving in SalesDrive.
+    labels = {INVOICE: "invoice", CLOSURE: "closed by", RETURN: "return note"}
+    accounting = demo_accounting.observe(
+        crm, facts, parked_id, labels, timeout_s=max(5.0, deadline - time.monotonic())
+    )
     # The watcher polls every 10 s, the queue gathers 5 s: a change shows within ≈ 20 s.
     catalog = run_catalog_steps(stack, console, timeout_s=max(30.0, min(45.0, deadline - time.monotonic())))
     job_problems = [
@@ -704,6 +710,7 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
     problems = [f"order {f.key} (SalesDrive {f.salesdrive_id}): {p}" for f in facts for p in f.problems]
     problems.extend(job_problems)
     problems.extend(catalog["problems"])
+    problems.extend(accounting["problems"])
     if returning_ref is None:
         problems.append("UTP has no seeded counterparty for the returning customer")
     if counterparties_after - counterparties_before != new_customers:
@@ -802,6 +809,7 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
             name: {"ok": run.ok, "result": run.result, "error": run.error} for name, run in jobs.items()
         },
         "catalog": catalog,
+        "accounting_state": accounting,
         "handler_failures": [
             {"function": c.function, "source": c.source, "error": c.error} for c in failed[:20]
         ],
@@ -809,4 +817,5 @@ def _run(stack: Any, utp: Utp, crm: SalesDrive, console: Console, started: float
     state_dir.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     _print_report(console, report, facts)
+    demo_accounting.print_table(console, accounting)
     return 0 if reconciled else 1

@@ -31,6 +31,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # The emulator takes writes as fast as they come: the demo's first SKU matching writes the SalesDrive
     # ID on ≈ 2,000 cards in seconds rather than the production pace's minutes.
     "product_id_writes_per_minute": 6000,
+    # Managers see each order's accounting state in the seeded custom field of SalesDrive orders.
+    "accounting_state_field": "stanVObliku",
 }
 
 

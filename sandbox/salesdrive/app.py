@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from .accounting_field import fires_webhook
 from .clock import FMT, Clock, ManualClock, RealClock, fmt, parse_dt
 from .config import SalesDriveEmulatorConfig
 from .limits import RateLimiter, Throttled
@@ -698,7 +699,7 @@ class SalesDriveEmulator:
         if status_changed:
             new["statusHistory"].append([new["statusId"], fmt(now)])
         self.state.put_order(new)
-        if status_changed:
+        if fires_webhook(self.config.update_webhook, status_changed=status_changed):
             self._fire("status_change", new)
 
     @staticmethod

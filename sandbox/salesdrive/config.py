@@ -50,6 +50,9 @@ class SalesDriveEmulatorConfig(BaseModel):
     webhook_retry_backoff_s: float = Field(default=5.0, ge=0)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     random_seed: int = 0
+    # Does an update that changes something other than the status send `status_change`? (unknown #3:
+    # documented only for status changes; "any" also for a custom field, a comment, …)
+    update_webhook: Literal["status", "any"] = "status"
 
     # State.
     db_path: str | None = None  # None = in memory; a path = SQLite persistence

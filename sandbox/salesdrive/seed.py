@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .accounting_field import ACCOUNTING_STATE_FIELD
 from .state import State
 
 # Default statuses of order base 1 as seen in two independent accounts (reference §6); `type`:
@@ -196,7 +197,7 @@ def seed_dictionaries(state: State) -> None:
     state.put_dict("users", USERS)
     state.put_dict("rejection_reasons", REJECTION_REASONS)
     state.put_dict("organizations", ORGANIZATIONS)
-    state.put_dict("custom_fields", CUSTOM_FIELDS)
+    state.put_dict("custom_fields", [*CUSTOM_FIELDS, ACCOUNTING_STATE_FIELD])
     for category in CATEGORIES:
         state.put_category(dict(category))
 

@@ -42,6 +42,8 @@ from .posting_sales import SalesOptions
 from .query_rules import check_comparisons
 from .store import Store, defaults_for, field_columns, json_expr, q
 
+OBSERVE_PREFIX = "/__emulator__/observe"  # + the OData root: reads that no fault or latency touches
+
 JSON_CT = "application/json;charset=utf-8"
 
 
@@ -262,6 +264,8 @@ class UtpEmulator:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
+        if path.startswith(OBSERVE_PREFIX + "/"):
+            return self._observe(request, path[len(OBSERVE_PREFIX) :])
         if path.startswith("/__emulator__/"):
             return self.control(request, path[len("/__emulator__/") :])
         if not (path == self.root or path.startswith(self.root + "/")):
@@ -290,6 +294,20 @@ class UtpEmulator:
         if fault is not None:
             return self._fault_response(fault.kind)
         return response
+
+    def _observe(self, request: Request, inner: str) -> Response:
+        """A test's fault-free read path (``/__emulator__/observe`` + the OData root): GET only, with the
+        same answers and credentials, but no latency, no injected fault and not counted, so a checker
+        can read what 1C holds while faults hit the client under test. Not part of 1C."""
+        if request.method.upper() != "GET" or not (inner == self.root or inner.startswith(self.root + "/")):
+            return Response("Not Found", status=404, content_type="text/plain;charset=utf-8")
+        want_json = self._wants_json(request)
+        if not self._authorised(request):
+            return Response("401 Unauthorized", status=401, content_type="text/plain;charset=utf-8")
+        try:
+            return self.route(request, "GET", inner[len(self.root) :].lstrip("/"), want_json)
+        except ODataError as err:
+            return self._error(err, want_json)
 
     # ----- operation -----
     @staticmethod

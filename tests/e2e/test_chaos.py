@@ -31,6 +31,9 @@ def test_chaos_small_nothing_lost_nothing_duplicated(tmp_path: Path) -> None:
         crash_rounds=1,
         crash_kinds=("timeout", "drop"),
         settle_timeout_s=60.0,
+        # The mix: a customer's two orders at once, orders without lines.
+        same_customer_share=0.15,
+        no_lines_share=0.1,
     )
     with build_stack(config) as stack:
         report = run_chaos(stack, chaos)
@@ -41,7 +44,9 @@ def test_chaos_small_nothing_lost_nothing_duplicated(tmp_path: Path) -> None:
     assert report["reconciled"] is True
     # Every deal is in UTP once; every document its status calls for and every payment is there once.
     deals = report["deals"]
-    assert figures["utp_sales_orders"] == DEALS == len(deals)
+    without_lines = {d["salesdrive_id"] for d in deals if d["kind"] == "no lines"}
+    assert without_lines and figures["same_customer_orders_at_once"] > 0
+    assert figures["utp_sales_orders"] == DEALS - len(without_lines) and len(deals) == DEALS
     assert figures["invoices"] == sum(d["expected"]["Document_РеализацияТоваровУслуг"] for d in deals)
     assert figures["closures"] == sum(d["expected"]["Document_ЗакрытиеЗаказовПокупателей"] for d in deals)
     assert figures["return_notes"] == sum(d["expected"]["Document_ВозвратТоваровОтПокупателя"] for d in deals)
@@ -53,6 +58,9 @@ def test_chaos_small_nothing_lost_nothing_duplicated(tmp_path: Path) -> None:
     assert figures["crashes_injected"] > 0 and figures["crashes_hit"] > 0
     assert figures["throttled_answers"] >= 2  # one in each answer shape at least
     # Transient faults only: nothing stays parked, the dead-letter queue holds only explained messages.
-    assert report["parked"] == []
+    # An order without lines ends parked with its reason: not lost, not dead-lettered.
+    assert {p["order_id"] for p in report["parked"]} == without_lines
+    assert all(p["reason"] for p in report["parked"])
+    assert figures["orders_without_lines_parked"] == figures["orders_without_lines"] == len(without_lines)
     assert figures["counterparty_duplicates"] == 0
     assert all(m["reason"] for m in report["dead_letters"])

@@ -67,3 +67,14 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     assert catalog["sku_matching"]["linked"] == 2 and catalog["sku_matching"]["exported"] > 0
     for key in ("price set", "goods receipt", "new product", "reservation"):  # on-save → targeted push
         assert steps[key]["seconds"] is not None and steps[key]["seconds"] < 15, steps[key]
+    # Managers see the accounting state in SalesDrive: each posted order's UTP number (and its invoice,
+    # closure, return note), the parked order's reason in words; read from SalesDrive by the demo.
+    accounting = report["accounting_state"]
+    assert accounting["problems"] == []
+    seen = {row["key"]: row["field"] for row in accounting["orders"]}
+    assert seen["P"] == "Not in UTP: SKU AB-12 is not in UTP"
+    for order in report["orders"]:
+        assert seen[order["key"]].startswith(f"UTP order {order['utp_number']} of ")
+    assert "; invoice " in seen["A"] and "; closed by " in seen["D"]
+    assert "; invoice " in seen["E"] and "; return note " in seen["E"]
+    assert "; " not in seen["B"]

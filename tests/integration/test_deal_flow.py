@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
+from bridge.sync import counterparties
 from bridge.sync.deals import PARK_AFTER_DELIVERIES, DealCollaborators, apply_deal_event, apply_deal_message
 from bridge.sync.exactly_once import Delivery, DocumentInProgress, working_on
 from bridge.sync.parked_orders import replay_parked_orders
@@ -509,26 +511,69 @@ def test_two_orders_of_one_new_customer_at_the_same_time_create_her_once(
 
     monkeypatch.setattr(world.utp, "find_counterparties_by_contacts", lookup_together)
     failures: list[BaseException] = []
+    outcomes: list[str] = []
 
     def work(body: dict[str, Any]) -> None:
         try:
-            apply_deal_event(body, world.ctx)
+            outcomes.append(apply_deal_event(body, world.ctx).action)
         except DocumentInProgress as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=work, args=(body,)) for body in bodies]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(failures) == 1  # one of them waited for the other's claim
-    looked_up.abort()
-    for body in bodies:  # the queue redelivers what waited for the other worker
-        apply_deal_event(body, world.ctx)
+    # One of them waited in process for the other's claim on her, instead of failing its message
+    # (which the queue would hand out again only after its visibility timeout, minutes later).
+    assert failures == []
+    assert outcomes == ["applied", "applied"]
+    assert time.monotonic() - started < counterparties.CLAIM_WAIT_S
+    waited = [
+        e["event"]
+        for order_id in (first, second)
+        for e in world.ctx.store.audit_trail(order_id)
+        if e["event"] == "counterparty_claim_waited"
+    ]
+    assert waited  # the race did happen: one deal found the other's claim
     a, b = world.orders_with_marker(first), world.orders_with_marker(second)
     assert len(a) == len(b) == 1
     assert a[0]["Контрагент_Key"] == b[0]["Контрагент_Key"]
+    assert a[0]["Posted"] is b[0]["Posted"] is True
     assert len(world.utp_rows("Catalog_Контрагенты", "Description eq 'Коваленко Олена'")) == 1
+
+
+def test_a_claim_on_the_customer_that_outlives_the_wait_fails_the_message_as_before(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker holds the claim on this customer and never finishes within the bounded wait: the
+    event fails (the queue redelivers it later) and nothing is created meanwhile."""
+    monkeypatch.setattr(counterparties, "CLAIM_WAIT_S", 0.3)
+    order_id = world.place_order(**new_customer_order(world, phone="0671239999", email="slow@example.com"))
+    [body] = world.deliver()
+    rival, won = world.ctx.store.record_intent(DocumentKind.COUNTERPARTY, "email:slow@example.com")
+    assert won
+    started = time.monotonic()
+    with pytest.raises(DocumentInProgress):
+        apply_deal_event(body, world.ctx)
+    assert 0.2 <= time.monotonic() - started < 3
+    assert world.orders_with_marker(order_id) == []
+    world.ctx.store.release_intent(rival)  # that worker failed and gave its claim up
+    assert apply_deal_event(body, world.ctx).action == "applied"  # the redelivery
+    assert [o["Posted"] for o in world.orders_with_marker(order_id)] == [True]
+
+
+def test_no_wait_for_a_claim_when_the_invocation_has_no_time_left(world: World) -> None:
+    """Near the end of the Lambda invocation a claim on the customer fails the event at once (the queue
+    redelivers it) instead of waiting into the function's timeout."""
+    world.place_order(**new_customer_order(world, phone="0671238888", email="late@example.com"))
+    [body] = world.deliver()
+    world.ctx.store.record_intent(DocumentKind.COUNTERPARTY, "email:late@example.com")
+    started = time.monotonic()
+    with counterparties.invocation_ends_in(20.0), pytest.raises(DocumentInProgress):  # < 30 s to keep
+        apply_deal_event(body, world.ctx)
+    assert time.monotonic() - started < 1.0
 
 
 def test_a_crash_after_creating_the_counterparty_before_its_contacts_creates_no_second_one(

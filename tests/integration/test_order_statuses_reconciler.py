@@ -253,3 +253,31 @@ def test_long_status_names_survive_utps_50_character_property(statuses: Statuses
     other = statuses.of_type(1, other_than=target)
     statuses.person_sets(ref, f"[{other}] {long_names[other][0]}")
     assert statuses.run().pushed == {order_id: other}
+
+
+def test_a_value_the_deal_flow_replaced_while_the_run_looked_is_not_pushed(
+    statuses: Statuses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run reads the window's values; meanwhile the deal flow applies a newer SalesDrive status (UTP
+    and the bridge's state move on). The old value it read must not be pushed back over SalesDrive."""
+    world = statuses.world
+    order_id, ref = placed(statuses)
+    sale = statuses.of_type(2)
+    world.set_status(order_id, sale)
+    world.apply_all()  # UTP: the sale, with its invoice
+    stale_text = statuses.utp_status(ref)
+    read_values = world.utp.property_values_of
+
+    def read_then_the_deal_flow_moves_on(*args: Any, **kwargs: Any) -> Any:
+        values = read_values(*args, **kwargs)
+        refusal = statuses.of_type(3)
+        world.set_status(order_id, refusal)  # a manager refuses it; the deal flow applies it at once
+        world.apply_all()
+        return values
+
+    monkeypatch.setattr(world.utp, "property_values_of", read_then_the_deal_flow_moves_on)
+    assert stale_text  # what the run reads: the sale, before the refusal lands
+    report = statuses.run()
+    assert report.pushed == {}
+    assert statuses.salesdrive_status(order_id) == statuses.of_type(3)
+    assert str(statuses.utp_status(ref)).startswith(f"[{statuses.of_type(3)}] ")

@@ -118,3 +118,28 @@ def test_cli_serve_writes_sandbox_json(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_observer_path_reads_around_faults_without_taking_or_counting_them(
+    utp_client: httpx.Client, utp_app
+) -> None:
+    """A checker reads what 1C holds while faults hit the client under test: no fault, no latency, not
+    counted, GET only, same credentials."""
+    observe = "http://utp.test/__emulator__/observe/utp/odata/standard.odata"
+    before = dict(utp_app.counters)
+    utp_app.inject_fault("timeout")  # the next request of the client under test
+    utp_app.configure(fault_rate=1.0, fault_kinds=["503"], latency_ms=400)
+    started = time.monotonic()
+    seen = utp_get(utp_client, f"{observe}/Catalog_Валюты")
+    assert seen.status_code == 200 and seen.json()["value"]
+    assert time.monotonic() - started < 0.4  # no latency
+    assert dict(utp_app.counters) == before  # not counted
+    assert utp_get(utp_client, f"{observe}/Catalog_Валюты/$count").text.strip().isdigit()
+    utp_app.configure(fault_rate=0.0, latency_ms=0)
+    assert utp_get(utp_client, "/Catalog_Валюты").status_code == 504  # the one-shot fault is still there
+    assert (
+        utp_client.post(f"{observe}/Catalog_Контрагенты?$format=json", json={"Description": "X"}).status_code
+        == 404
+    )
+    with httpx.Client(transport=httpx.WSGITransport(app=utp_app)) as anonymous:
+        assert anonymous.get(f"{observe}/Catalog_Валюты?$format=json").status_code == 401

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bridge.store.fingerprints import FingerprintStore
     from bridge.store.read_budget import DynamoReadBudget
     from bridge.store.status_writes import StatusWritesStore
+    from bridge.sync.accounting_state import AccountingStateWriter
     from bridge.sync.deals import DealCollaborators
     from bridge.sync.option_names import OptionNames
     from bridge.sync.reference import UtpReference
@@ -240,6 +241,21 @@ def deal_collaborators() -> DealCollaborators:
         statuses=salesdrive_statuses,
         status_writes=status_writes(),
         option_names=option_names(),
+        accounting_state=accounting_state_writer(),
+    )
+
+
+@cache
+def accounting_state_writer() -> AccountingStateWriter | None:
+    """Writes the accounting state into SalesDrive orders; None when the settings name no field."""
+    from bridge.sync.accounting_state import AccountingStateWriter, WrittenStateStore
+
+    if settings().accounting_state_field is None:
+        return None
+    return AccountingStateWriter(
+        salesdrive=salesdrive_client(),
+        written=WrittenStateStore(deployment().table_name),
+        settings=settings(),
     )
 
 
@@ -257,6 +273,7 @@ def reset() -> None:
         read_budget,
         utp_client,
         salesdrive_client,
+        accounting_state_writer,
         utp_reference,
         fingerprint_store,
         catalog_change_queue,

@@ -163,6 +163,10 @@ class BridgeSettings(_Frozen):
     # each time (at most 6 h): time for an accountant to fix the cause in 1C.
     parked_retry_minutes: int = Field(default=5, ge=1, le=360)
     timezone: NonEmpty = "Europe/Kyiv"
+    # Where managers see the accounting state of each order in SalesDrive (UTP order number and date,
+    # invoice / return note / closure numbers, or why it is parked): the code of a custom text field of
+    # the order, or "comment" (a line of the order's comment); None: nothing is written.
+    accounting_state_field: NonEmpty | None = None
 
     @property
     def status_key(self) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from bridge.phones import email_spellings, normalise_email, normalise_phone, phone_spellings
 from bridge.salesdrive.models import Contact, Order
 from bridge.settings import BridgeSettings
-from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind, LedgerEntry
+from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind, LedgerEntry, LedgerState
 from bridge.sync.exactly_once import (
     DocumentInProgress,
     ExistingDocument,
@@ -25,6 +28,29 @@ from bridge.sync.exactly_once import (
 from bridge.sync.reference import UtpReference
 from bridge.utp.client import UtpClient
 from bridge.utp.parties import mark_as_buyer
+
+# Two orders of one new customer placed seconds apart: the second finds the first's claim on her. It
+# waits here for the first to finish (a few UTP calls, ~1 s at 100 ms a call) rather than fail its
+# message, which SQS would hand out again only after the visibility timeout (12 minutes). Bounded far
+# below the deal processor's 120 s timeout; past it, the message fails and is redelivered as before.
+CLAIM_WAIT_S = 10.0
+# What the invocation must keep for the rest of its work after a wait (its remaining events included).
+_KEEP_FOR_THE_REST_S = 30.0
+_invocation_ends: ContextVar[float | None] = ContextVar("bridge_invocation_ends", default=None)
+
+
+@contextmanager
+def invocation_ends_in(seconds: float | None) -> Iterator[None]:
+    """Claims are waited for only while the invocation has time left (Lambda's remaining time)."""
+    token = _invocation_ends.set(time.monotonic() + seconds if seconds is not None else None)
+    try:
+        yield
+    finally:
+        _invocation_ends.reset(token)
+
+
+_FIRST_PAUSE_S = 0.05
+_LONGEST_PAUSE_S = 0.5
 
 
 class CustomerIdentity:
@@ -156,15 +182,75 @@ def counterparty_for_deal(
     store: DealStore,
     settings: BridgeSettings,
     reference: UtpReference,
+    wait_s: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CounterpartyLink:
     """The UTP counterparty and customer contract for the order's customer; created only if unknown.
 
     UTP calls: 0 when the bridge already knows the customer; 3 for a customer UTP knows (lookup,
     counterparty, contract; +2 when it has no customer contract yet: mark it a buyer if it is not, and
     create the contract); for a new one 1 lookup + 2 (counterparty, contract) + 1 per phone/e-mail
-    (+1 to link the main contract when 1C ignores client-chosen keys).
+    (+1 to link the main contract when 1C ignores client-chosen keys). Another deal creating the same
+    customer right now is waited for (at most ``wait_s``, reading only DynamoDB meanwhile), then its
+    counterparty is used.
     """
     identity = CustomerIdentity(order.customer)
+    deadline = clock() + (CLAIM_WAIT_S if wait_s is None else wait_s)
+    ends = _invocation_ends.get()
+    if ends is not None:
+        deadline = min(deadline, ends - _KEEP_FOR_THE_REST_S)
+    while True:
+        try:
+            return _counterparty_once(
+                order, identity, utp=utp, store=store, settings=settings, reference=reference
+            )
+        except DocumentInProgress as exc:
+            if exc.kind is not DocumentKind.COUNTERPARTY:
+                raise
+            store.audit(order.id, "counterparty_claim_waited", key_kind=exc.key.partition(":")[0])
+            link = _wait_for_claim(store, identity, exc, deadline=deadline, sleep=sleep, clock=clock)
+            if link is not None:
+                store.link_counterparty(identity.keys, link)
+                return link
+
+
+def _wait_for_claim(
+    store: DealStore,
+    identity: CustomerIdentity,
+    busy: DocumentInProgress,
+    *,
+    deadline: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> CounterpartyLink | None:
+    """Until the other deal links the customer (her counterparty), or its claim ends without that (None:
+    try again from the start). Past the deadline the claim's ``DocumentInProgress`` propagates."""
+    pause = _FIRST_PAUSE_S
+    while True:
+        left = deadline - clock()
+        if left <= 0:
+            raise busy
+        sleep(min(pause, left))
+        pause = min(pause * 2, _LONGEST_PAUSE_S)
+        for key in identity.keys:
+            known = store.counterparty_for(key)
+            if known is not None:
+                return known
+        entry = store.ledger(DocumentKind.COUNTERPARTY, busy.key)
+        if entry is None or entry.state is not LedgerState.INTENT or claim_is_dead(entry, time.time()):
+            return None
+
+
+def _counterparty_once(
+    order: Order,
+    identity: CustomerIdentity,
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    reference: UtpReference,
+) -> CounterpartyLink:
     for key in identity.keys:
         known = store.counterparty_for(key)
         if known is not None:

@@ -28,6 +28,7 @@ from bridge.salesdrive.models import Order, OrderMeta, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
 from bridge.store.status_writes import StatusWritesStore
+from bridge.sync.accounting_state import AccountingStateWriter
 from bridge.sync.characteristics import Dictionaries, characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
 from bridge.sync.deal_checks import line_sku, order_problems, unreadable_version
@@ -39,7 +40,7 @@ from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
 from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
-from bridge.utp.models import OrderLineInput, SalesOrderInput
+from bridge.utp.models import DocumentHeader, OrderLineInput, SalesOrderInput
 from bridge.utp.sales_documents import document_extra
 
 ORDER_ENTITY = "Document_ЗаказПокупателя"
@@ -61,6 +62,8 @@ class DealCollaborators:
     status_writes: StatusWritesStore | None = None
     # SalesDrive's option names by field, for selects whose name ``meta`` lacks (cached for hours).
     option_names: Dictionaries | None = None
+    # Writes the accounting state into the SalesDrive order (setting accounting_state_field); None: off.
+    accounting_state: AccountingStateWriter | None = None
 
 
 @dataclass
@@ -70,6 +73,7 @@ class DealOutcome:
     utp_order_ref: str | None = None
     reason: str | None = None
     documents: list[str] = field(default_factory=list)
+    order_header: DocumentHeader | None = None  # the sales order as 1C answered its creation
 
 
 class UnknownSkus(Exception):
@@ -187,6 +191,10 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
     if state is not None and not is_newer(version, update_at, state):
         store.audit(order.id, "stale_event_ignored", version=version, applied_version=state.version)
         return DealOutcome(order.id, "stale", state.utp_order_ref)
+    if ctx.accounting_state is not None and ctx.accounting_state.is_echo(order):
+        # SalesDrive's webhook for the bridge's own write of the accounting state: nothing else changed.
+        store.audit(order.id, "accounting_state_echo_ignored", version=version)
+        return DealOutcome(order.id, "stale", state.utp_order_ref if state else None)
     store.audit(order.id, "event_received", version=version, status=order.status_id)
     problems = order_problems(order)
     if problems:  # before anything is written to UTP (no counterparty for an order that cannot be one)
@@ -200,6 +208,8 @@ def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollabor
     if store.parked_order(order.id) is not None:
         store.unpark(order.id)
         store.audit(order.id, "unparked")
+    if ctx.accounting_state is not None:
+        ctx.accounting_state.after_event(order, store=store, utp=ctx.utp, order_header=outcome.order_header)
     return outcome
 
 
@@ -228,6 +238,8 @@ def _park(
 ) -> DealOutcome:
     ctx.store.park(order.id, reason, skus=skus, payload=raw, cause=cause)
     ctx.store.audit(order.id, "parked", reason=reason, cause=cause or ("sku" if skus else "utp"))
+    if ctx.accounting_state is not None:
+        ctx.accounting_state.after_event(order, store=ctx.store, utp=ctx.utp, parked=(reason, skus or []))
     return DealOutcome(order.id, "parked", reason=reason)
 
 
@@ -274,6 +286,12 @@ def _apply(
         extra=document_extra(reference.responsible_key, more=attributes),
     )
 
+    created: list[DocumentHeader] = []
+
+    def create_order() -> str:
+        created.append(utp.create_sales_order(draft, post=False))
+        return created[-1].ref
+
     def find_order() -> ExistingDocument | None:
         found = utp.find_sales_order_by_marker(marker_of(order.id))
         return ExistingDocument(found.ref, found.posted) if found is not None else None
@@ -283,7 +301,7 @@ def _apply(
         DocumentKind.SALES_ORDER,
         str(order.id),
         find=find_order,
-        create=lambda: utp.create_sales_order(draft, post=False).ref,
+        create=create_order,
         post=utp.post_sales_order,
         detail={"version": version},
     )
@@ -362,7 +380,8 @@ def _apply(
             discrepancy=discrepancy,
         )
     )
-    return DealOutcome(order.id, "applied", order_ref, documents=documents)
+    header = created[-1] if created else None
+    return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
 
 
 def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators, order_date: datetime) -> list[str]:

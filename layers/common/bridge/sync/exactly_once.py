@@ -43,6 +43,8 @@ class DocumentInProgress(Exception):
 
     def __init__(self, kind: DocumentKind, key: str) -> None:
         super().__init__(f"another worker is writing {kind} {key}; retry later")
+        self.kind = kind
+        self.key = key
 
 
 # Longer than any invocation (Lambda timeout 120 s): a claim older than this belongs to a dead worker.

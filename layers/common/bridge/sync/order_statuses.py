@@ -145,6 +145,7 @@ class StatusReport:
     pushed: dict[int, int] = field(default_factory=dict)  # SalesDrive order id → status id pushed
     refused: list[int] = field(default_factory=list)
     unrecognised: list[int] = field(default_factory=list)
+    superseded: list[int] = field(default_factory=list)  # UTP's value changed while the run looked
     orders_checked: int = 0
     orders_changed: int = 0  # of those checked: a status other than the last run saw (read in DynamoDB)
 
@@ -251,6 +252,12 @@ def reconcile_statuses(
                 utp_status_lost=value,
                 kept=synced,
             )
+            continue
+        if read_status(utp, settings, ref) != value:
+            # The deal flow wrote UTP since the window was read (a newer SalesDrive status, saved with its
+            # state after we read the values): pushing the old value would undo that change in SalesDrive.
+            # The next run reads the current value. (Found by the chaos run; one UTP read per push.)
+            report.superseded.append(order_id)
             continue
         salesdrive.update_order(order_id, status_id=wanted)
         writes.record_push(order_id, utp_text=value, status_id=wanted)
