@@ -32,6 +32,7 @@ def main() -> int:
 
     from bridge.utp.client import UtpClient
     from bridge.utp.models import CashReceiptInput, OrderLineInput, SalesOrderInput
+    from bridge.utp.sales_documents import user_key
     from sandbox.utp.app import UtpEmulatorConfig, create_app
 
     emulator = create_app(UtpEmulatorConfig(products=500))
@@ -162,6 +163,8 @@ def main() -> int:
         order_key=order.ref,
         amount=Decimal(100),
         marker="sd-pay-" + uuid.uuid4().hex[:8],
+        # A receipt of ОплатаПокупателя is not posted without its responsible user (the emulator checks it).
+        responsible_key=user_key(utp, "Інтеграція SalesDrive"),
     )
     measure("create + post cash receipt", lambda: utp.create_cash_receipt(receipt))
     other = utp.create_sales_order(order_for(cp, contract, "SD-" + uuid.uuid4().hex[:10]))
