@@ -19,10 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.utp.base import UtpBase, _chunks, _unique, select_of
 from bridge.utp.errors import UtpNotFoundError
-from bridge.utp.models import (
-    Product,
-    Unit,
-)
+from bridge.utp.models import Product, Unit
 from bridge.utp.names import (
     EXCHANGE_RATES,
     PRICE_TYPES,
@@ -33,14 +30,7 @@ from bridge.utp.names import (
     STOCK,
     UNITS,
 )
-from bridge.utp.odata import (
-    EMPTY_REF,
-    CastRef,
-    Guid,
-    and_,
-    eq,
-    in_,
-)
+from bridge.utp.odata import EMPTY_REF, CastRef, Guid, and_, eq, in_
 
 if TYPE_CHECKING:
     from bridge.utp.client import UtpClient

@@ -5,14 +5,7 @@ reasons and users the settings name, resolved once per client.
 from __future__ import annotations
 
 from bridge.utp.base import UtpBase, _not_found
-from bridge.utp.models import (
-    CashDesk,
-    ClosureReason,
-    Currency,
-    Organisation,
-    PriceType,
-    Warehouse,
-)
+from bridge.utp.models import CashDesk, ClosureReason, Currency, Organisation, PriceType, Warehouse
 from bridge.utp.names import (
     CASH_DESKS,
     CLOSURE_REASONS,
@@ -22,11 +15,7 @@ from bridge.utp.names import (
     USERS,
     WAREHOUSES,
 )
-from bridge.utp.odata import (
-    Guid,
-    and_,
-    eq,
-)
+from bridge.utp.odata import Guid, and_, eq
 
 
 class ReferenceData(UtpBase):

@@ -23,15 +23,7 @@ from bridge.utp.models import (
     SalesOrder,
     vat_amount,
 )
-from bridge.utp.names import (
-    CLOSURE,
-    COUNTERPARTIES,
-    INVOICE,
-    ORDER,
-    RECEIPT,
-    RETURN,
-    WAREHOUSES,
-)
+from bridge.utp.names import CLOSURE, COUNTERPARTIES, INVOICE, ORDER, RECEIPT, RETURN, WAREHOUSES
 from bridge.utp.odata import (
     EMPTY_REF,
     CastRef,
