@@ -9,7 +9,9 @@ Construction::
     utp = UtpClient.from_settings(url, user, password, timeout=Timeouts(read=90))
     # or, in tests: UtpClient(ODataClient(httpx.Client(transport=…, base_url=…)))
 
-Public API (calls in brackets; "cached" = per client instance, first call only):
+Public API (calls in brackets; "cached" = per client instance, first call only); each group is a mixin of
+its own module: ``reference``, ``catalog``, ``counterparties``, ``sales_orders``, ``sales_documents``,
+``properties``. This module keeps the construction, the transport and the cache.
 
 reference data
     organisation(name=None, code=None) -> Organisation                       [1, cached]
