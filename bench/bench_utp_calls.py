@@ -32,6 +32,8 @@ def main() -> int:
 
     from bridge.utp.client import UtpClient
     from bridge.utp.models import CashReceiptInput, OrderLineInput, SalesOrderInput
+    from bridge.utp.names import ORDER, PRICE_TYPES
+    from bridge.utp.sales_documents import user_key
     from sandbox.utp.app import UtpEmulatorConfig, create_app
 
     emulator = create_app(UtpEmulatorConfig(products=500))
@@ -60,7 +62,7 @@ def main() -> int:
     org = measure("organisation (first call, then cached)", utp.organisation)
     uah = measure("currency 980 (first call, then cached)", lambda: utp.currency("980"))
     warehouses = measure("warehouses (first call, then cached)", utp.warehouses)
-    price_types = utp.odata.get_collection("Catalog_ТипыЦенНоменклатуры", select=["Ref_Key", "Description"])
+    price_types = utp.odata.get_collection(PRICE_TYPES, select=["Ref_Key", "Description"])
     price_type = measure("price type by name", lambda: utp.price_type(price_types[0]["Description"]))
     desks = measure("cash desks of the organisation", lambda: utp.cash_desks(org.ref))
     reasons = measure("order-closure reasons", utp.closure_reasons)
@@ -162,6 +164,8 @@ def main() -> int:
         order_key=order.ref,
         amount=Decimal(100),
         marker="sd-pay-" + uuid.uuid4().hex[:8],
+        # A receipt of ОплатаПокупателя is not posted without its responsible user (the emulator checks it).
+        responsible_key=user_key(utp, "Інтеграція SalesDrive"),
     )
     measure("create + post cash receipt", lambda: utp.create_cash_receipt(receipt))
     other = utp.create_sales_order(order_for(cp, contract, "SD-" + uuid.uuid4().hex[:10]))
@@ -173,22 +177,20 @@ def main() -> int:
     )
     measure(
         "set property (first use: resolve/create the property)",
-        lambda: utp.set_property(order.ref, "Document_ЗаказПокупателя", "SalesDrive status", "new"),
+        lambda: utp.set_property(order.ref, ORDER, "SalesDrive status", "new"),
     )
     measure(
         "set property (new value record)",
-        lambda: utp.set_property(other.ref, "Document_ЗаказПокупателя", "SalesDrive status", "new"),
+        lambda: utp.set_property(other.ref, ORDER, "SalesDrive status", "new"),
     )
     measure(
         "set property (existing record: POST refused, PATCH)",
-        lambda: utp.set_property(order.ref, "Document_ЗаказПокупателя", "SalesDrive status", "done"),
+        lambda: utp.set_property(order.ref, ORDER, "SalesDrive status", "done"),
     )
-    measure(
-        "get property", lambda: utp.get_property(order.ref, "Document_ЗаказПокупателя", "SalesDrive status")
-    )
+    measure("get property", lambda: utp.get_property(order.ref, ORDER, "SalesDrive status"))
     measure(
         "find objects by property value",
-        lambda: utp.find_by_property("SalesDrive status", "done", "Document_ЗаказПокупателя"),
+        lambda: utp.find_by_property("SalesDrive status", "done", ORDER),
     )
 
     width = max(len(r[0]) for r in rows)

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bridge.settings import BridgeSettings
+from bridge.utp import names as n
 from bridge.utp.changes import DocumentVersion, document_products, document_versions
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBadRequestError, UtpError, UtpNotFoundError
@@ -53,22 +54,19 @@ class WatchedDocument:
     via_orders: bool = False  # the lines name sales orders: their products are the ones that move
 
 
-ORDER = "Document_ЗаказПокупателя"
 # The documents whose posting moves free stock or the price (UTP 1.2: each writes ТоварыНаСкладах,
 # ТоварыВРезервеНаСкладах or ЦеныНоменклатуры in ОбработкаПроведения, from its Товары lines).
 WATCHED: tuple[WatchedDocument, ...] = (
-    WatchedDocument("Document_УстановкаЦенНоменклатуры"),
-    WatchedDocument("Document_ПоступлениеТоваровУслуг"),
-    WatchedDocument("Document_РеализацияТоваровУслуг"),
-    WatchedDocument(ORDER),
-    WatchedDocument("Document_ВозвратТоваровОтПокупателя"),
-    WatchedDocument(
-        "Document_ЗакрытиеЗаказовПокупателей", section="Заказы", column="ЗаказПокупателя", via_orders=True
-    ),
-    WatchedDocument("Document_ПеремещениеТоваров"),
-    WatchedDocument("Document_СписаниеТоваров"),
-    WatchedDocument("Document_ОприходованиеТоваров"),
-    WatchedDocument("Document_ВозвратТоваровПоставщику"),
+    WatchedDocument(n.PRICE_SETTING),
+    WatchedDocument(n.GOODS_RECEIPT),
+    WatchedDocument(n.INVOICE),
+    WatchedDocument(n.ORDER),
+    WatchedDocument(n.RETURN),
+    WatchedDocument(n.CLOSURE, section="Заказы", column="ЗаказПокупателя", via_orders=True),
+    WatchedDocument(n.GOODS_TRANSFER),
+    WatchedDocument(n.GOODS_WRITE_OFF),
+    WatchedDocument(n.GOODS_SURPLUS),
+    WatchedDocument(n.SUPPLIER_RETURN),
 )
 
 
@@ -219,7 +217,7 @@ def _products_of(utp: UtpClient, doc: WatchedDocument, refs: list[str]) -> tuple
     if not doc.via_orders:
         return lines, calls
     orders = sorted({o for values in lines.values() for o in values})
-    goods = document_products(utp.odata, ORDER, orders, chunk=chunk)
+    goods = document_products(utp.odata, n.ORDER, orders, chunk=chunk)
     calls += -(-len(orders) // chunk) if orders else 0
     return {
         ref: list(dict.fromkeys(p for order in values for p in goods.get(order, [])))

@@ -27,6 +27,7 @@ from bridge.sync.exactly_once import (
 )
 from bridge.sync.reference import UtpReference
 from bridge.utp.client import UtpClient
+from bridge.utp.names import COUNTERPARTIES
 from bridge.utp.parties import mark_as_buyer
 
 # Two orders of one new customer placed seconds apart: the second finds the first's claim on her. It
@@ -99,9 +100,7 @@ def _find_in_utp(identity: CustomerIdentity, utp: UtpClient) -> str | None:
         phones=[s for p in identity.phones for s in phone_spellings(p)],
         emails=[s for e in identity.emails for s in email_spellings(e)],
     )
-    owners = Counter(
-        m.owner.key for m in matches if m.owner is not None and m.owner.entity == "Catalog_Контрагенты"
-    )
+    owners = Counter(m.owner.key for m in matches if m.owner is not None and m.owner.entity == COUNTERPARTIES)
     if not owners:
         return None
     # Most matching contacts first, then the lowest key: the same answer every time.

@@ -41,9 +41,9 @@ from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import DocumentHeader, OrderLineInput, SalesOrderInput
+from bridge.utp.names import ORDER as ORDER_ENTITY
 from bridge.utp.sales_documents import document_extra
 
-ORDER_ENTITY = "Document_ЗаказПокупателя"
 # After this many deliveries a UTP outage parks the order (replayed automatically) instead of sending
 # the event to the dead-letter queue, which is kept for what no retry can fix.
 PARK_AFTER_DELIVERIES = 5

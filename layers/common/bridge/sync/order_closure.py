@@ -12,9 +12,8 @@ from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
+from bridge.utp.names import CLOSURE
 from bridge.utp.sales_documents import document_extra
-
-CLOSURE = "Document_ЗакрытиеЗаказовПокупателей"
 
 
 def existing_closure(utp: UtpClient, order_ref: str) -> ExistingDocument | None:

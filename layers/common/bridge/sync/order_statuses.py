@@ -22,6 +22,7 @@ from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.store.status_writes import StatusWritesStore
 from bridge.utp.client import UtpClient
+from bridge.utp.names import ORDER as ORDER_ENTITY
 
 # The id in square brackets, first (as written now) or last (as written by earlier versions).
 _ID_IN_TEXT = re.compile(r"^\s*\[(\d+)\]|\[(\d+)\]\s*$")
@@ -80,7 +81,6 @@ def status_id_of(text: str | None) -> int | None:
 # 3. An echo (the status_change webhook of a status the bridge itself pushed) never writes UTP: a
 #    person may have changed UTP again meanwhile, and that newer value is pushed by the next run.
 
-ORDER_ENTITY = "Document_ЗаказПокупателя"
 _SD_MARKER = re.compile(r"^SD-(\d+)$")
 
 

@@ -20,8 +20,8 @@ from typing import Any
 from bridge.settings import BridgeSettings
 from bridge.store.cursors import CursorStore
 from bridge.utp.client import UtpClient
+from bridge.utp.names import PRODUCTS as PRODUCT_ENTITY
 
-PRODUCT_ENTITY = "Catalog_Номенклатура"
 CURSOR = "product-ids"
 STOP_MARGIN_S = 30.0
 

@@ -16,8 +16,7 @@ from bridge.salesdrive.products import Category, ProductUpdate
 from bridge.sync.catalog_diff import CatalogSnapshot, ProductData
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
-
-PRODUCT_ENTITY = "Catalog_Номенклатура"
+from bridge.utp.names import PRODUCTS as PRODUCT_ENTITY
 
 
 def read_products(

@@ -10,9 +10,8 @@ from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
+from bridge.utp.names import INVOICE
 from bridge.utp.sales_documents import document_extra
-
-INVOICE = "Document_РеализацияТоваровУслуг"
 
 
 def posted_invoice(utp: UtpClient, order_ref: str) -> ExistingDocument | None:

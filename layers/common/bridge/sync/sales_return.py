@@ -7,9 +7,8 @@ from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync.exactly_once import EnsuredDocument, ExistingDocument, ensure_document, first_live
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.utp.client import UtpClient
+from bridge.utp.names import RETURN as RETURN_NOTE
 from bridge.utp.sales_documents import document_extra
-
-RETURN_NOTE = "Document_ВозвратТоваровОтПокупателя"
 
 
 def existing_return(utp: UtpClient, order_ref: str, invoice_ref: str) -> ExistingDocument | None:

@@ -36,8 +36,7 @@ from bridge.sync.product_ids import write_product_ids
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
 from bridge.utp.models import Product
-
-PRODUCT_ENTITY = "Catalog_Номенклатура"
+from bridge.utp.names import PRODUCTS as PRODUCT_ENTITY
 
 Status = Literal["matched", "linked", "exported", "ambiguous", "only_in_salesdrive", "only_in_utp", "failed"]
 STATUSES: tuple[Status, ...] = (

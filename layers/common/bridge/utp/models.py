@@ -16,6 +16,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from bridge.utp.names import COUNTERPARTIES, INVOICE, ORDER
 from bridge.utp.odata import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, CastRef
 
 _CENT = Decimal("0.01")
@@ -212,7 +213,7 @@ class ContactMatch(UtpModel):
 
     @property
     def counterparty_key(self) -> str | None:
-        return self.owner.key if self.owner and self.owner.entity == "Catalog_Контрагенты" else None
+        return self.owner.key if self.owner and self.owner.entity == COUNTERPARTIES else None
 
 
 class NewCounterparty(BaseModel):
@@ -304,7 +305,7 @@ class SalesOrder(DocumentHeader):
         return self.warehouse.key if self.warehouse else None
 
     def as_ref(self) -> CompositeRef:
-        return CompositeRef(key=self.ref, entity="Document_ЗаказПокупателя")
+        return CompositeRef(key=self.ref, entity=ORDER)
 
 
 class InvoiceLine(OrderLine):
@@ -333,7 +334,7 @@ class Invoice(DocumentHeader):
     lines: list[InvoiceLine] = Field(default_factory=list, alias="Товары")
 
     def as_ref(self) -> CompositeRef:
-        return CompositeRef(key=self.ref, entity="Document_РеализацияТоваровУслуг")
+        return CompositeRef(key=self.ref, entity=INVOICE)
 
 
 class ReturnNote(DocumentHeader):

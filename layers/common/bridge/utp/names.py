@@ -1,8 +1,9 @@
 """What the bridge uses in UTP, in one place: 1C object names, the fields it reads or writes with their OData
 types, and the enumeration values it writes.
 
-The doctor (``bridge.sync.preflight``) checks a base's ``$metadata`` against ``USED``; the client may take
-its entity-set names from here (today ``bridge.utp.client`` still spells them itself).
+The ONE module naming 1C objects: the client (``bridge.utp.*``) and the rules (``bridge.sync.*``) take the
+entity-set names from here, and the doctor (``bridge.sync.preflight``) checks a base's ``$metadata`` against
+``USED``. The emulators (``sandbox/``) keep their own names: they are written independently of the bridge.
 
 How 1C publishes a configuration's attribute (the platform's OData type mapping; malakhovua/utp object
 XMLs for the attribute types):
@@ -51,6 +52,13 @@ RESERVES = "AccumulationRegister_ТоварыВРезервеНаСкладах"
 RETAIL_STOCK = "AccumulationRegister_ТоварыВРознице"
 NTT_STOCK = "AccumulationRegister_ТоварыВНТТ"
 TO_TRANSFER = "AccumulationRegister_ТоварыКПередачеСоСкладов"
+# Documents the catalog watcher only reads (``DataVersion`` and the products of their lines): not in ``USED``.
+PRICE_SETTING = "Document_УстановкаЦенНоменклатуры"
+GOODS_RECEIPT = "Document_ПоступлениеТоваровУслуг"
+GOODS_TRANSFER = "Document_ПеремещениеТоваров"
+GOODS_WRITE_OFF = "Document_СписаниеТоваров"
+GOODS_SURPLUS = "Document_ОприходованиеТоваров"
+SUPPLIER_RETURN = "Document_ВозвратТоваровПоставщику"
 
 RECORD_TYPE = "_RecordType"
 
