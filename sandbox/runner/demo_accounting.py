@@ -19,7 +19,7 @@ from rich.table import Table
 from sandbox.salesdrive.accounting_field import ACCOUNTING_STATE_CODE
 
 UNKNOWN_SKU = "AB-12"
-PARKED_TEXT = f"Not in UTP: SKU {UNKNOWN_SKU} is not in UTP"
+PARKED_TEXT = f"Parked: SKU {UNKNOWN_SKU} is not in UTP"
 
 
 class _SalesDrive(Protocol):

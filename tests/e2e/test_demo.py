@@ -72,7 +72,7 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     accounting = report["accounting_state"]
     assert accounting["problems"] == []
     seen = {row["key"]: row["field"] for row in accounting["orders"]}
-    assert seen["P"] == "Not in UTP: SKU AB-12 is not in UTP"
+    assert seen["P"] == "Parked: SKU AB-12 is not in UTP"
     for order in report["orders"]:
         assert seen[order["key"]].startswith(f"UTP order {order['utp_number']} of ")
     assert "; invoice " in seen["A"] and "; closed by " in seen["D"]

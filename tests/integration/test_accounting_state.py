@@ -108,7 +108,7 @@ def test_a_parked_order_shows_the_reason_in_a_managers_words_then_its_number(
     order_id = world.place_order(**body)
     [outcome] = world.apply_all()
     assert outcome.action == "parked"
-    assert held(world, order_id) == "Not in UTP: SKU AB-12 is not in UTP"
+    assert held(world, order_id) == "Parked: SKU AB-12 is not in UTP"
     [echo] = world.apply_all()
     assert echo.action == "stale"  # the echo is not parked again, nor written again
     assert world.ctx.store.parked_order(order_id) is not None
@@ -199,7 +199,7 @@ def test_an_order_without_lines_is_parked_with_its_reason_and_managers_see_it(
     parked = world.ctx.store.parked_order(order_id)
     assert parked is not None and parked.reason == "the order has no product lines"
     assert world.orders_with_marker(order_id) == []
-    assert held(world, order_id) == "Not in UTP: the order has no lines: add the goods in SalesDrive"
+    assert held(world, order_id) == "Parked: the order has no lines: add the goods in SalesDrive"
 
 
 def test_the_echo_read_by_the_catch_up_sweep_is_recognised_too(world: World, dynamodb: Any) -> None:

@@ -59,14 +59,14 @@ def test_by_default_only_a_status_change_fires_a_webhook(
     emu: SalesDriveEmulator, rec: RecordingTransport
 ) -> None:
     order_id = place(emu, rec)
-    emu.update_order({"id": order_id, "data": {ACCOUNTING_STATE_CODE: "Not in UTP: SKU AB-12 is not in UTP"}})
+    emu.update_order({"id": order_id, "data": {ACCOUNTING_STATE_CODE: "Parked: SKU AB-12 is not in UTP"}})
     emu.deliver_due_webhooks()
     assert rec.bodies == []
     emu.update_order({"id": order_id, "data": {"statusId": 2}})
     emu.deliver_due_webhooks()
     [hook] = rec.bodies
     assert hook["info"]["webhookEvent"] == "status_change"
-    assert hook["data"][ACCOUNTING_STATE_CODE] == "Not in UTP: SKU AB-12 is not in UTP"
+    assert hook["data"][ACCOUNTING_STATE_CODE] == "Parked: SKU AB-12 is not in UTP"
 
 
 def test_with_update_webhook_any_every_effective_edit_fires_status_change(

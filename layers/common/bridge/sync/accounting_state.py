@@ -6,7 +6,7 @@ code the settings name (``accounting_state_field``), or a line of the order's co
 
 - posted: ``UTP order 0000123 of 02.10.2025``, then ``; invoice 0000045``, ``; return note 0000012``,
   ``; closed by 0000007`` as those documents appear;
-- parked: the reason in words a manager can act on (``Not in UTP: SKU AB-12 is not in UTP``).
+- parked: the reason in words a manager can act on (``Parked: SKU AB-12 is not in UTP``).
 
 One ``/api/order/update/`` per change, never in a loop: the text is written only when it differs from
 what the event carries, and what was written is remembered (the own-writes item
@@ -145,7 +145,7 @@ def posted_text(documents: Mapping[DocumentKind, list[str]]) -> str:
 
 def parked_text(reason: str, skus: list[str] | None, posted: str) -> str:
     words = manager_reason(reason, skus)
-    return f"{posted}; latest change not in UTP: {words}" if posted else f"Not in UTP: {words}"
+    return f"{posted}; latest change parked: {words}" if posted else f"Parked: {words}"
 
 
 def _clip(text: str) -> str:
