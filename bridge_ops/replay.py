@@ -23,9 +23,10 @@ from bridge import runtime
 from bridge.read_budget import ReadConsumer
 from bridge.salesdrive.client import ALL_STATUSES, NOT_DELETED
 from bridge.salesdrive.models import Order, OrderMeta
+from bridge.store.accounting_state import WrittenStateStore
 from bridge.store.deals import DealStore, is_newer
 from bridge.store.status_writes import StatusWritesStore
-from bridge.sync.accounting_state import AccountingStateWriter, WrittenStateStore
+from bridge.sync.accounting_state import AccountingStateWriter
 from bridge.sync.catch_up import list_order_event
 from bridge.sync.deals import DealCollaborators, apply_deal_event
 from bridge_ops.dryrun import OverlayDynamoDB, UtpPlan, planning_utp

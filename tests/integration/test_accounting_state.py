@@ -15,7 +15,8 @@ import pytest
 from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.models import OrderMeta
-from bridge.sync.accounting_state import AccountingStateWriter, WrittenStateStore, manager_reason
+from bridge.store.accounting_state import WrittenStateStore
+from bridge.sync.accounting_state import AccountingStateWriter, manager_reason
 from bridge.sync.catch_up import list_order_event
 from bridge.sync.deals import apply_deal_event
 from sandbox.salesdrive.accounting_field import ACCOUNTING_STATE_CODE

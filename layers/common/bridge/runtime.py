@@ -248,7 +248,8 @@ def deal_collaborators() -> DealCollaborators:
 @cache
 def accounting_state_writer() -> AccountingStateWriter | None:
     """Writes the accounting state into SalesDrive orders; None when the settings name no field."""
-    from bridge.sync.accounting_state import AccountingStateWriter, WrittenStateStore
+    from bridge.store.accounting_state import WrittenStateStore
+    from bridge.sync.accounting_state import AccountingStateWriter
 
     if settings().accounting_state_field is None:
         return None

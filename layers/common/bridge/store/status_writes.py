@@ -1,4 +1,4 @@
-"""The own-writes ledger of order statuses (echo suppression, mission item 2).
+"""The own-writes ledger of order statuses (echo suppression of the two-way statuses).
 
 One item per SalesDrive order in the bridge's table: ``pk="order#<sd id>"``, ``sk="status-writes"``:
 
@@ -12,11 +12,11 @@ What the bridge wrote into UTP from SalesDrive is already recorded in ``OrderSta
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import BaseModel
+
+from bridge.store.order_items import OrderItemStore
 
 
 class StatusWrites(BaseModel):
@@ -26,36 +26,12 @@ class StatusWrites(BaseModel):
     pushed_at: str | None = None
 
 
-class StatusWritesStore:
-    def __init__(self, table_name: str, *, dynamodb: Any | None = None) -> None:
-        self._table_name = table_name
-        self._dynamodb = dynamodb
-
-    @property
-    def _db(self) -> Any:
-        if self._dynamodb is None:  # lazily, so tests and moto can swap it
-            import boto3
-
-            self._dynamodb = boto3.client("dynamodb")
-        return self._dynamodb
-
-    def _key(self, order_id: int) -> dict[str, Any]:
-        return {"pk": {"S": f"order#{order_id}"}, "sk": {"S": "status-writes"}}
-
-    def get(self, order_id: int) -> StatusWrites | None:
-        item = self._db.get_item(
-            TableName=self._table_name, Key=self._key(order_id), ConsistentRead=True
-        ).get("Item")
-        return StatusWrites.model_validate(json.loads(item["data"]["S"])) if item else None
+class StatusWritesStore(OrderItemStore[StatusWrites]):
+    sort_key = "status-writes"
+    model = StatusWrites
 
     def put(self, writes: StatusWrites) -> None:
-        self._db.put_item(
-            TableName=self._table_name,
-            Item={
-                **self._key(writes.order_id),
-                "data": {"S": json.dumps(writes.model_dump(), ensure_ascii=False)},
-            },
-        )
+        self._put(writes.order_id, writes)
 
     def record_push(self, order_id: int, *, utp_text: str, status_id: int | None) -> None:
         """A person's UTP status handled; ``status_id`` pushed to SalesDrive (None: nothing pushed)."""

@@ -25,14 +25,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
-
-from pydantic import BaseModel, Field
 
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.errors import SalesDriveError
 from bridge.salesdrive.models import Order
 from bridge.settings import BridgeSettings
+from bridge.store.accounting_state import WrittenState, WrittenStateStore
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpError
@@ -51,51 +49,6 @@ _KINDS: tuple[tuple[DocumentKind, str], ...] = (
     (DocumentKind.RETURN_NOTE, "return note"),
     (DocumentKind.ORDER_CLOSURE, "closed by"),
 )
-
-
-class WrittenState(BaseModel):
-    """What the bridge last wrote into one SalesDrive order, and after which event content."""
-
-    order_id: int
-    text: str
-    content: str  # digest of the order as the event carried it, without version, updateAt and this text
-    numbers: dict[str, list[str]] = Field(default_factory=dict)  # UTP ref → [number, DD.MM.YYYY]
-    # The version of the event the text was written after (None: found already there, nothing written):
-    # SalesDrive bumps it by one for the write, so the echo carries this + 1, in whatever form it comes
-    # (a webhook, or the catch-up sweep's list item, whose content is shaped differently).
-    after_version: int | None = None
-    at: str = ""
-
-
-class WrittenStateStore:
-    """The own-writes item of the accounting-state text, in the bridge's table."""
-
-    def __init__(self, table_name: str, *, dynamodb: Any | None = None) -> None:
-        self._table_name = table_name
-        self._dynamodb = dynamodb
-
-    @property
-    def _db(self) -> Any:
-        if self._dynamodb is None:  # lazily, so tests and moto can swap it
-            import boto3
-
-            self._dynamodb = boto3.client("dynamodb")
-        return self._dynamodb
-
-    def _key(self, order_id: int) -> dict[str, Any]:
-        return {"pk": {"S": f"order#{order_id}"}, "sk": {"S": "accounting-state"}}
-
-    def get(self, order_id: int) -> WrittenState | None:
-        item = self._db.get_item(
-            TableName=self._table_name, Key=self._key(order_id), ConsistentRead=True
-        ).get("Item")
-        return WrittenState.model_validate(json.loads(item["data"]["S"])) if item else None
-
-    def put(self, written: WrittenState) -> None:
-        data = json.dumps(written.model_dump(), ensure_ascii=False)
-        self._db.put_item(
-            TableName=self._table_name, Item={**self._key(written.order_id), "data": {"S": data}}
-        )
 
 
 # --- the words ---------------------------------------------------------------------------------------
