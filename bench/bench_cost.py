@@ -34,6 +34,11 @@ How the usage is obtained (the printed report says which figure is measured and 
   at two small sizes (calls and CPU scaled linearly to ``--skus``), the diff's CPU and the fingerprint
   blob from ``bench_catalog``'s synthetic snapshot at ``--diff-products`` scaled linearly; the targeted
   push (on-save trigger → change queue → targeted push function) measured when the code has it.
+- Change watcher (a variant, printed beside the subscription): its real handler measured one poll a run
+  (the window recorded, then polls finding nothing and polls finding one price set); a month is a run a
+  minute of ⌈run/poll⌉ polls, billed for (polls − 1) × the poll interval + its last poll (it sleeps between
+  polls at its memory size), and one targeted push per poll that finds a save (saves Poisson within
+  ``BUSINESS_HOURS``), in place of the on-save trigger's HTTP calls and one push per save.
 
 Takes about half a minute (2-core sandbox machine); the report goes to stdout, progress to stderr.
 """
