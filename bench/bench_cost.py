@@ -34,6 +34,11 @@ How the usage is obtained (the printed report says which figure is measured and 
   at two small sizes (calls and CPU scaled linearly to ``--skus``), the diff's CPU and the fingerprint
   blob from ``bench_catalog``'s synthetic snapshot at ``--diff-products`` scaled linearly; the targeted
   push (on-save trigger → change queue → targeted push function) measured when the code has it.
+- Change watcher (a variant, printed beside the subscription): its real handler measured one poll a run
+  (the window recorded, then polls finding nothing and polls finding one price set); a month is a run a
+  minute of ⌈run/poll⌉ polls, billed for (polls − 1) × the poll interval + its last poll (it sleeps between
+  polls at its memory size), and one targeted push per poll that finds a save (saves Poisson within
+  ``BUSINESS_HOURS``), in place of the on-save trigger's HTTP calls and one push per save.
 
 Takes about half a minute (2-core sandbox machine); the report goes to stdout, progress to stderr.
 """
@@ -88,6 +93,8 @@ REPEATS = 5  # runs of a scheduled function per measuring point; the fastest is 
 COLD_STARTS_PER_DAY = 24  # at most one an hour per function (environments recycle; nights go cold)
 TABLE, BUCKET, PREFIX = "bridge-bench", "bridge-bench-catalog", "/bridge-bench"
 UTP_ROOT = "http://utp.bench/utp/odata/standard.odata/"
+WATCHER = "CatalogWatchFunction"
+BUSINESS_HOURS = 10  # the catalog saves of a day fall within these hours (the watcher's batches)
 
 
 # --- measurement ----------------------------------------------------------------------------------
@@ -404,7 +411,11 @@ class World:
             "webhook-token": self.webhook_token,
             "catalog-trigger-token": self.trigger_token,
             "salesdrive-yml-key": self.sd_app.config.yml_public_key,
-            "settings": json.dumps({"salesdrive_account": account, **DEFAULT_SETTINGS}, ensure_ascii=False),
+            # One poll a watcher run here (its minute of polls is priced in ``build``).
+            "settings": json.dumps(
+                {"salesdrive_account": account, **DEFAULT_SETTINGS, "catalog_watch_run_seconds": 5},
+                ensure_ascii=False,
+            ),
         }.items():
             ssm.put_parameter(Name=f"{PREFIX}/{name}", Type="SecureString", Value=value)
         glob = ((template.get("Globals") or {}).get("Function") or {}).get("Environment") or {}
@@ -538,11 +549,13 @@ class World:
         while self.poll(self.deal_queue, "DealProcessorFunction", label):
             pass
 
-    def scheduled(self, lid: str, label: str, **extra: Any) -> Any:
+    def scheduled_event(self, lid: str) -> dict[str, Any]:
         folder = self.infos[lid].code_uri.strip("/").rsplit("/", 1)[-1]
         path = ROOT / "events" / folder / "schedule.json"
-        event = _event(f"{folder}/schedule.json" if path.exists() else "catch_up_sweep/schedule.json")
-        return self.invoke(lid, {**event, **extra}, label)
+        return _event(f"{folder}/schedule.json" if path.exists() else "catch_up_sweep/schedule.json")
+
+    def scheduled(self, lid: str, label: str, **extra: Any) -> Any:
+        return self.invoke(lid, {**self.scheduled_event(lid), **extra}, label)
 
     @staticmethod
     def checked(result: dict[str, Any]) -> dict[str, Any]:
@@ -701,6 +714,19 @@ def run_world(world: World, deal_orders: int, status_path: list[int], m: Measure
         m.targeted = "modelled: no targeted push in this code (the trigger only asks for a full run)"
     trigger = world.http_event("catalog-trigger", "not-the-token", "{}")
     m.refresh_ssm["CatalogPushFunction"] = world.refresh_secrets("CatalogPushFunction", trigger).ssm
+
+    # The change watcher: one poll a run (the world's catalog_watch_run_seconds is 5): the first run
+    # records the window, then polls that find nothing, then polls that each find one price set.
+    if WATCHER in world.infos:
+        world.scheduled(WATCHER, "first run")
+        for _ in range(REPEATS):
+            world.scheduled(WATCHER, "poll, nothing changed")
+        for k, ref in enumerate(world.product_refs[5 : 5 + REPEATS]):
+            world.set_price(ref, 2000 + k)
+            found = world.scheduled(WATCHER, "poll, one price set")
+            if not found.get("products_queued"):
+                raise RuntimeError(f"the watcher did not find a price set: {found}")
+        m.refresh_ssm[WATCHER] = world.refresh_secrets(WATCHER, world.scheduled_event(WATCHER)).ssm
 
 
 def run_catalog_read(warehouses: int, sizes: tuple[int, int]) -> dict[str, Any]:
@@ -952,6 +978,21 @@ class WhatIf:
     scheduled_tracing: bool = True
     noncurrent_days: int | None = None
     dashboards: int | None = None
+    watcher: bool = False  # the change watcher instead of the 1C on-save subscription
+
+
+def watcher_run(
+    idle: Sample, found: Sample, lat: Latency, memory_mb: int, *, poll_s: int, run_s: int, batches: float
+) -> tuple[Sample, int]:
+    """One watcher run from the measured one-poll runs: ``polls`` polls (the first over the whole window,
+    as measured; the others priced as the same UTP reads and CPU), ``batches`` of them finding a change
+    (the measured difference: lines read, the queue message, the state saved), the waits between
+    polls billed (a run lasts (polls − 1) × poll interval + its last poll)."""
+    polls = max(math.ceil(run_s / poll_s), 1)
+    hot = Sample(wall_s=idle.wall_s - idle.aws_s, emulator_s=idle.emulator_s, utp=idle.utp)
+    per = idle + hot.scaled(polls - 1) + positive(found - idle).scaled(batches)
+    busy = lat.duration_s(hot, memory_mb)
+    return per.with_(io_s=per.io_s + max((polls - 1) * (poll_s - busy), 0.0)), polls
 
 
 def build(inp: Inputs, what: WhatIf = WhatIf()) -> tuple[Ledger, dict[str, Any]]:
@@ -1147,14 +1188,44 @@ def build(inp: Inputs, what: WhatIf = WhatIf()) -> tuple[Ledger, dict[str, Any]]
             scheduled=True,
         )
     triggers = a.catalog_triggers_per_day * d
-    led.invocations(
-        "CatalogPushFunction",
-        "on-save trigger (HTTP)",
-        triggers,
-        mean(w.of("CatalogPushFunction", "trigger")),
-        http=True,
-        secret_refresh=m.refresh_ssm.get("CatalogPushFunction", 0.0),
-    )
+    if what.watcher:
+        # The watcher carries the saves: a run every minute, a targeted push per poll that finds any.
+        poll_s, run_s = inp.defaults["catalog_watch_poll_seconds"], inp.defaults["catalog_watch_run_seconds"]
+        batches = cost.watcher_batches_per_day(a.catalog_triggers_per_day, poll_s, BUSINESS_HOURS) * d
+        idle, found = (
+            fastest(w.of(WATCHER, "poll, nothing changed")),
+            mean(w.of(WATCHER, "poll, one price set")),
+        )
+        watch_runs = runs(WATCHER)
+        per_run, polls = watcher_run(
+            idle,
+            found,
+            lat,
+            infos[WATCHER].memory_mb,
+            poll_s=poll_s,
+            run_s=run_s,
+            batches=batches / watch_runs,
+        )
+        led.invocations(
+            WATCHER,
+            f"run ({polls} polls, {run_s} s)",
+            watch_runs,
+            per_run,
+            scheduled=True,
+            cold=cold(WATCHER, idle),
+            secret_refresh=m.refresh_ssm.get(WATCHER, 0.0),
+        )
+        facts["watcher"] = {"batches_per_day": batches / d, "polls": polls, "runs": watch_runs}
+        triggers = batches  # each batch is one targeted push
+    else:
+        led.invocations(
+            "CatalogPushFunction",
+            "on-save trigger (HTTP)",
+            triggers,
+            mean(w.of("CatalogPushFunction", "trigger")),
+            http=True,
+            secret_refresh=m.refresh_ssm.get("CatalogPushFunction", 0.0),
+        )
     targeted_lid = next((lid for lid in infos if w.of(lid, "targeted push")), None)
     if targeted_lid:
         per = mean(w.of(targeted_lid, "targeted push"))
@@ -1164,7 +1235,7 @@ def build(inp: Inputs, what: WhatIf = WhatIf()) -> tuple[Ledger, dict[str, Any]]
         )
         led.invocations(
             targeted_lid,
-            "targeted push (1 save a batch)",
+            "targeted push (watcher batch)" if what.watcher else "targeted push (1 save a batch)",
             triggers,
             per,
             cold=cold(targeted_lid, per),
@@ -1258,6 +1329,11 @@ def lever_steps(inp: Inputs) -> list[tuple[str, WhatIf]]:
         )
     steps += [
         ("without the 1C on-save subscription: a full push every 15 min", {"catalog_interval": 15}),
+        ("the change watcher instead of the 1C on-save subscription", {"watcher": True}),
+        (
+            "the change watcher instead of the subscription, a full push every 15 min",
+            {"watcher": True, "catalog_interval": 15},
+        ),
         ("status reconciler every 2 min instead of 5", {"recon_every": 2}),
         ("status window of 30 days instead of 14", {"recon_window_days": 30}),
         ("no dashboard (the alarms stay)", {"dashboards": 0}),
@@ -1433,6 +1509,29 @@ def report(
     for label, lever_bill, _ in levers:
         p(f"  {label:<76}{lever_bill.total(False):>9.2f}{lever_bill.total(True):>9.2f}")
     p("")
+    watched = next(((b, led_) for label, b, led_ in levers if label.startswith("the change watcher")), None)
+    if watched:
+        w_bill, w_led = watched
+        p("the two ways of carrying catalog saves (USD a month: no free tier, always-free tiers):")
+        p(f"  {'1C on-save subscription (as above)':<76}{bill.total(False):>9.2f}{bill.total(True):>9.2f}")
+        p(
+            f"  {'change watcher instead (no 1C change)':<76}"
+            f"{w_bill.total(False):>9.2f}{w_bill.total(True):>9.2f}"
+        )
+        for row in w_led.rows:
+            if row.owner == WATCHER or row.label.startswith("targeted push"):
+                own = sum(w_bill.by_owner.get(row.owner, {}).values())
+                p(
+                    f"    {row.owner}: {row.label}: {row.invocations:,.0f} a month × "
+                    f"{row.duration_s:.1f} s at {row.memory_mb} MB = {row.gbs:,.0f} GB-s; "
+                    f"UTP {row.per.utp:.0f} requests a run; "
+                    f"{own:.2f} USD a month (no free tier)"
+                )
+        p(
+            f"    the watcher's batches: 1 − e^(−rate × poll interval) of the polls of {BUSINESS_HOURS} "
+            f"business hours find a save ({a.catalog_triggers_per_day:,} saves a day)"
+        )
+        p("")
     # The always-free tiers (Lambda, CloudWatch, DynamoDB storage …) are permanent features of every AWS
     # account, not a trial: the bill a shop pays in its own account. --no-free-tier prices a busy account.
     target_total = bill.total(a.free_tier)
@@ -1491,6 +1590,8 @@ def main() -> int:
 
     defaults = {
         "catalog_interval_minutes": BridgeSettings.model_fields["catalog_interval_minutes"].default,
+        "catalog_watch_poll_seconds": BridgeSettings.model_fields["catalog_watch_poll_seconds"].default,
+        "catalog_watch_run_seconds": BridgeSettings.model_fields["catalog_watch_run_seconds"].default,
         "status_window_days": BridgeSettings.model_fields["status_window_days"].default,
         "utp_chunk_size": inspect_default(UtpClient.__init__, "chunk_size"),
     }

@@ -580,3 +580,14 @@ def sqs_sources(template: Mapping[str, Any]) -> list[SqsSource]:
             fifo = bool(((resources.get(queue) or {}).get("Properties") or {}).get("FifoQueue"))
             out.append(SqsSource(lid, queue, fifo, int(props.get("BatchSize", 10))))
     return out
+
+
+def watcher_batches_per_day(saves_per_day: float, poll_s: float, business_hours: float) -> float:
+    """Targeted pushes a day when the change watcher carries the catalog saves: one for each poll that
+    finds any. Saves arrive at random (Poisson) within ``business_hours``; a poll finds at least one with
+    probability 1 − e^(−rate × poll interval)."""
+    if saves_per_day < 0 or poll_s <= 0 or business_hours <= 0:
+        raise ValueError("saves must be ≥ 0, the poll interval and the business hours > 0")
+    polls = business_hours * 3600 / poll_s
+    rate = saves_per_day / (business_hours * 3600)
+    return polls * (1 - math.exp(-rate * poll_s))

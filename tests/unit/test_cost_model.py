@@ -3,6 +3,7 @@ reads from the real template. No moto, no emulators: the measuring lives in benc
 
 from __future__ import annotations
 
+import math
 import sys
 import textwrap
 from pathlib import Path
@@ -190,6 +191,27 @@ def test_the_real_template_functions_memory_and_schedules() -> None:
     assert infos["PaymentImporterFunction"].schedules == ("rate(5 minutes)",)
     assert infos["ParkedReplayerFunction"].schedules == ("rate(5 minutes)",)
     assert infos["ProductMatcherFunction"].scheduled_runs_per_month == pytest.approx(43_800 / 1440)
+    # The change watcher: every minute at 128 MB, no traces (it runs all the time).
+    watcher = infos["CatalogWatchFunction"]
+    assert watcher.memory_mb == 128 and watcher.schedules == ("rate(1 minute)",) and not watcher.tracing
+    assert watcher.scheduled_runs_per_month == pytest.approx(43_800)
+    # Its month at, say, 41 s a run: 43,800 × 41 × 0.125 GB-s, within the free 400k, 2.99 USD beyond it.
+    gbs = watcher.scheduled_runs_per_month * 41 * watcher.memory_mb / 1024
+    assert gbs == pytest.approx(224_475)
+    assert bill(("lambda_gbs_arm64", gbs)).total(False) == pytest.approx(224_475 * 0.0000133334)
+    assert bill(("lambda_gbs_arm64", gbs)).total(True) == 0
+
+
+def test_the_watchers_batches_a_day() -> None:
+    # No saves: no batch; a save a day: ≈ one batch; saves far denser than polls: one batch a poll.
+    assert cost.watcher_batches_per_day(0, 10, 10) == 0
+    assert cost.watcher_batches_per_day(1, 10, 10) == pytest.approx(1, rel=1e-3)
+    assert cost.watcher_batches_per_day(1e9, 10, 10) == pytest.approx(3_600)
+    # 2,000 saves in 10 h, a poll every 10 s: 3,600 × (1 − e^(−2000/36000 × 10)) ≈ 1,533.
+    assert cost.watcher_batches_per_day(2_000, 10, 10) == pytest.approx(3_600 * (1 - math.exp(-5 / 9)))
+    assert 1_530 < cost.watcher_batches_per_day(2_000, 10, 10) < 1_536
+    with pytest.raises(ValueError):
+        cost.watcher_batches_per_day(10, 0, 10)
 
 
 def test_the_real_template_alarms_dashboards_retention_and_queues() -> None:
