@@ -368,35 +368,31 @@ def _apply(
     elif order.status_id is not None and settings.cancelled.matches(order.status_id, status_type):
         documents += _cancel(order.id, order_ref, ctx, draft.date)
 
-    newer = store.save_order_state_unless_newer(
-        OrderState(
-            order_id=order.id,
-            version=version,
-            update_at=update_at,
-            status_id=order.status_id,
-            utp_order_ref=order_ref,
-            lines_fingerprint=print_,
-            characteristics=wanted,
-            discrepancy=discrepancy,
-        )
+    applied = OrderState(
+        order_id=order.id,
+        version=version,
+        update_at=update_at,
+        status_id=order.status_id,
+        utp_order_ref=order_ref,
+        lines_fingerprint=print_,
+        characteristics=wanted,
+        discrepancy=discrepancy,
     )
+    newer = store.save_order_state_unless_newer(applied)
     if key in to_write or newer is not None:
-        _keep_status_of_newest(order.id, order_ref, newer, ctx)
+        _keep_status_of_newest(order.id, order_ref, newer or applied, ctx)
     header = created[-1] if created else None
     return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
 
 
-def _keep_status_of_newest(
-    order_id: int, order_ref: str, newer: OrderState | None, ctx: DealCollaborators
-) -> None:
+def _keep_status_of_newest(order_id: int, order_ref: str, newest: OrderState, ctx: DealCollaborators) -> None:
     """Two deliveries of one order can overlap (a queue message handed out again while a slow worker
     still holds it): the older one's status write may land after the newer one's, and only one of them
     saves its state last. So after a status write and its state, UTP is read back [1] and given the
     status of the newest state applied if it shows another [+1]. Found by the chaos run: an order
     closed in UTP whose status property still said "Новий" while the bridge's state said "Відмова"."""
     utp, store, settings = ctx.utp, ctx.store, ctx.settings
-    newest = newer or store.order_state(order_id)
-    wanted = newest.characteristics.get(settings.status_key) if newest is not None else None
+    wanted = newest.characteristics.get(settings.status_key)
     if not wanted:
         return
     shown = read_status(utp, settings, order_ref)
