@@ -680,6 +680,15 @@ def _run(
             "missing": missing,
         }
     )
+    # What the bridge recorded about each order that did not reconcile (its audit trail, state, ledger),
+    # read with the operator's tool: the report then explains itself without a rerun.
+    trails: dict[str, Any] = {}
+    for deal in deals:
+        if deal.problems and deal.salesdrive_id:
+            try:
+                trails[str(deal.salesdrive_id)] = _bridge_ops(state_dir, "audit", str(deal.salesdrive_id))
+            except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
+                trails[str(deal.salesdrive_id)] = {"error": str(exc)[-500:]}
     report = {
         "reconciled": not problems and duplicates == 0 and missing == 0,
         "figures": figures,
@@ -691,6 +700,7 @@ def _run(
         "last_settle_jobs": last_jobs,
         "last_busy": busy,
         "deals": [asdict(d) for d in deals],
+        "audit_of_problems": trails,
     }
     (state_dir / "chaos-report.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"

@@ -648,3 +648,60 @@ def test_a_delivery_service_line_goes_to_the_services_section_and_into_the_invoi
     assert invoice["Posted"] is True
     assert [row["Номенклатура_Key"] for row in invoice["Услуги"]] == [service["ref"]]
     assert Decimal(str(invoice["СуммаДокумента"])) == Decimal(str(order["СуммаДокумента"]))
+
+
+STATUS_PROPERTY = "SalesDrive: статус"
+
+
+def test_an_older_delivery_writing_its_status_during_the_newer_one_leaves_the_newer_status(
+    world: World,
+) -> None:
+    """Two deliveries of one order overlap (the queue handed a slow worker's message out again): while
+    the cancellation creates its closure, a late delivery of the order's first event writes "Новий" and
+    saves its state. The cancellation, saved last, must leave UTP showing "Відмова" (the chaos run once
+    ended with the order closed, the bridge's state cancelled and UTP's status property still "Новий")."""
+    order_id = world.place_order(**new_customer_order(world))
+    world.set_status(order_id, 6)  # Відмова, before the bridge saw the order
+    created, cancelled = world.deliver()
+    real_closure = world.utp.create_order_closure
+
+    def closure_while_the_late_delivery_runs(*args: Any, **kwargs: Any) -> Any:
+        world.utp.create_order_closure = real_closure  # type: ignore[method-assign]
+        assert apply_deal_event(created, world.ctx).action == "applied"  # it saw no state yet
+        return real_closure(*args, **kwargs)
+
+    world.utp.create_order_closure = closure_while_the_late_delivery_runs  # type: ignore[method-assign]
+    assert apply_deal_event(cancelled, world.ctx).action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert [
+        c["Posted"] for c in world.documents_of("Document_ЗакрытиеЗаказовПокупателей", order["Ref_Key"])
+    ] == [True]
+    assert str(world.utp.get_property(order["Ref_Key"], ORDER, STATUS_PROPERTY)).startswith("[6] ")
+    state = world.ctx.store.order_state(order_id)
+    assert state is not None and state.status_id == 6
+    assert any(e["event"] == "status_restored" for e in world.ctx.store.audit_trail(order_id))
+
+
+def test_an_older_delivery_saving_after_the_newer_one_neither_rolls_the_state_back_nor_the_status(
+    world: World,
+) -> None:
+    """The other overlap: the late delivery of the first event writes its status after the cancellation
+    was applied and saved. Its state is not saved over the newer one, and UTP gets the newer status back."""
+    order_id = world.place_order(**new_customer_order(world))
+    world.set_status(order_id, 6)
+    created, cancelled = world.deliver()
+    real_set_property = world.utp.set_property
+
+    def status_written_after_the_cancellation(obj: str, entity: str, name: str, value: Any) -> None:
+        if name == STATUS_PROPERTY and str(value).startswith("[1] "):
+            world.utp.set_property = real_set_property  # type: ignore[method-assign]
+            assert apply_deal_event(cancelled, world.ctx).action == "applied"
+        real_set_property(obj, entity, name, value)
+
+    world.utp.set_property = status_written_after_the_cancellation  # type: ignore[method-assign]
+    assert apply_deal_event(created, world.ctx).action == "applied"
+    [order] = world.orders_with_marker(order_id)
+    assert str(world.utp.get_property(order["Ref_Key"], ORDER, STATUS_PROPERTY)).startswith("[6] ")
+    state = world.ctx.store.order_state(order_id)
+    assert state is not None and state.status_id == 6
+    assert len(world.documents_of("Document_ЗакрытиеЗаказовПокупателей", order["Ref_Key"])) == 1

@@ -196,6 +196,17 @@ class DealStore:
     def save_order_state(self, state: OrderState) -> None:
         self._put(f"order#{state.order_id}", "state", state.model_dump(mode="json"))
 
+    def save_order_state_unless_newer(self, state: OrderState) -> OrderState | None:
+        """Save ``state`` unless a newer event of the order was applied meanwhile (by another delivery
+        working on the same order at the same time); then the newer state is returned and kept. The
+        check reads before it writes: it narrows the window to two DynamoDB calls, the deal flow's
+        read-back of UTP (``deals._apply``) covers what slips through."""
+        stored = self.order_state(state.order_id)
+        if stored is not None and is_newer(stored.version, stored.update_at, state):
+            return stored
+        self.save_order_state(state)
+        return None
+
     # -- the UTP document ledger -----------------------------------------------------------------
 
     def ledger(self, kind: DocumentKind, key: str) -> LedgerEntry | None:

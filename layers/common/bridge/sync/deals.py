@@ -34,7 +34,7 @@ from bridge.sync.counterparties import counterparty_for_deal
 from bridge.sync.deal_checks import line_sku, order_problems, unreadable_version
 from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
 from bridge.sync.order_closure import ensure_order_closure
-from bridge.sync.order_statuses import settle_incoming_status, status_text
+from bridge.sync.order_statuses import read_status, settle_incoming_status, status_text, write_status
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
 from bridge.sync.sales_return import ensure_sales_return
@@ -368,20 +368,37 @@ def _apply(
     elif order.status_id is not None and settings.cancelled.matches(order.status_id, status_type):
         documents += _cancel(order.id, order_ref, ctx, draft.date)
 
-    store.save_order_state(
-        OrderState(
-            order_id=order.id,
-            version=version,
-            update_at=update_at,
-            status_id=order.status_id,
-            utp_order_ref=order_ref,
-            lines_fingerprint=print_,
-            characteristics=wanted,
-            discrepancy=discrepancy,
-        )
+    applied = OrderState(
+        order_id=order.id,
+        version=version,
+        update_at=update_at,
+        status_id=order.status_id,
+        utp_order_ref=order_ref,
+        lines_fingerprint=print_,
+        characteristics=wanted,
+        discrepancy=discrepancy,
     )
+    newer = store.save_order_state_unless_newer(applied)
+    if key in to_write or newer is not None:
+        _keep_status_of_newest(order.id, order_ref, newer or applied, ctx)
     header = created[-1] if created else None
     return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
+
+
+def _keep_status_of_newest(order_id: int, order_ref: str, newest: OrderState, ctx: DealCollaborators) -> None:
+    """Two deliveries of one order can overlap (a queue message handed out again while a slow worker
+    still holds it): the older one's status write may land after the newer one's, and only one of them
+    saves its state last. So after a status write and its state, UTP is read back [1] and given the
+    status of the newest state applied if it shows another [+1]. Found by the chaos run: an order
+    closed in UTP whose status property still said "Новий" while the bridge's state said "Відмова"."""
+    utp, store, settings = ctx.utp, ctx.store, ctx.settings
+    wanted = newest.characteristics.get(settings.status_key)
+    if not wanted:
+        return
+    shown = read_status(utp, settings, order_ref)
+    if shown != wanted:
+        write_status(utp, settings, order_ref, wanted)
+        store.audit(order_id, "status_restored", utp_status_lost=shown, status=wanted)
 
 
 def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators, order_date: datetime) -> list[str]:
