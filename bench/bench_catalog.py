@@ -1,4 +1,4 @@
-"""Catalog push benchmark (design §5): calls, diff CPU and memory at 200,000 SKUs × 10 warehouses.
+"""Catalog push benchmark (targets): calls, diff CPU and memory at 200,000 SKUs × 10 warehouses.
 
 Part A — synthetic UTP snapshot of 200,000 products × 10 warehouses (what ``read_catalog`` returns), pushed
 to a counting SalesDrive stand-in: full first push, then 1 % changed (half prices, half stock), with the

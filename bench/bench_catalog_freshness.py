@@ -1,4 +1,4 @@
-"""Catalog freshness end to end (issue 5): a change saved in UTP → visible in SalesDrive, at catalog size.
+"""Catalog freshness end to end: a change saved in UTP → visible in SalesDrive, at catalog size.
 
 The whole product runs in the sandbox (``sandbox.runner``: moto in server mode, the local gateway, the
 pollers, the real handlers of ``template.yaml``) against a UTP emulator seeded with ``--products`` ×

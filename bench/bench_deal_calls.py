@@ -1,4 +1,4 @@
-"""UTP calls per deal, counted by the UTP emulator itself (design §5: known customer ≤ 4, new ≤ 7).
+"""UTP calls per deal, counted by the UTP emulator itself (target: known customer ≤ 4, new ≤ 7).
 
 The deal rules run in process against the UTP emulator, SalesDrive webhooks from the SalesDrive
 emulator, and moto's DynamoDB. Run: .venv/bin/python bench/bench_deal_calls.py
@@ -76,7 +76,7 @@ def main() -> int:
                 responsible_user="Інтеграція SalesDrive",
                 link_main_contract=link_main_contract,
             )
-            if storage == "attributes":  # the demo base's own order attributes (design §3 setting)
+            if storage == "attributes":  # the demo base's own order attributes (a setting)
                 settings = settings.model_copy(
                     update={
                         "order_status_attribute": "СтатусЗамовленняCRM",

@@ -1,4 +1,4 @@
-"""Deal → posted UTP sales order, in the sandbox, at 100 ms per UTP request (design §5: ≤ 2 s p95).
+"""Deal → posted UTP sales order, in the sandbox, at 100 ms per UTP request (target: ≤ 2 s p95).
 
 The whole product runs as in AWS (gateway → webhook receiver → FIFO queue on moto → deal processor →
 UTP emulator with 100 ms latency on every request). Latency = from the moment the webhook reaches the

@@ -1,6 +1,6 @@
 """Webhook receiver figures: cold import of its module and in-process answer latency.
 
-Targets (design §5): cold import ≤ 250 ms; answer ≤ 50 ms p99 in process. The queue is an in-memory
+Targets: cold import ≤ 250 ms; answer ≤ 50 ms p99 in process. The queue is an in-memory
 stand-in so the figure is the receiver's own work (token, validation, envelope, dedup id, handler
 wiring); the SQS call itself is AWS's latency, not ours. Run: .venv/bin/python bench/bench_webhook_receiver.py
 """

@@ -529,7 +529,7 @@ def dlq_redrive(
         console.print(f"[bold]{moved} message(s)[/] moved from the dead-letter queue to the deal queue.")
 
 
-# -- issue 5: SKU matching and the catalog push ------------------------------------------------------------
+# -- SKU matching and the catalog push ------------------------------------------------------------
 
 
 @app.command("match-skus")
@@ -542,7 +542,7 @@ def match_skus(
     ] = None,
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write the full report as CSV.")] = None,
 ) -> None:
-    """Link SalesDrive and UTP products by SKU, export UTP-only products, replay parked orders (issue 5)."""
+    """Link SalesDrive and UTP products by SKU, export UTP-only products, replay parked orders."""
     from bridge_ops.issue5 import CountingUtp, FeatureUnavailable, counted, public_function
 
     console = _options(ctx).console
@@ -646,7 +646,7 @@ def catalog_push(
         ),
     ] = False,
 ) -> None:
-    """Push the catalog (products, prices, free stock) from UTP to SalesDrive now, in process (issue 5)."""
+    """Push the catalog (products, prices, free stock) from UTP to SalesDrive now, in process."""
     from bridge_ops.issue5 import (
         CountingSalesDrive,
         FeatureUnavailable,

@@ -1,4 +1,4 @@
-"""The demo's catalog steps (issue 5): what a shop does to its catalog in UTP, and each change arriving in
+"""The demo's catalog steps: what a shop does to its catalog in UTP, and each change arriving in
 SalesDrive, seen in both systems directly.
 
 1. **SKU matching, first run**: two products a manager created in SalesDrive before the bridge (one SKU

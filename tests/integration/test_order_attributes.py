@@ -1,4 +1,4 @@
-"""Status and characteristics in attributes the customer's base already has (design §3), instead of
+"""Status and characteristics in attributes the customer's base already has, instead of
 additional properties: written inside the order itself, one PATCH per change, read back by the
 reconciler with the order headers. Checked in UTP by plain OData."""
 

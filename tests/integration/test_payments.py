@@ -1,4 +1,4 @@
-"""Payments in (mission item 11) end to end in process: SalesDrive emulator payments → rules → UTP emulator.
+"""Payments in (capability 11) end to end in process: SalesDrive emulator payments → rules → UTP emulator.
 
 Assertions read UTP's cash receipts through plain OData queries, not through the bridge's records.
 """

@@ -117,7 +117,7 @@ def emitted_metrics() -> set[str]:
 
 
 def test_custom_metrics_stay_within_the_free_ten_and_a_few(resources: dict[str, Any]) -> None:
-    """Every custom metric costs 0.30 USD a month beyond the free ten (issue 7's 10 USD budget): the
+    """Every custom metric costs 0.30 USD a month beyond the free ten (the 10 USD a month budget): the
     rest of what the functions report lives in the structured logs."""
     assert len(emitted_metrics()) <= 13, sorted(emitted_metrics())
     assert not any("capture_cold_start_metric=True" in a.read_text() for a in FUNCTIONS.glob("*/app.py"))

@@ -115,10 +115,10 @@ class BridgeSettings(_Frozen):
     # Status rules (items 8–10).
     completed: StatusRule = StatusRule(status_types=frozenset({2}))
     cancelled: StatusRule = StatusRule(status_types=frozenset({3}))
-    # Where the bridge marks what it writes in UTP (no configuration change needed: see design §3).
+    # Where the bridge marks what it writes in UTP (no configuration change needed).
     order_marker_field: NonEmpty = "НомерВходящегоДокументаЭлектронногоОбмена"
     order_status_property: NonEmpty = "SalesDrive: статус"
-    # A string attribute of the order to hold the status instead of the property (design §3).
+    # A string attribute of the order to hold the status instead of the property.
     order_status_attribute: NonEmpty | None = None
     product_id_property: NonEmpty = "SalesDrive ID"
     characteristics: tuple[Characteristic, ...] = (
@@ -131,7 +131,7 @@ class BridgeSettings(_Frozen):
     stock_ids: dict[NonEmpty, int] = Field(
         default_factory=dict, description="UTP warehouse name → SalesDrive stockId for free stock"
     )
-    # Catalog push (issue 5): how often the schedule runs a full diff, what a product marked for
+    # Catalog push: how often the schedule runs a full diff, what a product marked for
     # deletion in UTP becomes in SalesDrive, the currency of pushed prices.
     # The on-save trigger carries changes within seconds; the full push is the hourly safety net (without
     # the 1C subscription, 10–15 minutes is the usual choice: see the README for what it costs).
@@ -153,7 +153,7 @@ class BridgeSettings(_Frozen):
     product_id_writes_per_minute: int = Field(default=300, ge=1, le=6000)
     # SKU matching (item 7): how SKUs are compared between SalesDrive and UTP.
     sku_normalisation: SkuNormalisation = SkuNormalisation()
-    # Periodic SalesDrive readers and the status reconciler (issue 6). The overlap re-reads the end of
+    # Periodic SalesDrive readers and the status reconciler. The overlap re-reads the end of
     # the previous window (clock skew, changes committed late); it costs no extra list call.
     sweep_overlap_minutes: int = Field(default=10, ge=1, le=720)
     payment_overlap_minutes: int = Field(default=10, ge=1, le=720)

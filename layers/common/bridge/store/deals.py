@@ -10,7 +10,7 @@
 | parked order             | ``parked``                 | ``order#<sd id>``   |
 | parked order by SKU      | ``parked-sku#<sku>``       | ``order#<sd id>``   |
 
-Exactly once (design §3): 1C cannot create a document idempotently, so every UTP document the bridge
+Exactly once: 1C cannot create a document idempotently, so every UTP document the bridge
 creates goes through the ledger. An *intent* is recorded (conditionally) before the UTP write, the
 reference after it, and ``posted`` after posting. A retry that finds only an intent knows the process
 died in between and must look the document up in UTP by its marker before creating anything; a retry

@@ -1,1 +1,1 @@
-"""The rules of the mission, one module per capability (design §1)."""
+"""The rules of the mission, one module per capability (docs/mission.md)."""

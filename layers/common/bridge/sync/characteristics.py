@@ -1,4 +1,4 @@
-"""Deal characteristics (mission item 12): source, UTM tags, site, payment and delivery method, custom
+"""Deal characteristics (capability 12): source, UTM tags, site, payment and delivery method, custom
 fields, imported into additional properties of the UTP sales order, as the settings map them.
 
 Select fields are written by name, never by id. The name comes from the order itself (an option object

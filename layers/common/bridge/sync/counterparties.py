@@ -1,4 +1,4 @@
-"""Counterparties created automatically (mission item 3): a returning customer is never duplicated.
+"""Counterparties created automatically (capability 3): a returning customer is never duplicated.
 
 A SalesDrive customer is identified by phone (canonical E.164, whatever the spelling) and e-mail. The
 bridge first asks its own map, then UTP (the contact-information register, in every spelling people

@@ -1,4 +1,4 @@
-"""Deals in real time (mission item 1): a SalesDrive deal becomes a posted UTP sales order, exactly once.
+"""Deals in real time (capability 1): a SalesDrive deal becomes a posted UTP sales order, exactly once.
 
 One event of one order at a time (the FIFO queue groups by order id):
 

@@ -1,4 +1,4 @@
-"""Cancelled → Sales Order Closure (mission item 8), when the order has no posted sales invoice.
+"""Cancelled → Sales Order Closure (capability 8), when the order has no posted sales invoice.
 
 The closure writes off what is left to ship and releases the reserve; it is created at most once.
 """

@@ -1,4 +1,4 @@
-"""Two-way order statuses (mission item 2). SalesDrive → UTP: the status is written to the sales order;
+"""Two-way order statuses (capability 2). SalesDrive → UTP: the status is written to the sales order;
 UTP → SalesDrive: ``reconcile_statuses`` pushes what people set in UTP (precedence policy below).
 
 UT 10.3 has no order-status field, so the status lives in an additional property of the order (or a

@@ -1,4 +1,4 @@
-"""Parked orders are replayed automatically once their cause is gone (design §1, "beyond").
+"""Parked orders are replayed automatically once their cause is gone (beyond the capabilities).
 
 An order parked for an unknown SKU goes back to the deal queue as soon as UTP knows every SKU it waits
 for (one UTP lookup per 40 SKUs for all parked orders together). An order parked because UTP refused it

@@ -1,4 +1,4 @@
-"""Payments in (mission item 11): SalesDrive incoming payments become posted UTP cash receipt vouchers.
+"""Payments in (capability 11): SalesDrive incoming payments become posted UTP cash receipt vouchers.
 
 Each run (on a schedule; SalesDrive sends no payment webhook):
 

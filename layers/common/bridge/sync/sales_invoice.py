@@ -1,4 +1,4 @@
-"""Completed → Sales Invoice (mission item 10): created from the order and posted, if none exists yet.
+"""Completed → Sales Invoice (capability 10): created from the order and posted, if none exists yet.
 
 An accountant may already have shipped the order by hand, so UTP is asked before the first creation.
 """

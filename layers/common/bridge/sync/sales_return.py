@@ -1,4 +1,4 @@
-"""Cancelled after shipment → Sales Return Note (mission item 9), based on the posted sales invoice."""
+"""Cancelled after shipment → Sales Return Note (capability 9), based on the posted sales invoice."""
 
 from __future__ import annotations
 
