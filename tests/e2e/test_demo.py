@@ -50,7 +50,9 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     assert b["status_pushed"] == b["status_id"] == 2
     assert b["echo_webhooks_delivered"] >= 1
     assert (totals["statuses_pushed_to_salesdrive"], totals["echo_webhooks_ignored"]) == (1, 1)
-    assert time.monotonic() - started < 90
+    # A guard against a demo that hangs, not a speed figure (the catalog steps wait for the watcher's
+    # polls; a busy 2-core CI machine has taken 105 s).
+    assert time.monotonic() - started < 300
     # Issue 5: the catalog's steps, each seen in SalesDrive (and UTP) by the demo itself.
     catalog = report["catalog"]
     assert catalog["ok"] is True and catalog["problems"] == []
