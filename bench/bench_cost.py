@@ -1275,12 +1275,13 @@ def build(inp: Inputs, what: WhatIf = WhatIf()) -> tuple[Ledger, dict[str, Any]]
             log_bytes=8000,
             log_events=30,
         )
+        schedules = infos[matcher_lid].schedules
+        nightly = sum(cost.schedule_runs_per_month(e) for e in schedules if e.startswith("cron("))
+        led.invocations(matcher_lid, "nightly run (modelled)", nightly, per, scheduled=True)
+        # The resume schedule: one cursor read and out, unless a first run stopped with IDs left to write.
+        check = Sample(calls={"dynamodb.GetItem": 1}, rru=1, log_bytes=400, log_events=2)
         led.invocations(
-            matcher_lid,
-            "nightly run (modelled)",
-            runs(matcher_lid),
-            per,
-            scheduled=True,
+            matcher_lid, "resume check (no IDs pending)", runs(matcher_lid) - nightly, check, scheduled=True
         )
 
     # Event-source pollers: the deal messages' receives and deletes, and the idle long polls.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,8 +21,10 @@ from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.products import ProductUpdate, PushMode
 from bridge.settings import BridgeSettings, SkuNormalisation
+from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore
 from bridge.sync.parked_orders import replay_parked_orders
+from bridge.sync.product_ids import writes_pending
 from bridge.sync.sku_matching import match_skus
 from bridge.utp.client import UtpClient
 from sandbox.salesdrive.app import SalesDriveEmulator, SalesDriveEmulatorConfig
@@ -55,7 +57,13 @@ class Setup:
     duplicate_ref: str
     queue: RecordingQueue
 
-    def run(self, *, dry_run: bool) -> Any:
+    def run(
+        self,
+        *,
+        dry_run: bool,
+        cursors: CursorStore | None = None,
+        time_left: Callable[[], float] | None = None,
+    ) -> Any:
         return match_skus(
             offers=self.crm.yml_products(self.salesdrive.config.yml_public_key),
             utp=self.utp,
@@ -63,6 +71,8 @@ class Setup:
             store=self.store,
             settings=self.settings,
             dry_run=dry_run,
+            cursors=cursors,
+            time_left=time_left,
             replay=lambda: (
                 replay_parked_orders(
                     store=self.store, utp=self.utp, queue=self.queue, now=datetime.now(UTC)
@@ -189,3 +199,33 @@ def test_second_run_only_confirms(setup: Setup) -> None:
     again = setup.run(dry_run=False)
     assert again.count("linked") == 0 and again.count("exported") == 0 and again.utp_writes == 0
     assert again.count("matched") >= 2
+
+
+def test_ids_a_run_left_for_lack_of_time_are_written_by_the_next_run_once(
+    setup: Setup, dynamodb: Any
+) -> None:
+    cursors = CursorStore("bridge-test", dynamodb=dynamodb)
+    calls = 0
+
+    def two_writes_then_out_of_time() -> float:  # asked before each write: Lambda's remaining seconds
+        nonlocal calls
+        calls += 1
+        return 600.0 if calls <= 2 else 10.0
+
+    setup.settings = setup.settings.model_copy(update={"product_id_writes_per_minute": 6000})
+    first = setup.run(dry_run=False, cursors=cursors, time_left=two_writes_then_out_of_time)
+    assert first.id_pending > 2 and first.id_left == first.id_pending - 2
+    assert writes_pending(cursors)  # the resume schedule will run the matcher again
+    second = setup.run(dry_run=False, cursors=cursors)  # what the resume run does
+    assert second.id_pending == first.id_left and second.id_left == 0
+    assert not writes_pending(cursors)  # and the resume schedule goes quiet
+    cards = [r.utp_refs[0] for r in first.of("linked") + first.of("exported")]
+    ids = {ref: setup.sd_id_of(ref) for ref in cards}
+    assert None not in ids.values() and ids[setup.goods[0]["ref"]] == "SD-A"
+    # each card has one record of the property: nothing was written twice
+    entity = quote("InformationRegister_ЗначенияСвойствОбъектов")
+    rows = setup.odata.get(f"{entity}?$format=json").json()["value"]
+    objects = [r["Объект"] for r in rows if r["Объект"] in ids]
+    assert sorted(objects) == sorted(ids)
+    third = setup.run(dry_run=False, cursors=cursors)
+    assert third.id_pending == 0 and third.utp_writes == 0

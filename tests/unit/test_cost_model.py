@@ -190,7 +190,11 @@ def test_the_real_template_functions_memory_and_schedules() -> None:
     assert infos["CatchUpSweepFunction"].schedules == ("rate(4 minutes)",)
     assert infos["PaymentImporterFunction"].schedules == ("rate(5 minutes)",)
     assert infos["ParkedReplayerFunction"].schedules == ("rate(5 minutes)",)
-    assert infos["ProductMatcherFunction"].scheduled_runs_per_month == pytest.approx(43_800 / 1440)
+    # Nightly, and every 20 minutes a resume check (it only works while SalesDrive IDs are left to write).
+    assert infos["ProductMatcherFunction"].schedules == ("cron(30 1 * * ? *)", "rate(20 minutes)")
+    assert infos["ProductMatcherFunction"].scheduled_runs_per_month == pytest.approx(
+        43_800 / 1440 + 43_800 / 20
+    )
     # The change watcher: every minute at 128 MB, no traces (it runs all the time).
     watcher = infos["CatalogWatchFunction"]
     assert watcher.memory_mb == 128 and watcher.schedules == ("rate(1 minute)",) and not watcher.tracing

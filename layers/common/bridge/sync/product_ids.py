@@ -6,7 +6,9 @@ sees which SalesDrive product a card is. Each is one single write in 1C (``Infor
 ЗначенияСвойствОбъектов``: POST, or PATCH when the record exists; see ``UtpClient.set_property``), so a first
 run at 200,000 products is paced (``product_id_writes_per_minute``) and resumable: products are written in
 ``Ref_Key`` order, the cursor remembers the last one and the counts, and a run stopped by time goes on from
-there next time (what was written has its property and is no longer pending anyway).
+there next time (what was written has its property and is no longer pending anyway). While a run has been
+stopped by time, the matcher's resume schedule runs it again (``writes_pending``); otherwise that schedule
+costs one DynamoDB read.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def write_product_ids(
         if progress is not None:
             progress(n + 1, len(refs))
     report.left = report.pending - report.written
-    if cursors is not None and refs:
+    if cursors is not None:  # also when nothing was wanted: a finished run must not look pending
         cursors.put(
             CURSOR,
             {
@@ -88,6 +90,13 @@ def write_product_ids(
             },
         )
     return report
+
+
+def writes_pending(cursors: CursorStore) -> bool:
+    """True while the last run stopped by time with products still to write: the resume schedule goes on.
+    Products that failed are not pending here: the nightly run retries them."""
+    state = cursors.get(CURSOR) or {}
+    return bool(state.get("after"))
 
 
 def first_run_minutes(products: int, settings: BridgeSettings) -> float:

@@ -274,7 +274,7 @@ def match_skus(
     _export(to_export, salesdrive=salesdrive, store=store, report=report, dry_run=dry_run)
     id_writes.update({row.utp_refs[0]: row.sku for row in report.of("exported") if row.utp_refs})
     report.id_pending = len(id_writes)
-    if not dry_run and id_writes:
+    if not dry_run and (id_writes or cursors is not None):  # an empty run clears a pending cursor
         written = write_product_ids(
             id_writes, utp=utp, settings=settings, cursors=cursors, time_left=time_left, progress=progress
         )
