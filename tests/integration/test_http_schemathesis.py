@@ -1,5 +1,5 @@
-"""Schema-driven fuzzing: schemathesis generates requests from ``docs/openapi.yaml`` (valid and invalid
-bodies, tokens, media types) and sends them, in process, to the real handlers behind a tiny WSGI
+"""Schema-driven fuzzing: schemathesis generates requests from ``http_endpoints.openapi.yaml`` (valid
+and invalid bodies, tokens, media types) and sends them, in process, to the real handlers behind a tiny WSGI
 adapter that builds the API Gateway v2 event as the HTTP API does. Every answer is a 2xx or a 4xx
 (schemathesis' own ``not_a_server_error`` check plus ours), and a 4xx stores nothing."""
 
@@ -26,7 +26,7 @@ from tests.integration.http_endpoints import (
     open_endpoints,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+SCHEMA_PATH = Path(__file__).resolve().with_name("http_endpoints.openapi.yaml")
 SCHEMA = schemathesis.openapi.from_path(SCHEMA_PATH)
 OPERATIONS: dict[str, Any] = {op.ok().path: op.ok() for op in SCHEMA.get_all_operations()}  # type: ignore[union-attr]
 
