@@ -50,7 +50,8 @@ sandbox: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m sandbox.runner demo --visibility-timeout 5  # retries in seconds, not 12 minutes
 
-# The committed UTP emulator schema is what the configuration's dump gives (UTP_DUMP = a checkout of it).
+# The committed UTP emulator schema is what the configuration's dump gives (UTP_DUMP = a checkout of the
+# public dump, GitHub malakhovua/utp).
 utp-schema-check: $(STAMP)
 	@test -n "$(UTP_DUMP)" || { echo "set UTP_DUMP to a checkout of the UTP configuration dump"; exit 2; }
 	$(BIN)/python -m sandbox.utp.schema_from_dump "$(UTP_DUMP)" --out "$(CURDIR)/.utp-schema-check.json"
