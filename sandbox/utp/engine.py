@@ -23,8 +23,12 @@ GUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 ORDER = "Document_ЗаказПокупателя"
 ORDER_T = f"{NS}.{ORDER}"
 WAREHOUSE_T = f"{NS}.Catalog_Склады"
+# Documents whose metadata says <RealTimePosting>Deny</RealTimePosting> in the customer's dump
+# (github.com/malakhovua/utp): Documents/РеализацияТоваровУслуг.xml, Documents/ЗакрытиеЗаказовПокупателей.xml,
+# Documents/УстановкаЦенНоменклатуры.xml. The other posted documents say Allow: Documents/ЗаказПокупателя.xml,
+# ВозвратТоваровОтПокупателя.xml, ПриходныйКассовыйОрдер.xml, ПоступлениеТоваровУслуг.xml.
 NO_REALTIME = {
-    "Document_ЗаказПокупателя",
+    "Document_РеализацияТоваровУслуг",
     "Document_ЗакрытиеЗаказовПокупателей",
     "Document_УстановкаЦенНоменклатуры",
 }

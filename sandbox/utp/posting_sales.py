@@ -406,10 +406,6 @@ def post_invoice(
         return
     goods = doc.get("Товары", [])
     by_order = _settlement_mode(contract) == "ПоЗаказам"
-    if operational:
-        _control_invoice_stock(eng, doc, goods, msgs)
-        if msgs:
-            return
     # UTP 1.2: ДвиженияПоРегистрамУпр runs only with ОтражатьВУправленческомУчете.
     if not doc.get("ОтражатьВУправленческомУчете"):
         return
@@ -559,63 +555,6 @@ def _order_expense(
                 "СуммаУпр": sign * round(amount * share, 2),
             }
         )
-
-
-def _control_invoice_stock(
-    eng: Engine, doc: dict[str, Any], goods: list[dict[str, Any]], msgs: list[str]
-) -> None:
-    """Operational posting: КонтрольОстатков of the register the rows leave (free stock of a wholesale
-    warehouse net of other orders' reserves, retail stock, reserve of the own order for ИзРезерва rows)."""
-    if doc.get("ВидПередачи") == "ПоОрдеру":
-        return
-    need: dict[tuple[str, str, str], float] = defaultdict(float)
-    from_reserve: dict[tuple[str, str, str, str], float] = defaultdict(float)
-    for row in goods:
-        qty = _num(row["Количество"]) * (_num(row.get("Коэффициент")) or 1)
-        key = (
-            row["Склад_Key"],
-            row["Номенклатура_Key"],
-            row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
-        )
-        need[key] += qty
-        order = row.get("ЗаказПокупателя_Key", EMPTY_REF)
-        if row.get("СпособСписанияОстаткаТоваров") == "ИзРезерва" and not _empty(order):
-            from_reserve[(*key, order)] += qty
-    orders = {k[3] for k in from_reserve}
-    for (wh, prod, ch), qty in need.items():
-        where = {"Склад_Key": wh, "Номенклатура_Key": prod, "ХарактеристикаНоменклатуры_Key": ch}
-        retail = _kind_of_warehouse(eng, wh) == "Розничный"
-        stock = sum(rw["Количество"] for rw in eng._balance_rows(RETAIL if retail else STOCK, where))
-        reserved_others = sum(
-            rw["Количество"]
-            for rw in eng._balance_rows(RESERVES, where)
-            if rw["ДокументРезерва"] not in orders
-        )
-        free = stock - (0 if retail else reserved_others)
-        if qty > free + 1e-9:
-            msgs.append(
-                f'Недостаточно свободного остатка товара "{eng._product(prod)["Description"]}" '
-                f'на складе "{eng.describe("Catalog_Склады", wh)}". '
-                f"Требуется: {qty:g}, свободный остаток: {max(free, 0):g}"
-            )
-    for (wh, prod, ch, order), qty in from_reserve.items():
-        reserved = sum(
-            rw["Количество"]
-            for rw in eng._balance_rows(
-                RESERVES,
-                {
-                    "Склад_Key": wh,
-                    "Номенклатура_Key": prod,
-                    "ХарактеристикаНоменклатуры_Key": ch,
-                    "ДокументРезерва": order,
-                },
-            )
-        )
-        if qty > reserved + 1e-9:
-            msgs.append(
-                f'Недостаточно товара "{eng._product(prod)["Description"]}" в резерве на складе '
-                f'"{eng.describe("Catalog_Склады", wh)}". Требуется: {qty:g}, в резерве: {max(reserved, 0):g}'
-            )
 
 
 # ================================================================== ВозвратТоваровОтПокупателя

@@ -188,8 +188,11 @@ def test_refused_post_emits_nothing(
         utp_client, ORDER, utp_order_body(seed, ДоговорКонтрагента_Key=seed["supplier"]["contract"])
     )
     assert _post(utp_client, ORDER, wrong).status_code == 500
+    good_prices = _create(utp_client, PRICES, _price_body(seed, [a]))
+    assert (
+        _post(utp_client, PRICES, good_prices, operational=True).status_code == 500
+    )  # RealTimePosting = Deny
     ok = _create(utp_client, ORDER, utp_order_body(seed))
-    assert _post(utp_client, ORDER, ok, operational=True).status_code == 500  # RealTimePosting = Deny
     assert events == []
     # the same order posted properly reserves goods: its product is announced
     assert _post(utp_client, ORDER, ok).status_code == 200
