@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Request
 
-from .engine import GUID_RE
 from .errors import ODataError
+from .values import GUID_RE
 
 SEG_RE = re.compile(r"^([^(]+)(?:\((.*)\))?$", re.S)
 VT_SPLIT = re.compile(r",\s*(?=(?:Period|Condition|Dimensions|StartPeriod|EndPeriod)\s*=)")

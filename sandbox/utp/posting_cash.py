@@ -79,10 +79,9 @@ def post_cash_receipt(
     doc: dict[str, Any],
     msgs: list[str],
     moves: dict[str, list[dict[str, Any]]],
-    *,
-    vat_payer: bool = True,
 ) -> None:
     store = engine.store
+    vat_payer = engine.options.vat_payer
     kind = doc.get("ВидОперации") or ""
     manage = bool(doc.get("ОтражатьВУправленческомУчете"))
     books = bool(doc.get("ОтражатьВБухгалтерскомУчете"))

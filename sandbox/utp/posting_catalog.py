@@ -140,9 +140,7 @@ def fill_rows_before_write(engine: Engine, doc: dict[str, Any]) -> None:
             row["Склад_Key"] = doc["СкладОрдер"]
 
 
-def post_goods_receipt(
-    engine: Engine, doc: dict[str, Any], operational: bool, msgs: list[str], moves: Moves
-) -> None:
+def post_goods_receipt(engine: Engine, doc: dict[str, Any], msgs: list[str], moves: Moves) -> None:
     options: CatalogPostingOptions = engine.catalog_options
     fill_rows_before_write(engine, doc)
     # UTP 1.2: Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl (src below), ОбработкаПроведения.

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from .catalog_rules import register_write
-from .engine import GUID_RE, apply_fields
 from .errors import ODataError, bad_segment, not_found
 from .filters import FilterError, Scope, Typed, compile_filter, literal_value, parse
 from .listing import list_collection, reg_source
@@ -16,6 +15,7 @@ from .model import Entity, F
 from .odata_path import Query, request_body, segment, split_outside
 from .render import Selection, parse_select, render_plain
 from .store import Store, defaults_for, field_columns, q
+from .values import GUID_RE, apply_fields
 from .virtual import slice_answer
 
 if TYPE_CHECKING:

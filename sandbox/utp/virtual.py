@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from .engine import reg_scope
 from .errors import ODataError, bad_query
 from .filters import FilterError, Fn, Scope, norm_date
 from .listing import list_collection
 from .model import UNDEFINED, Entity, F
 from .odata_path import VT_SPLIT, Query
+from .register_tables import balance, reg_scope, slice_rows, turnovers
 
 if TYPE_CHECKING:
     from .app import UtpEmulator
@@ -68,12 +68,12 @@ def virtual_table(
     cond = vt_condition(emu, a.get("Condition"), reg_scope(ent.name))
     dims = [d.strip() for d in a.get("Dimensions", "").strip("'").split(",") if d.strip()] or None
     if fn == "Balance":
-        rows = emu.engine.balance(ent.name, vt_date(a.get("Period")), cond, dims)
+        rows = balance(emu.store, ent.name, vt_date(a.get("Period")), cond, dims)
         suffixes: tuple[str, ...] = ("Balance",)
         result_name = f"{ent.name}_Balance"
     else:
-        rows = emu.engine.turnovers(
-            ent.name, vt_date(a.get("StartPeriod")), vt_date(a.get("EndPeriod")), cond, dims
+        rows = turnovers(
+            emu.store, ent.name, vt_date(a.get("StartPeriod")), vt_date(a.get("EndPeriod")), cond, dims
         )
         suffixes = ("Turnover",) if ent.turnover else ("Receipt", "Expense", "Turnover")
         result_name = f"{ent.name}_Turnover"
@@ -88,7 +88,7 @@ def slice_answer(
     """``SliceLast`` / ``SliceFirst`` of a periodic information register."""
     a = vt_args(args, qs)
     cond = vt_condition(emu, a.get("Condition"), reg_scope(ent.name))
-    rows = emu.engine.slice(ent.name, vt_date(a.get("Period")), cond, last=fn == "SliceLast")
+    rows = slice_rows(emu.store, ent.name, vt_date(a.get("Period")), cond, last=fn == "SliceLast")
     fields = [F("Period", "date"), *ent.dims, *ent.resources]
     return vt_answer(emu, request, qs, f"{ent.name}_{fn}", fields, rows, want_json)
 
