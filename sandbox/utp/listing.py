@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.wrappers import Request, Response
 
 from .errors import bad_query, bad_segment
-from .filters import Fn, Scope, scope_of, sql_prefilter
+from .filter_sql import sql_prefilter
+from .filters import Fn, Scope, scope_of
 from .model import Entity, F, row_fields
 from .odata_path import Query
 from .render import Selection, parse_select, render_object, render_plain

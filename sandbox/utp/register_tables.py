@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ODataError
-from .filters import Fn, Scope, sql_prefilter
+from .filter_sql import sql_prefilter
+from .filters import Fn, Scope
 from .model import ENTITIES, Entity, F
 from .store import Store, field_columns, q
 
