@@ -313,61 +313,65 @@ def _entities(schema: dict[str, Any]) -> tuple[list[Entity], dict[str, tuple[str
     enums = {k: tuple(v["values"]) for k, v in schema.items() if v["kind"] == "enum"}
     out: list[Entity] = []
     for name, spec in schema.items():
-        kind = spec["kind"]
-        if kind == "enum":
+        if spec["kind"] == "enum":
             continue
-
-        def fields(specs: list[dict[str, Any]], owner: str = name) -> list[F]:
-            made = [field_from_schema(x, enums, EMPTY_COMPOSITE.get((owner, x["name"]), "")) for x in specs]
-            return _overlay(owner, made)
-
-        tables = {t: fields(cols, f"{name}.{t}") for t, cols in spec.get("tabular_sections", {}).items()}
-        attrs = fields(spec.get("attributes", []))
-        if kind in ("catalog", "chart"):
-            owners = spec.get("owners", [])
-            ent = Entity(
-                name,
-                kind,
-                attrs=attrs,
-                tables=tables,
-                code_len=spec["code_length"],
-                desc_len=spec["description_length"],
-                hierarchical=spec["hierarchical"],
-                folders=spec.get("hierarchy_type", "HierarchyFoldersAndItems") == "HierarchyFoldersAndItems",
-                owner="comp" if len(owners) > 1 else owners[0] if owners else "",
-            )
-        elif kind == "document":
-            ent = Entity(
-                name,
-                kind,
-                attrs=attrs + CUSTOMISATIONS.get(name, []),
-                tables=tables,
-                title=spec.get("title", ""),
-                number_len=spec["number_length"],
-            )
-        elif kind == "information_register":
-            periodic = spec["periodicity"] != "Nonperiodical"
-            recorder = spec["write_mode"] == "RecorderSubordinate"
-            # An independent periodic register's key starts with Period: store, app and metadata add it.
-            dims = fields(spec["dimensions"], f"{name}:dimensions")
-            ent = Entity(
-                name,
-                "ireg_rec" if recorder else "ireg",
-                dims=dims,
-                resources=fields(spec["resources"], f"{name}:resources") + attrs,
-                periodic=periodic,
-            )
-        else:
-            ent = Entity(
-                name,
-                "areg",
-                dims=fields(spec["dimensions"], f"{name}:dimensions"),
-                resources=fields(spec["resources"], f"{name}:resources") + attrs,
-                turnover=spec["register_kind"] == "Turnovers",
-            )
+        ent = _entity(name, spec, enums)
         ent.indexed = INDEXED.get(name, ())
         out.append(ent)
     return out, enums
+
+
+def _entity(name: str, spec: dict[str, Any], enums: dict[str, tuple[str, ...]]) -> Entity:
+    """One entity set of schema.json: a catalog or chart, a document, or a register."""
+
+    def fields(specs: list[dict[str, Any]], owner: str = name) -> list[F]:
+        made = [field_from_schema(x, enums, EMPTY_COMPOSITE.get((owner, x["name"]), "")) for x in specs]
+        return _overlay(owner, made)
+
+    kind = spec["kind"]
+    tables = {t: fields(cols, f"{name}.{t}") for t, cols in spec.get("tabular_sections", {}).items()}
+    attrs = fields(spec.get("attributes", []))
+    if kind in ("catalog", "chart"):
+        return _catalog(name, kind, spec, attrs, tables)
+    if kind == "document":
+        return Entity(
+            name,
+            kind,
+            attrs=attrs + CUSTOMISATIONS.get(name, []),
+            tables=tables,
+            title=spec.get("title", ""),
+            number_len=spec["number_length"],
+        )
+    dims = fields(spec["dimensions"], f"{name}:dimensions")
+    resources = fields(spec["resources"], f"{name}:resources") + attrs
+    if kind == "information_register":
+        # An independent periodic register's key starts with Period: store, app and metadata add it.
+        recorder = spec["write_mode"] == "RecorderSubordinate"
+        return Entity(
+            name,
+            "ireg_rec" if recorder else "ireg",
+            dims=dims,
+            resources=resources,
+            periodic=spec["periodicity"] != "Nonperiodical",
+        )
+    return Entity(name, "areg", dims=dims, resources=resources, turnover=spec["register_kind"] == "Turnovers")
+
+
+def _catalog(
+    name: str, kind: str, spec: dict[str, Any], attrs: list[F], tables: dict[str, list[F]]
+) -> Entity:
+    owners = spec.get("owners", [])
+    return Entity(
+        name,
+        kind,
+        attrs=attrs,
+        tables=tables,
+        code_len=spec["code_length"],
+        desc_len=spec["description_length"],
+        hierarchical=spec["hierarchical"],
+        folders=spec.get("hierarchy_type", "HierarchyFoldersAndItems") == "HierarchyFoldersAndItems",
+        owner="comp" if len(owners) > 1 else owners[0] if owners else "",
+    )
 
 
 _ENTITY_LIST, ENUMS = _entities(load_schema())
