@@ -3,8 +3,8 @@
 Counterparties (``Catalog_Контрагенты``) and their contracts (``Catalog_ДоговорыКонтрагентов``) are
 checked and completed by their object modules on every write that is not a data-exchange load
 (``1C_OData-DataLoadMode: true`` is 1C's ``ОбменДанными.Загрузка``: every check below is skipped then).
-A refusal (``Отказ = Истина``) is answered like a posting refusal, 500 / ``-1`` (reference: refusals
-of ``ПередЗаписью`` are 500/-1), and nothing is written.
+A refusal (``Отказ = Истина``) is answered like a posting refusal, 500 / ``-1`` (refusals of
+``ПередЗаписью`` are 500/-1), and nothing is written.
 
 Additional property values (``InformationRegister_ЗначенияСвойствОбъектов.Значение``) are typed by the
 characteristic type ``СвойстваОбъектов``, whose string qualifier is 50 characters: a longer string is

@@ -73,7 +73,7 @@ class Engine:
                 if not isinstance(row, dict):
                     raise bad_value(t)
                 if "LineNumber" not in row:
-                    # §1.7 / MISTA1: rows without LineNumber → 500 internal error
+                    # rows without LineNumber → 500 internal error, as a real base answers
                     raise ODataError(
                         500, "-1", "Произошла внутренняя ошибка OData сервиса. Не задан LineNumber"
                     )
@@ -82,7 +82,7 @@ class Engine:
                 except (TypeError, ValueError):
                     raise bad_value("LineNumber") from None
             if sorted(nums) != list(range(1, len(nums) + 1)):
-                # §1.7 / GATE-P9: numbering must be 1..n, otherwise 400
+                # numbering must be 1..n, otherwise 400
                 raise ODataError(400, "4", f"Неверное значение свойства LineNumber табличной части {t}")
             new_rows = []
             dflt = self.store.row_defaults[(ent.name, t)]
@@ -91,7 +91,7 @@ class Engine:
                 apply_fields(cols, nr, row)
                 nr["LineNumber"] = int(row["LineNumber"])
                 new_rows.append(nr)
-            rec[t] = new_rows  # a tabular section in the body replaces the whole section (§1.7)
+            rec[t] = new_rows  # a tabular section in the body replaces the whole section
 
     def _recalc(self, ent: Entity, rec: dict[str, Any]) -> None:
         """`ПередЗаписью` of UT 10.3 sales documents recomputes СуммаДокумента (skipped in DataLoadMode)."""
@@ -113,7 +113,8 @@ class Engine:
         apply_fields(ent.fields(), rec, body)
         self._tables_from_body(ent, rec, body)
         with self.store.tx() as cur:
-            rec["Ref_Key"] = new_ref()  # a client-chosen Ref_Key is not honoured (unknown #7)
+            # A client-chosen Ref_Key is not honoured (what a real base does with one is not recorded).
+            rec["Ref_Key"] = new_ref()
             rec["DataVersion"] = self.store.new_data_version(cur)
             if ent.kind == "document":
                 if not rec.get("Date") or rec["Date"] == EMPTY_DATE:
@@ -151,7 +152,7 @@ class Engine:
             self._tables_from_body(ent, rec, body)
             if ent.kind == "document":
                 if was_posted and rec.get("Posted") and rec.get("DeletionMark"):
-                    # odata1c-gate M2: a posted document cannot be marked for deletion — Unpost first.
+                    # A posted document cannot be marked for deletion — Unpost first.
                     raise business(
                         f'Нельзя пометить на удаление проведенный документ "{self.presentation(ent, rec)}". '
                         "Сначала отмените проведение."

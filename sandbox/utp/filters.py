@@ -1,4 +1,4 @@
-"""`$filter` / `Condition` for 1C's OData v3 dialect (reference §1.5): a lark grammar, a compiler to
+"""`$filter` / `Condition` for 1C's OData v3 dialect (docs/utp-odata.md): a lark grammar, a compiler to
 Python closures, and a translator of the simple part to SQL (so large catalogs can be paged in SQLite).
 """
 
@@ -70,7 +70,7 @@ UNSUPPORTED = {
 
 
 class FilterError(Exception):
-    """Maps to 400 code 14 (query-option parse error, §1.12)."""
+    """Maps to 400 code 14 (query-option parse error)."""
 
 
 class Typed(NamedTuple):
@@ -171,7 +171,7 @@ def _eq(a: Any, b: Any) -> bool:
     if isinstance(a, Typed) and isinstance(b, Typed):
         return a.type == b.type and a.value == b.value
     if isinstance(a, Typed) or isinstance(b, Typed):
-        return False  # plain guid'…' against a composite field never matches (§1.5)
+        return False  # plain guid'…' against a composite field never matches
     return bool(a == b)
 
 

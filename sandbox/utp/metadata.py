@@ -1,5 +1,5 @@
 """Service document, `$metadata` (CSDL v3 shaped like fixtures/utp/recorded-metadata.xml) and a
-minimal Atom rendering for clients that do not ask for JSON (reference §1.2, §1.4)."""
+minimal Atom rendering for clients that do not ask for JSON (docs/utp-odata.md)."""
 
 from __future__ import annotations
 
@@ -289,7 +289,7 @@ def build_metadata() -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Atom (the default format when JSON is not asked for, §1.2): a minimal but valid feed.
+# Atom (the default format when JSON is not asked for): a minimal but valid feed.
 
 _ATOM_NS = (
     'xmlns="http://www.w3.org/2005/Atom" '

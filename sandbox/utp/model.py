@@ -4,9 +4,9 @@
 README): every object, attribute, type, length, precision and enum value is the configuration's. This
 module turns it into ``Entity``/``F`` and adds only the emulator's own choices (indexes, the typed empty
 value of a few composite fields) and the demo base's customisations. Kinds of fields and how they
-appear in JSON (reference §1.4):
+appear in JSON:
 
-- ``str`` Edm.String (``length`` > 0 = truncate on write, as 1C silently does, §1.7)
+- ``str`` Edm.String (``length`` > 0 = truncate on write, as 1C silently does)
 - ``bool`` Edm.Boolean, ``num`` Edm.Double (JSON number; ``digits``/``fraction``/``nonnegative``)
 - ``int`` a number without fraction: Edm.Int16/Int32 (JSON number) or Edm.Int64 (JSON *string*), by
   its digits (``edm``)
@@ -177,7 +177,7 @@ def row_fields(cols: list[F]) -> list[F]:
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
-# The demo base's customisations: real UTP bases carry attributes of their own (the reference cites
+# The demo base's customisations: real UTP bases carry attributes of their own (two known bases:
 # LTEX's СтатусЗамовлення and MOBI's СтатусОпрацюванняВмс). Not in the configuration's dump, so kept
 # here, on top of the generated schema.
 CUSTOMISATIONS: dict[str, list[F]] = {
@@ -380,5 +380,5 @@ DOC_TYPES = tuple(name for name, ent in ENTITIES.items() if ent.kind == "documen
 
 
 def table_sets() -> dict[str, tuple[Entity, str]]:
-    """Tabular sections exposed as their own read-only sets: ``Document_X_Товары`` (§1.2)."""
+    """Tabular sections exposed as their own read-only sets: ``Document_X_Товары``."""
     return {f"{ent.name}_{t}": (ent, t) for ent in ENTITIES.values() for t in ent.tables}

@@ -132,7 +132,7 @@ def parse_select(
             table_sel[item] = None
             continue
         if item not in fmap:
-            raise bad_segment(item)  # unknown field in $select → 400 code 6 (GATE-P4)
+            raise bad_segment(item)  # unknown field in $select → 400 code 6
         names.add(item)
     if everything:
         if with_tables:

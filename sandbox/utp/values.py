@@ -33,7 +33,7 @@ def bad_value(name: str) -> ODataError:
 
 
 def coerce(f: F, value: Any) -> Any:
-    """A JSON value written to an attribute, as 1C stores it (§1.7: truncation, Int64 quirk…)."""
+    """A JSON value written to an attribute, as 1C stores it (truncation, the Int64 quirk…)."""
     k = f.kind
     if k == "str":
         text = "" if value is None else str(value)
@@ -51,7 +51,7 @@ def coerce(f: F, value: Any) -> Any:
             raise bad_value(f.name) from None
         return fit_number(f, number)
     if k == "int":
-        # GATE-P8: a non-numeric string sent to an Int64 field is accepted and the value stays 0.
+        # A non-numeric string sent to an Int64 field is accepted and the value stays 0.
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -67,7 +67,7 @@ def coerce(f: F, value: Any) -> Any:
     if k == "ref":
         if not isinstance(value, str) or not GUID_RE.match(value):
             raise bad_value(f.name)
-        return value.lower()  # a GUID of a missing object is accepted: a "broken" reference (§1.7)
+        return value.lower()  # a GUID of a missing object is accepted: a "broken" reference
     if k == "enum":
         text = "" if value is None else str(value)
         if text and f.values and text not in f.values:
@@ -148,7 +148,7 @@ def coerce_comp(f: F, value: Any, type_name: Any, old_type: str) -> tuple[Any, s
 def apply_fields(fields: list[F], rec: dict[str, Any], body: dict[str, Any]) -> None:
     for f in fields:
         if f.name in ("Ref_Key", "DataVersion", "LineNumber"):
-            continue  # Ref_Key in a body is ignored (§1.7), DataVersion is the server's
+            continue  # Ref_Key in a body is ignored, DataVersion is the server's
         if f.kind == "comp":
             if f.name in body or f.name + "_Type" in body:
                 old_type = rec.get(f.name + "_Type", UNDEFINED)

@@ -22,13 +22,13 @@ SCOPE = scope_of("Catalog_Номенклатура")
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from("abcXYZ'' -/АБВжїєґ0123456789%_"), max_size=20))
-def test_string_literal_round_trip(value: str) -> None:  # §1.6: doubled apostrophes, Cyrillic
+def test_string_literal_round_trip(value: str) -> None:  # doubled apostrophes, Cyrillic
     _, fn = compile_filter(f"Артикул eq {utp_lit(value)}", SCOPE)
     assert fn({"Артикул": value}, {}) is True
     assert fn({"Артикул": value + "x"}, {}) is False
 
 
-def test_filter_grammar_cases() -> None:  # §1.5
+def test_filter_grammar_cases() -> None:
     row = {"Code": "00001", "Description": "Ремінь Samsung", "IsFolder": False, "Артикул": "DC97-16350C"}
     ok = {
         "startswith(Description, 'Ремінь') and not IsFolder eq true": True,
@@ -44,7 +44,7 @@ def test_filter_grammar_cases() -> None:  # §1.5
             compile_filter(bad, SCOPE)
 
 
-def test_unsupported_function_is_400_code_14(utp_client: httpx.Client) -> None:  # §1.5, §1.12
+def test_unsupported_function_is_400_code_14(utp_client: httpx.Client) -> None:
     r = utp_get(utp_client, "/Catalog_Номенклатура", **{"$filter": "tolower(Description) eq 'x'"})
     assert r.status_code == 400 and r.json()["odata.error"]["code"] == "14"
 

@@ -1,4 +1,4 @@
-"""Posting checks, register movements and virtual tables (reference §1.8, §1.9, §2.2, §2.3)."""
+"""Posting checks, register movements and virtual tables."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_order_post_moves_orders_and_reserves_unpost_removes(
     assert doc["Posted"] is True
     orders = _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{ref}'")
     assert [r["КоличествоBalance"] for r in orders] == [2] and orders[0]["СуммаВзаиморасчетовBalance"] == 1200
-    # a composite dimension needs cast(); the plain guid form matches nothing (§1.5)
+    # a composite dimension needs cast(); the plain guid form matches nothing
     res = _balance(
         utp_client,
         "ТоварыВРезервеНаСкладах",
@@ -73,7 +73,7 @@ def test_order_post_moves_orders_and_reserves_unpost_removes(
     assert len(_balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{ref}'")) == 1
 
 
-def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §2.2, §2.5
+def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     other_cp = seed["counterparties"][1]
     cases = [
@@ -127,9 +127,7 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
     assert r.status_code == 200, r.text
 
 
-def test_posted_flag_trap_and_deletion_mark_rules(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §1.7, §1.8
+def test_posted_flag_trap_and_deletion_mark_rules(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     ref = _create(utp_client, "Document_ЗаказПокупателя", {**utp_order_body(seed), "Posted": True})
     doc = utp_get(utp_client, f"/Document_ЗаказПокупателя(guid'{ref}')").json()
@@ -257,9 +255,7 @@ def test_invoice_ships_order_and_releases_reserve(utp_client: httpx.Client, utp_
     assert _stock(utp_client, wh, prod) == before
 
 
-def test_invoice_by_orders_contract_needs_deal(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §2.2
+def test_invoice_by_orders_contract_needs_deal(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     cp = next(c for c in seed["counterparties"] if c["settlement"] == "ПоЗаказам")
     body = _invoice_body(seed, "", 1, Контрагент_Key=cp["ref"], ДоговорКонтрагента_Key=cp["contract"])
@@ -315,7 +311,7 @@ def test_closure_removes_order_balance_and_reserves(utp_client: httpx.Client, ut
 
 def test_cash_receipt_checks_and_settlement(
     utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §2.2 PKO
+) -> None:  # cash receipt
     seed = utp_app.seed_info
     cp = next(c for c in seed["counterparties"] if c["settlement"] == "ПоЗаказам")
     order = _create(
@@ -361,7 +357,7 @@ def test_cash_receipt_checks_and_settlement(
     assert [r["СуммаВзаиморасчетовBalance"] for r in settle] == [-1200]
 
 
-def test_price_setting_and_slice_last(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §1.9
+def test_price_setting_and_slice_last(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     prod, unit = seed["sample_products"][3]["ref"], seed["sample_products"][3]["unit"]
     pt = seed["price_type"]
@@ -400,9 +396,7 @@ def test_goods_receipt_adds_stock(utp_client: httpx.Client, utp_app: UtpEmulator
     assert _stock(utp_client, wh, prod["ref"]) == before + 7
 
 
-def test_independent_register_properties(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §2.6, §1.7
+def test_independent_register_properties(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     prop = seed["properties"]["SalesDrive ID"]
     prod = seed["sample_products"][5]["ref"]
