@@ -115,45 +115,48 @@ def post_invoice(
         amount = num(row.get("Сумма")) + (num(row.get("СуммаНДС")) if vat_on_top else 0)
         order = row.get("ЗаказПокупателя_Key", EMPTY_REF)
         order = "" if empty(order) else str(order)
-        char = row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF)
-        moves[SALES].append(
-            {
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "ХарактеристикаНоменклатуры_Key": char,
-                "ЗаказПокупателя": order,
-                "ЗаказПокупателя_Type": ORDER_T if order else UNDEFINED,
-                "Контрагент_Key": doc["Контрагент_Key"],
-                "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
-                "ДокументПродажи": doc["Ref_Key"],
-                "ДокументПродажи_Type": INVOICE_T,
-                "Количество": qty,
-                "Стоимость": amount,
-                "НДС": num(row.get("СуммаНДС")),
-            }
-        )
+        moves[SALES].append(_sale(doc, row, order, qty, amount))
         debt[order if by_order else ""] += amount
         if is_goods:
             _stock_movement(eng, doc, row, qty, moves)
             if order and row.get("СпособСписанияОстаткаТоваров") == "ИзРезерва":
                 # Only rows shipped "from the reserve" release it (ДвиженияПоРегистрамУпр).
-                moves[RESERVES].append(
-                    {
-                        "Склад_Key": row["Склад_Key"],
-                        "Номенклатура_Key": row["Номенклатура_Key"],
-                        "ХарактеристикаНоменклатуры_Key": char,
-                        "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
-                        "ДокументРезерва": order,
-                        "ДокументРезерва_Type": ORDER_T,
-                        "RecordType": "Expense",
-                        "Количество": qty,
-                    }
-                )
+                moves[RESERVES].append(_reserve_release(row, order, qty))
         if order:
             order_expense(eng, doc, row, order, qty, amount, moves, sign=1)
     for order, amount in debt.items():
         moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(
             eng._settlement(doc, order, ORDER_T if order else UNDEFINED, amount, "Receipt")
         )
+
+
+def _sale(doc: dict[str, Any], row: dict[str, Any], order: str, qty: float, amount: float) -> dict[str, Any]:
+    return {
+        "Номенклатура_Key": row["Номенклатура_Key"],
+        "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+        "ЗаказПокупателя": order,
+        "ЗаказПокупателя_Type": ORDER_T if order else UNDEFINED,
+        "Контрагент_Key": doc["Контрагент_Key"],
+        "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
+        "ДокументПродажи": doc["Ref_Key"],
+        "ДокументПродажи_Type": INVOICE_T,
+        "Количество": qty,
+        "Стоимость": amount,
+        "НДС": num(row.get("СуммаНДС")),
+    }
+
+
+def _reserve_release(row: dict[str, Any], order: str, qty: float) -> dict[str, Any]:
+    return {
+        "Склад_Key": row["Склад_Key"],
+        "Номенклатура_Key": row["Номенклатура_Key"],
+        "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+        "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
+        "ДокументРезерва": order,
+        "ДокументРезерва_Type": ORDER_T,
+        "RecordType": "Expense",
+        "Количество": qty,
+    }
 
 
 def _stock_movement(
@@ -198,18 +201,45 @@ def order_expense(
     """ЗаказыПокупателей expense with the status Купленный (ДвиженияПоРегистрамУпр of the invoice; the
     return writes the same with the opposite sign). It only meets an order's balance that was recorded
     with the same status: an order without ВидОперации stays open."""
-    char = row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF)
+    left = _expense_from_balances(eng, row, order, qty, moves) if sign > 0 else qty
+    if left <= 1e-9:
+        return
+    share = left / qty if qty else 0
+    moves[ORDERS].append(
+        {
+            "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
+            "ЗаказПокупателя_Key": order,
+            "Номенклатура_Key": row["Номенклатура_Key"],
+            "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+            "ЕдиницаИзмерения_Key": row.get("ЕдиницаИзмерения_Key", EMPTY_REF),
+            "Цена": num(row.get("Цена")),
+            "ПроцентСкидкиНаценки": num(row.get("ПроцентСкидкиНаценки")),
+            "СтавкаНДС": row.get("СтавкаНДС", ""),
+            "СтатусПартии": BOUGHT,
+            "RecordType": "Expense",
+            "Количество": sign * left,
+            "СуммаВзаиморасчетов": sign * round(amount * share, 2),
+            "СуммаУпр": sign * round(amount * share, 2),
+        }
+    )
+
+
+def _expense_from_balances(
+    eng: Engine, row: dict[str, Any], order: str, qty: float, moves: dict[str, list[dict[str, Any]]]
+) -> float:
+    """Expenses against the order's recorded lines (status Купленный) not yet met by this document;
+    returns the quantity left over."""
     left = qty
     for bal in eng._balance_rows(
         ORDERS,
         {
             "ЗаказПокупателя_Key": order,
             "Номенклатура_Key": row["Номенклатура_Key"],
-            "ХарактеристикаНоменклатуры_Key": char,
+            "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
             "СтатусПартии": BOUGHT,
         },
     ):
-        if sign < 0 or left <= 1e-9 or bal["Количество"] <= 1e-9:
+        if left <= 1e-9 or bal["Количество"] <= 1e-9:
             break
         already = sum(
             m["Количество"]
@@ -233,22 +263,4 @@ def order_expense(
             }
         )
         left -= part
-    if left > 1e-9:
-        share = left / qty if qty else 0
-        moves[ORDERS].append(
-            {
-                "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
-                "ЗаказПокупателя_Key": order,
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "ХарактеристикаНоменклатуры_Key": char,
-                "ЕдиницаИзмерения_Key": row.get("ЕдиницаИзмерения_Key", EMPTY_REF),
-                "Цена": num(row.get("Цена")),
-                "ПроцентСкидкиНаценки": num(row.get("ПроцентСкидкиНаценки")),
-                "СтавкаНДС": row.get("СтавкаНДС", ""),
-                "СтатусПартии": BOUGHT,
-                "RecordType": "Expense",
-                "Количество": sign * left,
-                "СуммаВзаиморасчетов": sign * round(amount * share, 2),
-                "СуммаУпр": sign * round(amount * share, 2),
-            }
-        )
+    return left

@@ -23,13 +23,36 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 
-# ----- ЗаказПокупателя
-def post_order(
-    eng: Engine,
-    doc: dict[str, Any],
-    msgs: list[str],
-    moves: dict[str, list[dict[str, Any]]],
-) -> None:
+Moves = dict[str, list[dict[str, Any]]]
+
+
+def post_order(eng: Engine, doc: dict[str, Any], msgs: list[str], moves: Moves) -> None:
+    _check_order(eng, doc, msgs)
+    if msgs:
+        return
+    status = batch_status(doc)
+    vat_on_top = doc.get("УчитыватьНДС") and not doc.get("СуммаВключаетНДС")
+    services = [{**r, "ЕдиницаИзмерения_Key": EMPTY_REF} for r in doc.get("Услуги", [])]
+    for row in doc.get("Товары", []) + services:
+        qty = num(row.get("Количество")) * (num(row.get("Коэффициент")) or 1)
+        amount = num(row.get("Сумма")) + (num(row.get("СуммаНДС")) if vat_on_top else 0)
+        # ДвиженияПоРегистрамУпр: the order's lines with the batch status of its operation.
+        moves[ORDERS].append(_order_line(doc, row, status, qty, amount))
+        if row.get("Размещение_Type") == WAREHOUSE_T and not empty(row.get("Размещение")):
+            moves[RESERVES].append(
+                {
+                    "Склад_Key": row["Размещение"],
+                    "Номенклатура_Key": row["Номенклатура_Key"],
+                    "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+                    "ДокументРезерва": doc["Ref_Key"],
+                    "ДокументРезерва_Type": ORDER_T,
+                    "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
+                    "Количество": qty,
+                }
+            )
+
+
+def _check_order(eng: Engine, doc: dict[str, Any], msgs: list[str]) -> None:
     # UTP 1.2: Documents/ЗаказПокупателя/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки.
     eng._required(
         doc,
@@ -67,45 +90,28 @@ def post_order(
     for row in goods:  # ПроверитьЧтоСкладНеНТТ
         if row.get("Размещение_Type") == WAREHOUSE_T:
             eng._warehouse_ok(row.get("Размещение", ""), msgs)
-    if msgs:
-        return
-    status = batch_status(doc)
-    vat_on_top = doc.get("УчитыватьНДС") and not doc.get("СуммаВключаетНДС")
-    for row in goods + [{**r, "ЕдиницаИзмерения_Key": EMPTY_REF} for r in services]:
-        qty = num(row.get("Количество")) * (num(row.get("Коэффициент")) or 1)
-        amount = num(row.get("Сумма")) + (num(row.get("СуммаНДС")) if vat_on_top else 0)
-        # ДвиженияПоРегистрамУпр: the order's lines with the batch status of its operation.
-        moves[ORDERS].append(
-            {
-                "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
-                "ЗаказПокупателя_Key": doc["Ref_Key"],
-                "Номенклатура_Key": row["Номенклатура_Key"],
-                "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
-                "ЕдиницаИзмерения_Key": row.get("ЕдиницаИзмерения_Key", EMPTY_REF),
-                "Цена": num(row.get("Цена")),
-                "ПроцентСкидкиНаценки": num(row.get("ПроцентСкидкиНаценки")),
-                "ПроцентАвтоматическихСкидок": num(row.get("ПроцентАвтоматическихСкидок")),
-                "УсловиеАвтоматическойСкидки": row.get("УсловиеАвтоматическойСкидки", ""),
-                "ЗначениеУсловияАвтоматическойСкидки": row.get("ЗначениеУсловияАвтоматическойСкидки", ""),
-                "ЗначениеУсловияАвтоматическойСкидки_Type": row.get(
-                    "ЗначениеУсловияАвтоматическойСкидки_Type", UNDEFINED
-                ),
-                "СтавкаНДС": row.get("СтавкаНДС", ""),
-                "СтатусПартии": status,
-                "Количество": qty,
-                "СуммаВзаиморасчетов": amount,
-                "СуммаУпр": amount,
-            }
-        )
-        if row.get("Размещение_Type") == WAREHOUSE_T and not empty(row.get("Размещение")):
-            moves[RESERVES].append(
-                {
-                    "Склад_Key": row["Размещение"],
-                    "Номенклатура_Key": row["Номенклатура_Key"],
-                    "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
-                    "ДокументРезерва": doc["Ref_Key"],
-                    "ДокументРезерва_Type": ORDER_T,
-                    "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
-                    "Количество": qty,
-                }
-            )
+
+
+def _order_line(
+    doc: dict[str, Any], row: dict[str, Any], status: str, qty: float, amount: float
+) -> dict[str, Any]:
+    return {
+        "ДоговорКонтрагента_Key": doc["ДоговорКонтрагента_Key"],
+        "ЗаказПокупателя_Key": doc["Ref_Key"],
+        "Номенклатура_Key": row["Номенклатура_Key"],
+        "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+        "ЕдиницаИзмерения_Key": row.get("ЕдиницаИзмерения_Key", EMPTY_REF),
+        "Цена": num(row.get("Цена")),
+        "ПроцентСкидкиНаценки": num(row.get("ПроцентСкидкиНаценки")),
+        "ПроцентАвтоматическихСкидок": num(row.get("ПроцентАвтоматическихСкидок")),
+        "УсловиеАвтоматическойСкидки": row.get("УсловиеАвтоматическойСкидки", ""),
+        "ЗначениеУсловияАвтоматическойСкидки": row.get("ЗначениеУсловияАвтоматическойСкидки", ""),
+        "ЗначениеУсловияАвтоматическойСкидки_Type": row.get(
+            "ЗначениеУсловияАвтоматическойСкидки_Type", UNDEFINED
+        ),
+        "СтавкаНДС": row.get("СтавкаНДС", ""),
+        "СтатусПартии": status,
+        "Количество": qty,
+        "СуммаВзаиморасчетов": amount,
+        "СуммаУпр": amount,
+    }

@@ -30,14 +30,30 @@ if TYPE_CHECKING:
     from .engine import Engine
 
 
-# ----- ВозвратТоваровОтПокупателя
-def post_return(
-    eng: Engine,
-    doc: dict[str, Any],
-    msgs: list[str],
-    moves: dict[str, list[dict[str, Any]]],
-) -> None:
+Moves = dict[str, list[dict[str, Any]]]
+
+
+def post_return(eng: Engine, doc: dict[str, Any], msgs: list[str], moves: Moves) -> None:
     contract = eng._contract(doc, msgs)
+    _check_return(eng, doc, contract, msgs)
+    if msgs:
+        return
+    if not doc.get("ОтражатьВУправленческомУчете"):  # ДвиженияПоРегистрамУпр
+        return
+    total = _return_rows(eng, doc, moves)
+    by_order = settlement_mode(contract) == "ПоЗаказам"
+    moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(
+        eng._settlement(
+            doc,
+            doc.get("Сделка", "") if by_order else "",
+            doc.get("Сделка_Type", UNDEFINED) if by_order else UNDEFINED,
+            total,
+            "Expense",
+        )
+    )
+
+
+def _check_return(eng: Engine, doc: dict[str, Any], contract: dict[str, Any] | None, msgs: list[str]) -> None:
     goods = doc.get("Товары", [])
     # UTP 1.2: Documents/ВозвратТоваровОтПокупателя/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки
     # (КурсВзаиморасчетов is not in the list; СкладОрдер only when warehouses are in the header).
@@ -72,13 +88,13 @@ def post_return(
     eng._row_required("Товары", goods, need, msgs)
     no_services_or_sets(eng, "Товары", goods, msgs)
     check_orders_of_rows(eng, doc, "Товары", msgs)
-    if msgs:
-        return
-    if not doc.get("ОтражатьВУправленческомУчете"):  # ДвиженияПоРегистрамУпр
-        return
+
+
+def _return_rows(eng: Engine, doc: dict[str, Any], moves: Moves) -> float:
+    """Each row's movements; returns the amount the customer's debt goes down by."""
     vat_on_top = doc.get("УчитыватьНДС") and not doc.get("СуммаВключаетНДС")
     total = 0.0
-    for row in goods:
+    for row in doc.get("Товары", []):
         qty = num(row["Количество"]) * (num(row.get("Коэффициент")) or 1)
         amount = num(row["Сумма"]) + (num(row.get("СуммаНДС")) if vat_on_top else 0)
         total += amount
@@ -119,13 +135,4 @@ def post_return(
                 "НДС": -num(row.get("СуммаНДС")),
             }
         )
-    by_order = settlement_mode(contract) == "ПоЗаказам"
-    moves["AccumulationRegister_ВзаиморасчетыСКонтрагентами"].append(
-        eng._settlement(
-            doc,
-            doc.get("Сделка", "") if by_order else "",
-            doc.get("Сделка_Type", UNDEFINED) if by_order else UNDEFINED,
-            total,
-            "Expense",
-        )
-    )
+    return total
