@@ -5,6 +5,7 @@ tabular sections are left empty (re-posting such a document would remove them)."
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -312,21 +313,32 @@ def seed_stock(
         if wh["ВидСклада"] != "Розничный":
             ctx.store.reg_insert_tuples("AccumulationRegister_ТоварыНаСкладах", STOCK_COLUMNS, rows)
             continue
-        # A retail warehouse's goods live in ТоварыВРознице at their retail price, and its receipts
-        # need a retail (АТТ) price per product (Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl,
-        # ТоварыИТараПоРегистрамОстатковИПартийУпр; CommonModules/УправлениеРозничнойТорговлей,
-        # ЗаполнитьКолонкуСуммаПродажная).
-        new = str(ctx.store.meta_get("quality_new") or EMPTY_REF)  # quality Новый, as a receipt posts it
-        ctx.store.reg_insert_tuples(
-            "AccumulationRegister_ТоварыВРознице",
-            [*STOCK_COLUMNS, "СуммаПродажная"],
-            ((*row[:10], new, row[-1], row[-1] * retail_price[row[7]]) for row in rows),
-        )
-        ctx.store.reg_insert_tuples(
-            "InformationRegister_ЦеныАТТ",
-            RETAIL_PRICE_COLUMNS,
-            (
-                (docref, receipt_t, n + 1, SEED_DATE, 1, whref, p, EMPTY_REF, price)
-                for n, (p, price) in enumerate(retail_price.items())
-            ),
-        )
+        _retail_stock(ctx, rows, (docref, whref), retail_price)
+
+
+def _retail_stock(
+    ctx: SeedContext,
+    rows: Iterator[tuple[Any, ...]],
+    recorder: tuple[str, str],
+    retail_price: dict[str, float],
+) -> None:
+    """A retail warehouse's goods live in ТоварыВРознице at their retail price, and its receipts
+    need a retail (АТТ) price per product (Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl,
+    ТоварыИТараПоРегистрамОстатковИПартийУпр; CommonModules/УправлениеРозничнойТорговлей,
+    ЗаполнитьКолонкуСуммаПродажная)."""
+    docref, whref = recorder
+    receipt_t = f"{NS}.{RECEIPT}"
+    new = str(ctx.store.meta_get("quality_new") or EMPTY_REF)  # quality Новый, as a receipt posts it
+    ctx.store.reg_insert_tuples(
+        "AccumulationRegister_ТоварыВРознице",
+        [*STOCK_COLUMNS, "СуммаПродажная"],
+        ((*row[:10], new, row[-1], row[-1] * retail_price[row[7]]) for row in rows),
+    )
+    ctx.store.reg_insert_tuples(
+        "InformationRegister_ЦеныАТТ",
+        RETAIL_PRICE_COLUMNS,
+        (
+            (docref, receipt_t, n + 1, SEED_DATE, 1, whref, p, EMPTY_REF, price)
+            for n, (p, price) in enumerate(retail_price.items())
+        ),
+    )
