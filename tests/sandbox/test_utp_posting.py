@@ -187,6 +187,7 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
 
 
 def test_invoice_ships_order_and_releases_reserve(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
+    # Long because: one scenario (stock, order, refused and accepted invoices, the registers after).
     seed = utp_app.seed_info
     goods = next(p for p in seed["sample_products"] if not p["service"])
     prod = goods["ref"]
