@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -94,30 +91,13 @@ def test_runtime_config_and_fault_rate(utp_client: httpx.Client, utp_app) -> Non
     }
 
 
-def test_cli_serve_writes_sandbox_json(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.utp", "serve", "--port", "0", "--products", "20"],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+def test_cli_serve_writes_sandbox_json(utp_cli: Any) -> None:
+    info = utp_cli()
+    assert info["url"].endswith("/odata/standard.odata") and info["user"] == "bridge"
+    r = httpx.get(
+        info["url"] + "/Catalog_Номенклатура?$format=json&$top=3", auth=(info["user"], info["password"])
     )
-    try:
-        target = tmp_path / ".sandbox" / "utp.json"
-        for _ in range(200):
-            if target.exists() and target.read_text():
-                break
-            time.sleep(0.05)
-        info = json.loads(target.read_text())
-        assert info["url"].endswith("/odata/standard.odata") and info["user"] == "bridge"
-        r = httpx.get(
-            info["url"] + "/Catalog_Номенклатура?$format=json&$top=3", auth=(info["user"], info["password"])
-        )
-        assert r.status_code == 200 and len(r.json()["value"]) == 3
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    assert r.status_code == 200 and len(r.json()["value"]) == 3
 
 
 def test_the_observer_path_reads_around_faults_without_taking_or_counting_them(
