@@ -1,22 +1,6 @@
-"""Object model of the emulated UTP base, built from ``schema.json``.
-
-``schema.json`` is generated from the configuration's own XML dump by ``schema_from_dump.py`` (see the
-README): every object, attribute, type, length, precision and enum value is the configuration's. This
-module turns it into ``Entity``/``F`` and adds only the emulator's own choices (indexes, the typed empty
-value of a few composite fields) and the demo base's customisations. Kinds of fields and how they
-appear in JSON:
-
-- ``str`` Edm.String (``length`` > 0 = truncate on write, as 1C silently does)
-- ``bool`` Edm.Boolean, ``num`` Edm.Double (JSON number; ``digits``/``fraction``/``nonnegative``)
-- ``int`` a number without fraction: Edm.Int16/Int32 (JSON number) or Edm.Int64 (JSON *string*), by
-  its digits (``edm``)
-- ``date`` Edm.DateTime naive, empty = ``0001-01-01T00:00:00``
-- ``ref`` Edm.Guid in ``<Имя>_Key`` (name stored with the suffix), empty = zero GUID
-- ``enum`` Edm.String with the value name, empty = ``""``
-- ``comp`` composite: ``<Имя>`` (value) + ``<Имя>_Type``
-- ``typedesc`` a TypeDescription complex value (ValueType of characteristic types)
-- ``storage`` a ValueStorage, published as ``<Имя>_Base64Data`` (Edm.Binary, base64 text)
-"""
+"""Object model of the emulated UTP base, built from ``schema.json`` (generated from the configuration's
+own dump by ``schema_from_dump.py``); adds only the emulator's own choices (indexes, the typed empty
+value of a few composite fields) and the demo base's customisations."""
 
 from __future__ import annotations
 
@@ -33,6 +17,20 @@ NS = "StandardODATA"
 
 @dataclass(frozen=True)
 class F:
+    """A field. Kinds and how they appear in JSON:
+
+    - ``str`` Edm.String (``length`` > 0 = truncate on write, as 1C silently does)
+    - ``bool`` Edm.Boolean, ``num`` Edm.Double (JSON number; ``digits``/``fraction``/``nonnegative``)
+    - ``int`` a number without fraction: Edm.Int16/Int32 (JSON number) or Edm.Int64 (JSON *string*), by
+      its digits (``edm``)
+    - ``date`` Edm.DateTime naive, empty = ``0001-01-01T00:00:00``
+    - ``ref`` Edm.Guid in ``<Имя>_Key`` (name stored with the suffix), empty = zero GUID
+    - ``enum`` Edm.String with the value name, empty = ``""``
+    - ``comp`` composite: ``<Имя>`` (value) + ``<Имя>_Type``
+    - ``typedesc`` a TypeDescription complex value (ValueType of characteristic types)
+    - ``storage`` a ValueStorage, published as ``<Имя>_Base64Data`` (Edm.Binary, base64 text)
+    """
+
     name: str
     kind: str
     length: int = 0

@@ -1,29 +1,6 @@
-"""The cash receipt (``Document_ПриходныйКассовыйОрдер``) as UTP 1.2 writes and posts it.
-
-What a document written through OData can hit, from malakhovua/utp
-``Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl`` and the common modules it calls:
-
-- ``ПередЗаписью``: an empty payment breakdown gets one empty row; the header contract becomes the
-  single contract of the rows (empty when they name several).
-- ``ОбработкаПроведения`` → ``ОбщегоНазначения.ПроверитьПринадлежностьКВидамУчета``: at least one of
-  ``ОтражатьВУправленческомУчете`` / ``ОтражатьВБухгалтерскомУчете``.
-- ``ПроверитьЗаполнениеДокумента``: the header and breakdown fields each operation kind requires
-  (``Ответственный`` for ``ОплатаПокупателя``; with ``ОтражатьВБухгалтерскомУчете`` the cash account
-  ``СчетКасса`` and each row's ``СчетУчетаРасчетовСКонтрагентом``), the breakdown summing to the document.
-- ``ПроверитьЗаполнениеДокументаУпр`` (management reflection): the settlement fields of a receipt
-  that is not ``Оплачено``; ``ПроверитьЗаполнениеТЧ``: each row's contract and settlement amount, the
-  order (``Сделка``) on a contract settled by orders or invoices, the contract's organisation.
-- ``ПроверитьЗаполнениеДокументаРегл`` (accounting reflection): with VAT (the organisation's tax
-  policy, an emulator option) each row's VAT accounts and cash-flow item unless the contract keeps
-  complex tax accounting.
-
-Movements: only the register the bridge reads, ``ВзаиморасчетыСКонтрагентами`` — an expense per
-(contract, order) when the receipt is reflected in management accounting and ``Оплачено``
-(``CommonModules/УправлениеДенежнымиСредствами``, ``ПровестиПоступлениеДенежныхСредствУпр``); the
-order is kept only on contracts settled by orders or invoices (``УправлениеВзаиморасчетами``,
-``ОпределитьСделку``). Not reproduced: cash registers, payment calendar, the credit-limit control
-(``КонтрольОстатковПоТЧ``), the accounting ledger.
-"""
+"""The cash receipt (``Document_ПриходныйКассовыйОрдер``) as UTP 1.2 writes and posts it: ``ПередЗаписью``,
+the checks of ``ОбработкаПроведения`` and the settlement movements the bridge reads. Each rule with its
+configuration file and procedure: the "Parties" table of sandbox/utp/README.md."""
 
 from __future__ import annotations
 
