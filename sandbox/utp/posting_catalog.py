@@ -2,7 +2,7 @@
 and goods receipt (``ПоступлениеТоваровУслуг``). Each rule cites the configuration's source
 (malakhovua/utp); only what a document written through OData can reach is modelled.
 
-Called from ``Engine.post`` through ``Engine._post_<Document>``; checks append messages to ``msgs``
+Called from ``Engine.post`` through its ``POSTING`` table; checks append messages to ``msgs``
 (any message refuses the posting), movements go to ``moves`` keyed by register.
 """
 
