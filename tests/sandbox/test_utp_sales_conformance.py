@@ -1,6 +1,6 @@
 """The four sales documents refused and accepted as UTP 1.2 does (rules in sandbox/utp/posting_order.py,
-posting_invoice.py, posting_return.py, posting_closure.py, shared checks in posting_sales.py; the table in sandbox/utp/README.md maps each rule to the
-configuration's procedure and to a test here)."""
+posting_invoice.py, posting_return.py, posting_closure.py, shared checks in posting_sales.py; the
+table in sandbox/utp/README.md maps each rule to the configuration's procedure and to a test here)."""
 
 from __future__ import annotations
 
