@@ -12,6 +12,11 @@ from .app import UtpEmulatorConfig, create_app
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return _seed(args) if args.command == "seed" else _serve(args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sandbox.utp", description="1C UTP OData emulator")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the emulated base over HTTP")
@@ -35,26 +40,28 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--products", type=int, default=200_000)
     seed.add_argument("--warehouses", type=int, default=10)
     seed.add_argument("--random-seed", type=int, default=42)
-    args = parser.parse_args(argv)
+    return parser
 
-    if args.command == "seed":
-        if Path(args.db).exists():
-            print(f"{args.db} exists; remove it first", file=sys.stderr)
-            return 2
-        started = time.perf_counter()
-        create_app(
-            UtpEmulatorConfig(
-                db_path=args.db,
-                products=args.products,
-                warehouses=args.warehouses,
-                random_seed=args.random_seed,
-            )
-        )
-        print(
-            f"seeded {args.products} products × {args.warehouses} warehouses in {time.perf_counter() - started:.1f} s → {args.db}"  # noqa: E501
-        )
-        return 0
 
+def _seed(args: argparse.Namespace) -> int:
+    if Path(args.db).exists():
+        print(f"{args.db} exists; remove it first", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    create_app(
+        UtpEmulatorConfig(
+            db_path=args.db,
+            products=args.products,
+            warehouses=args.warehouses,
+            random_seed=args.random_seed,
+        )
+    )
+    took = time.perf_counter() - started
+    print(f"seeded {args.products} products × {args.warehouses} warehouses in {took:.1f} s → {args.db}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
     config = UtpEmulatorConfig(

@@ -3,8 +3,8 @@
 Counterparties (``Catalog_Контрагенты``) and their contracts (``Catalog_ДоговорыКонтрагентов``) are
 checked and completed by their object modules on every write that is not a data-exchange load
 (``1C_OData-DataLoadMode: true`` is 1C's ``ОбменДанными.Загрузка``: every check below is skipped then).
-A refusal (``Отказ = Истина``) is answered like a posting refusal, 500 / ``-1`` (reference: refusals
-of ``ПередЗаписью`` are 500/-1), and nothing is written.
+A refusal (``Отказ = Истина``) is answered like a posting refusal, 500 / ``-1`` (refusals of
+``ПередЗаписью`` are 500/-1), and nothing is written.
 
 Additional property values (``InformationRegister_ЗначенияСвойствОбъектов.Значение``) are typed by the
 characteristic type ``СвойстваОбъектов``, whose string qualifier is 50 characters: a longer string is
@@ -113,31 +113,47 @@ def _contract(store: Any, rec: dict[str, Any], old: dict[str, Any] | None) -> No
             raise business("Нельзя изменять контрагента для группы договоров.")
         return
     refusal = _Refusal(f"Договоры контрагентов: {rec.get('Description', '')}")
-    name = rec.get("Description", "")
     if old is not None:
-        # UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl, ПередЗаписью — an existing
-        # contract with documents keeps its owner; with movements it keeps its settlement terms.
-        used = _in_documents(store, rec["Ref_Key"])
-        if old.get("Owner_Key") != rec.get("Owner_Key") and used:
-            refusal.add(
-                f'Существуют документы, оформленные по договору "{name}".'
-                "Контрагент договора не может быть изменен, элемент не записан."
-            )
-        terms = (
-            "ВедениеВзаиморасчетов",
-            "ВалютаВзаиморасчетов_Key",
-            "ВидДоговора",
-            "Организация_Key",
-            "ВестиПоДокументамРасчетовСКонтрагентом",
-            "СложныйНалоговыйУчет",
+        _contract_in_use(store, rec, old, refusal)
+    _contract_terms(store, rec, refusal)
+    refusal.raise_if_any()
+    # Same procedure: limits that are not controlled are zeroed.
+    if not rec.get("КонтролироватьСуммуЗадолженности"):
+        rec["ДопустимаяСуммаЗадолженности"] = 0.0
+    if not rec.get("КонтролироватьЧислоДнейЗадолженности"):
+        rec["ДопустимоеЧислоДнейЗадолженности"] = 0.0
+    if not rec.get("ДержатьРезервБезОплатыОграниченноеВремя"):
+        rec["ЧислоДнейРезерваБезОплаты"] = 0.0
+
+
+def _contract_in_use(store: Any, rec: dict[str, Any], old: dict[str, Any], refusal: _Refusal) -> None:
+    """UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl, ПередЗаписью — an existing
+    contract with documents keeps its owner; with movements it keeps its settlement terms."""
+    name = rec.get("Description", "")
+    used = _in_documents(store, rec["Ref_Key"])
+    if old.get("Owner_Key") != rec.get("Owner_Key") and used:
+        refusal.add(
+            f'Существуют документы, оформленные по договору "{name}".'
+            "Контрагент договора не может быть изменен, элемент не записан."
         )
-        if any(old.get(t) != rec.get(t) for t in terms) and _in_movements(store, rec["Ref_Key"]):
-            refusal.add(
-                f'Существуют документы, проведенные по договору "{name}".'
-                'Реквизиты "Организация", "Ведение взаиморасчетов", "Валюта взаиморасчетов", "Вид договора" '
-                "не могут быть изменены, элемент не записан."
-            )
-    # Same procedure: what every contract needs.
+    terms = (
+        "ВедениеВзаиморасчетов",
+        "ВалютаВзаиморасчетов_Key",
+        "ВидДоговора",
+        "Организация_Key",
+        "ВестиПоДокументамРасчетовСКонтрагентом",
+        "СложныйНалоговыйУчет",
+    )
+    if any(old.get(t) != rec.get(t) for t in terms) and _in_movements(store, rec["Ref_Key"]):
+        refusal.add(
+            f'Существуют документы, проведенные по договору "{name}".'
+            'Реквизиты "Организация", "Ведение взаиморасчетов", "Валюта взаиморасчетов", "Вид договора" '
+            "не могут быть изменены, элемент не записан."
+        )
+
+
+def _contract_terms(store: Any, rec: dict[str, Any], refusal: _Refusal) -> None:
+    """Same procedure: what every contract needs, and the kind its owner allows."""
     if not _filled(rec.get("ВалютаВзаиморасчетов_Key")):
         refusal.add("Не указана валюта договора.")
     if not _filled(rec.get("Организация_Key")):
@@ -163,14 +179,6 @@ def _contract(store: Any, rec: dict[str, Any], old: dict[str, Any] | None) -> No
             'Флажок "Вести по документам расчетов с контрагентами" не может устанавливаться у договоров '
             'с видом "Прочее".'
         )
-    refusal.raise_if_any()
-    # Same procedure: limits that are not controlled are zeroed.
-    if not rec.get("КонтролироватьСуммуЗадолженности"):
-        rec["ДопустимаяСуммаЗадолженности"] = 0.0
-    if not rec.get("КонтролироватьЧислоДнейЗадолженности"):
-        rec["ДопустимоеЧислоДнейЗадолженности"] = 0.0
-    if not rec.get("ДержатьРезервБезОплатыОграниченноеВремя"):
-        rec["ЧислоДнейРезерваБезОплаты"] = 0.0
 
 
 def _in_documents(store: Any, contract: str) -> bool:

@@ -1,4 +1,4 @@
-"""1C's `odata.error` answers (reference §1.12)."""
+"""1C's `odata.error` answers (docs/utp-odata.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`$filter` / `Condition` for 1C's OData v3 dialect (reference §1.5): a lark grammar, a compiler to
+"""`$filter` / `Condition` for 1C's OData v3 dialect (docs/utp-odata.md): a lark grammar, a compiler to
 Python closures, and a translator of the simple part to SQL (so large catalogs can be paged in SQLite).
 """
 
@@ -70,7 +70,7 @@ UNSUPPORTED = {
 
 
 class FilterError(Exception):
-    """Maps to 400 code 14 (query-option parse error, §1.12)."""
+    """Maps to 400 code 14 (query-option parse error)."""
 
 
 class Typed(NamedTuple):
@@ -171,7 +171,7 @@ def _eq(a: Any, b: Any) -> bool:
     if isinstance(a, Typed) and isinstance(b, Typed):
         return a.type == b.type and a.value == b.value
     if isinstance(a, Typed) or isinstance(b, Typed):
-        return False  # plain guid'…' against a composite field never matches (§1.5)
+        return False  # plain guid'…' against a composite field never matches
     return bool(a == b)
 
 
@@ -286,66 +286,10 @@ class Compiler:
         args = [self.compile(a, vars_) for a in node.children[1:]]
         if low in UNSUPPORTED:
             raise FilterError(f"Функция не поддерживается: {name}")
-
-        def need(k: int) -> None:
-            if len(args) != k:
-                raise FilterError(f"Неверное количество параметров функции {name}")
-
-        if low == "substringof":
-            need(2)
-            a0, a1 = args
-            return lambda row, vs: _str_op(a0(row, vs), a1(row, vs), lambda x, y: x in y)
-        if low in ("startswith", "endswith"):
-            need(2)
-            a0, a1 = args
-            if low == "startswith":
-                return lambda row, vs: _str_op(a0(row, vs), a1(row, vs), lambda x, y: x.startswith(y))
-            return lambda row, vs: _str_op(a0(row, vs), a1(row, vs), lambda x, y: x.endswith(y))
-        if low == "like":
-            need(2)
-            a0, a1 = args
-            return lambda row, vs: _like(a0(row, vs), a1(row, vs))
-        if low == "concat":
-            need(2)
-            a0, a1 = args
-            return lambda row, vs: f"{a0(row, vs) or ''}{a1(row, vs) or ''}"
-        if low == "substring":
-            if len(args) not in (2, 3):
-                raise FilterError("substring: неверное количество параметров")
-
-            def sub(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
-                text, start = args[0](row, vs), args[1](row, vs)
-                if not isinstance(text, str) or not isinstance(start, int):
-                    return None
-                if len(args) == 3:
-                    ln = args[2](row, vs)
-                    return text[start : start + int(ln)]
-                return text[start:]
-
-            return sub
-        if low in ("year", "month", "day", "hour", "minute", "second", "quarter", "dayofweek", "dayofyear"):
-            need(1)
-            part = _date_part(low)
-            a0 = args[0]
-            return lambda row, vs: part(a0(row, vs))
-        if low == "round":
-            need(1)
-            a0 = args[0]
-            return lambda row, vs: _safe(lambda: round(a0(row, vs)))
-        if low == "cast":
-            need(2)
-            a0, a1 = args
-            return lambda row, vs: _cast(a0(row, vs), a1(row, vs))
-        if low == "isof":
-            need(2)
-            a0, a1 = args
-
-            def isof(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> bool:
-                v, t = a0(row, vs), a1(row, vs)
-                return isinstance(v, Typed) and isinstance(t, str) and v.type == norm_type(t)
-
-            return isof
-        raise FilterError(f"Неизвестная функция: {name}")
+        fn = _string_call(low, name, args) or _value_call(low, name, args)
+        if fn is None:
+            raise FilterError(f"Неизвестная функция: {name}")
+        return fn
 
     # ----- paths -----
     def _path(self, node: Tree, vars_: dict[str, Scope]) -> Fn:
@@ -356,75 +300,155 @@ class Compiler:
         return self._walk(self.scope, [Tree("seg", [Token("NAME", first)]), *tail], vars_, var=None)
 
     def _walk(self, scope: Scope, tail: list[Any], vars_: dict[str, Scope], var: str | None) -> Fn:
+        """The rest of a path from `scope` (the row's, or a lambda variable's when `var` is set)."""
         if not tail:
             if var is None:
                 raise FilterError("Ошибка разбора выражения")
             return lambda row, vs: vs.get(var)
         step = tail[0]
-        kind = str(step.data)
-        if kind in ("any_", "all_"):
+        if str(step.data) in ("any_", "all_"):
             raise FilterError("any/all применимы только к табличной части")
         name = str(step.children[0])
         rest = tail[1:]
-
-        def base(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
-            return vs.get(var) if var is not None else row
-
+        base = _base_reader(var)
         if name in scope.tables and rest and str(rest[0].data) in ("any_", "all_"):
-            lam = rest[0]
-            if len(rest) > 1:
-                raise FilterError("Ошибка разбора выражения")
-            varname = str(lam.children[0])
-            row_scope = Scope({f.name: f for f in _row_fields(scope.tables[name])}, {})
-            body = self.compile(lam.children[1], {**vars_, varname: row_scope})
-            is_any = str(lam.data) == "any_"
-
-            def lam_fn(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> bool:
-                src = base(row, vs) or {}
-                rows = src.get(name) or []
-                inner = dict(vs)
-                results = []
-                for trow in rows:
-                    inner[varname] = trow
-                    results.append(bool(body(row, inner)))
-                return any(results) if is_any else all(results)
-
-            return lam_fn
+            return self._lambda(scope, name, rest, vars_, base)
         f = scope.fields.get(name)
         if f is None and name.endswith("_Type") and scope.fields.get(name[:-5], F("", "")).kind == "comp":
             f = F(name, "str")
         if f is not None:
             if rest:
                 raise FilterError(f"Свойство {name} не является ссылкой")
-            if f.kind == "comp":
-                tname = name + "_Type"
-
-                def comp(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
-                    src = base(row, vs) or {}
-                    val = src.get(name)
-                    if isinstance(val, str) and _GUID.match(val):
-                        val = val.lower()
-                    return Typed(src.get(tname) or UNDEFINED, val)
-
-                return comp
-            return lambda row, vs: (base(row, vs) or {}).get(name)
+            return _field_reader(f, name, base)
         ref = scope.fields.get(name + "_Key")
         if ref is not None and ref.kind == "ref" and ref.target in ENTITIES and rest:
-            target = ref.target
-            key = ref.name
-            sub_scope = scope_of(target)
-            inner_fn = self._walk(sub_scope, rest, vars_, var="\x00nav")
-            loader = self.loader
-
-            def nav(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
-                src = base(row, vs) or {}
-                obj = loader(target, src.get(key, "")) if loader else None
-                if obj is None:
-                    return None
-                return inner_fn(row, {**vs, "\x00nav": obj})
-
-            return nav
+            return self._navigation(ref, rest, vars_, base)
         raise FilterError(f"Неизвестное свойство: {name}")
+
+    def _lambda(self, scope: Scope, name: str, rest: list[Any], vars_: dict[str, Scope], base: Fn) -> Fn:
+        """``Товары/any(d: …)`` / ``all``: the body over each row of the tabular section `name`."""
+        lam = rest[0]
+        if len(rest) > 1:
+            raise FilterError("Ошибка разбора выражения")
+        varname = str(lam.children[0])
+        row_scope = Scope({f.name: f for f in _row_fields(scope.tables[name])}, {})
+        body = self.compile(lam.children[1], {**vars_, varname: row_scope})
+        is_any = str(lam.data) == "any_"
+
+        def lam_fn(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> bool:
+            src = base(row, vs) or {}
+            rows = src.get(name) or []
+            inner = dict(vs)
+            results = []
+            for trow in rows:
+                inner[varname] = trow
+                results.append(bool(body(row, inner)))
+            return any(results) if is_any else all(results)
+
+        return lam_fn
+
+    def _navigation(self, ref: F, rest: list[Any], vars_: dict[str, Scope], base: Fn) -> Fn:
+        """``Контрагент/Description``: the referenced object is loaded and the path goes on in it."""
+        target = str(ref.target)
+        key = ref.name
+        inner_fn = self._walk(scope_of(target), rest, vars_, var="\x00nav")
+        loader = self.loader
+
+        def nav(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
+            src = base(row, vs) or {}
+            obj = loader(target, src.get(key, "")) if loader else None
+            if obj is None:
+                return None
+            return inner_fn(row, {**vs, "\x00nav": obj})
+
+        return nav
+
+
+def _base_reader(var: str | None) -> Fn:
+    """Where a path starts: the row, or the object bound to a lambda (or navigation) variable."""
+
+    def base(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
+        return vs.get(var) if var is not None else row
+
+    return base
+
+
+def _field_reader(f: F, name: str, base: Fn) -> Fn:
+    if f.kind == "comp":
+        tname = name + "_Type"
+
+        def comp(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
+            src = base(row, vs) or {}
+            val = src.get(name)
+            if isinstance(val, str) and _GUID.match(val):
+                val = val.lower()
+            return Typed(src.get(tname) or UNDEFINED, val)
+
+        return comp
+    return lambda row, vs: (base(row, vs) or {}).get(name)
+
+
+def _need(name: str, args: list[Fn], k: int) -> None:
+    if len(args) != k:
+        raise FilterError(f"Неверное количество параметров функции {name}")
+
+
+def _string_call(low: str, name: str, args: list[Fn]) -> Fn | None:
+    """substringof, startswith, endswith, like, concat, substring; None for another function."""
+    if low in ("substringof", "startswith", "endswith", "like", "concat"):
+        _need(name, args, 2)
+        a0, a1 = args
+        if low == "substringof":
+            return lambda row, vs: _str_op(a0(row, vs), a1(row, vs), lambda x, y: x in y)
+        if low == "startswith":
+            return lambda row, vs: _str_op(a0(row, vs), a1(row, vs), lambda x, y: x.startswith(y))
+        if low == "endswith":
+            return lambda row, vs: _str_op(a0(row, vs), a1(row, vs), lambda x, y: x.endswith(y))
+        if low == "like":
+            return lambda row, vs: _like(a0(row, vs), a1(row, vs))
+        return lambda row, vs: f"{a0(row, vs) or ''}{a1(row, vs) or ''}"
+    if low != "substring":
+        return None
+    if len(args) not in (2, 3):
+        raise FilterError("substring: неверное количество параметров")
+
+    def sub(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> Any:
+        text, start = args[0](row, vs), args[1](row, vs)
+        if not isinstance(text, str) or not isinstance(start, int):
+            return None
+        if len(args) == 3:
+            ln = args[2](row, vs)
+            return text[start : start + int(ln)]
+        return text[start:]
+
+    return sub
+
+
+def _value_call(low: str, name: str, args: list[Fn]) -> Fn | None:
+    """Date parts, round, cast, isof; None for another function."""
+    if low in ("year", "month", "day", "hour", "minute", "second", "quarter", "dayofweek", "dayofyear"):
+        _need(name, args, 1)
+        part = _date_part(low)
+        a0 = args[0]
+        return lambda row, vs: part(a0(row, vs))
+    if low == "round":
+        _need(name, args, 1)
+        a0 = args[0]
+        return lambda row, vs: _safe(lambda: round(a0(row, vs)))
+    if low == "cast":
+        _need(name, args, 2)
+        a0, a1 = args
+        return lambda row, vs: _cast(a0(row, vs), a1(row, vs))
+    if low == "isof":
+        _need(name, args, 2)
+        a0, a1 = args
+
+        def isof(row: dict[str, Any], vs: dict[str, dict[str, Any]]) -> bool:
+            v, t = a0(row, vs), a1(row, vs)
+            return isinstance(v, Typed) and isinstance(t, str) and v.type == norm_type(t)
+
+        return isof
+    return None
 
 
 def _row_fields(cols: list[F]) -> list[F]:
@@ -449,131 +473,3 @@ def compile_filter(text: str, scope: Scope, loader: Loader | None = None) -> tup
     tree = parse(text)
     fn = Compiler(scope, loader).compile(tree)
     return tree, fn
-
-
-# ---------------------------------------------------------------------------------------------------
-# SQL pushdown: only comparisons of a plain field with a literal of the matching kind, joined by
-# and/or/not. Anything else stays in Python; the Python predicate always runs on what SQL returns.
-
-ColResolver = Callable[[str], "tuple[str, F] | None"]
-_SQL_OPS = {"eq": "=", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-_FLIP = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
-
-
-def _lit_ok(f: F, v: Any) -> bool:
-    if v is None:
-        return False
-    if f.kind in ("str", "enum", "date", "ref"):
-        return isinstance(v, str)
-    if f.kind in ("num", "int"):
-        return isinstance(v, int | float) and not isinstance(v, bool)
-    if f.kind == "bool":
-        return isinstance(v, bool)
-    return False
-
-
-def to_sql(node: Tree, resolve: ColResolver) -> tuple[str, list[Any]] | None:
-    kind = str(node.data)
-    if kind in ("and_", "or_"):
-        left = to_sql(node.children[0], resolve)
-        right = to_sql(node.children[1], resolve)
-        if left is None or right is None:
-            return None
-        op = " AND " if kind == "and_" else " OR "
-        return f"({left[0]}{op}{right[0]})", left[1] + right[1]
-    if kind == "not_":
-        inner = to_sql(node.children[0], resolve)
-        return None if inner is None else (f"(NOT {inner[0]})", inner[1])
-    if kind in ("eq", "ne"):
-        got_cast = _cast_to_sql(node, resolve)
-        if got_cast is not None:
-            return got_cast
-    if kind in _SQL_OPS:
-        a, b2 = node.children
-        op = kind
-        if _is_lit(a) and _is_plain_path(b2):
-            a, b2, op = b2, a, _FLIP[kind]
-        if not (_is_plain_path(a) and _is_lit(b2)):
-            return None
-        got = resolve(str(a.children[0]))
-        if got is None:
-            return None
-        expr, f = got
-        val = literal_value(b2 if str(b2.data) != "literal" else b2.children[0])
-        if not _lit_ok(f, val):
-            return None
-        if f.kind == "bool":
-            val = 1 if val else 0
-        return f"({expr} {_SQL_OPS[op]} ?)", [val]
-    return None
-
-
-def _cast_to_sql(node: Tree, resolve: ColResolver) -> tuple[str, list[Any]] | None:
-    """`Поле eq cast(guid'…','Document_X')` on a composite field → value and type columns."""
-    a, b2 = node.children
-    if _is_cast(a):
-        a, b2 = b2, a
-    if not (_is_plain_path(a) and _is_cast(b2)):
-        return None
-    name = str(a.children[0])
-    got, got_t = resolve(name), resolve(name + "_Type")
-    if got is None or got_t is None or got[1].kind != "comp":
-        return None
-    val = literal_value(b2.children[1])
-    typ = literal_value(b2.children[2])
-    if not isinstance(val, str) or not isinstance(typ, str) or not norm_type(typ).startswith(NS + "."):
-        return None
-    sql = f"({got[0]} = ? AND {got_t[0]} = ?)"
-    if str(node.data) == "ne":
-        sql = f"(NOT {sql})"
-    return sql, [val.lower(), norm_type(typ)]
-
-
-def _is_cast(node: Any) -> bool:
-    return (
-        isinstance(node, Tree)
-        and str(node.data) == "call"
-        and str(node.children[0]).lower() == "cast"
-        and len(node.children) == 3
-        and _is_lit(node.children[1])
-        and _is_lit(node.children[2])
-    )
-
-
-def _is_lit(node: Any) -> bool:
-    return isinstance(node, Tree) and str(node.data) in (
-        "guid",
-        "datetime",
-        "string",
-        "number",
-        "true",
-        "false",
-        "literal",
-    )
-
-
-def _is_plain_path(node: Any) -> bool:
-    return isinstance(node, Tree) and str(node.data) == "path" and len(node.children) == 1
-
-
-def conjuncts(node: Tree) -> list[Tree]:
-    if str(node.data) == "and_":
-        return conjuncts(node.children[0]) + conjuncts(node.children[1])
-    return [node]
-
-
-def sql_prefilter(tree: Tree | None, resolve: ColResolver) -> tuple[str, list[Any], bool]:
-    """WHERE clause for the translatable conjuncts; `exact` when the whole filter was translated."""
-    if tree is None:
-        return "1", [], True
-    parts: list[str] = []
-    params: list[Any] = []
-    exact = True
-    for cj in conjuncts(tree):
-        got = to_sql(cj, resolve)
-        if got is None:
-            exact = False
-            continue
-        parts.append(got[0])
-        params += got[1]
-    return (" AND ".join(parts) or "1"), params, exact

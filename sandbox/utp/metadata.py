@@ -1,5 +1,5 @@
 """Service document, `$metadata` (CSDL v3 shaped like fixtures/utp/recorded-metadata.xml) and a
-minimal Atom rendering for clients that do not ask for JSON (reference §1.2, §1.4)."""
+minimal Atom rendering for clients that do not ask for JSON (docs/utp-odata.md)."""
 
 from __future__ import annotations
 
@@ -68,165 +68,7 @@ def _catalog_order(ent: Entity) -> list[F]:
     return [std[n] for n in order if n in std] + ent.attrs
 
 
-def build_metadata() -> str:
-    types: list[str] = []
-    complex_types: list[str] = []
-    assocs: list[str] = []
-    sets: list[str] = []
-    funcs: list[str] = []
-
-    def entity_type(
-        name: str, keys: list[str], body: list[str], navs: list[F], open_type: bool = False
-    ) -> None:
-        head = f'\t\t\t<EntityType Name="{name}"' + (' OpenType="true"' if open_type else "") + ">"
-        key = (
-            "\t\t\t\t<Key>\n"
-            + "\n".join(f'\t\t\t\t\t<PropertyRef Name="{k}"/>' for k in keys)
-            + "\n\t\t\t\t</Key>"
-        )
-        nav_lines = []
-        for f in navs:
-            if f.target not in ENTITIES:
-                continue
-            rel = f"{name}_{f.nav}"
-            nav_lines.append(
-                f'\t\t\t\t<NavigationProperty Name="{f.nav}" Relationship="{NS}.{rel}" FromRole="Begin" ToRole="End"/>'  # noqa: E501
-            )
-            assocs.append(
-                f'\t\t\t<Association Name="{rel}">\n'
-                f'\t\t\t\t<End Role="Begin" Type="{NS}.{name}" Multiplicity="*"/>\n'
-                f'\t\t\t\t<End Role="End" Type="{NS}.{f.target}" Multiplicity="0..1"/>\n'
-                "\t\t\t</Association>"
-            )
-        types.append("\n".join([head, key, *body, *nav_lines, "\t\t\t</EntityType>"]))
-        sets.append(f'\t\t\t\t<EntitySet Name="{name}" EntityType="{NS}.{name}"/>')
-
-    def complex_type(name: str, body: list[str]) -> None:
-        complex_types.append("\n".join([f'\t\t\t<ComplexType Name="{name}">', *body, "\t\t\t</ComplexType>"]))
-
-    for ent in ENTITIES.values():
-        if ent.is_object:
-            fields = _catalog_order(ent) if ent.kind != "document" else ent.std_fields() + ent.attrs
-            body = _props(fields)
-            for t, cols in ent.tables.items():
-                row_type = f"{ent.name}_{t}_RowType"
-                body.append(_prop(t, f"Collection({NS}.{row_type})"))
-                rf = row_fields(cols)
-                complex_type(row_type, _props(rf, ("Ref_Key", "LineNumber")))
-                entity_type(
-                    f"{ent.name}_{t}", ["Ref_Key", "LineNumber"], _props(rf, ("Ref_Key", "LineNumber")), []
-                )
-            entity_type(ent.name, ["Ref_Key"], body, [f for f in fields if f.nav])
-            if ent.kind == "document":
-                funcs.append(
-                    '\t\t\t\t<FunctionImport Name="Post" IsBindable="true" IsSideEffecting="true">\n'
-                    f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{ent.name}"/>\n'
-                    '\t\t\t\t\t<Parameter Name="PostingModeOperational" Type="Edm.Boolean"/>\n'
-                    "\t\t\t\t</FunctionImport>"
-                )
-                funcs.append(
-                    '\t\t\t\t<FunctionImport Name="Unpost" IsBindable="true" IsSideEffecting="true">\n'
-                    f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{ent.name}"/>\n'
-                    "\t\t\t\t</FunctionImport>"
-                )
-            continue
-        dim_keys = []
-        for f in ent.dims:
-            dim_keys.append(f.name)
-            if f.kind == "comp":
-                dim_keys.append(f.name + "_Type")
-        regf = ent.dims + ent.resources
-        if ent.kind == "ireg":
-            if ent.periodic:  # key Period + dimensions; SliceLast/SliceFirst bound to the set itself
-                dim_keys.insert(0, "Period")
-                regf = [F("Period", "date"), *regf]
-            entity_type(ent.name, dim_keys, _props(regf, tuple(dim_keys)), [f for f in regf if f.nav], True)
-            if ent.periodic:
-                for fn in ("SliceLast", "SliceFirst"):
-                    complex_type(f"{ent.name}_{fn}", _props(regf, ()))
-                    funcs.append(
-                        f'\t\t\t\t<FunctionImport Name="{fn}" IsBindable="true" IsSideEffecting="false" '
-                        f'ReturnType="Collection({NS}.{ent.name}_{fn})">\n'
-                        f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{ent.name}"/>\n'
-                        '\t\t\t\t\t<Parameter Name="Condition" Type="Edm.String"/>\n'
-                        '\t\t\t\t\t<Parameter Name="Period" Type="Edm.DateTime"/>\n'
-                        "\t\t\t\t</FunctionImport>"
-                    )
-            continue
-        sys_fields = [
-            F("Recorder", "str"),
-            F("Recorder_Type", "str"),
-            F("LineNumber", "int"),
-            F("Period", "date"),
-        ]
-        sys_fields.append(F("Active", "bool"))
-        if ent.kind == "areg" and not ent.turnover:
-            sys_fields.append(F("RecordType", "str"))
-        rec_keys = ("Recorder", "Recorder_Type", "LineNumber")
-        rec_type = ent.name + "_RecordType"
-        complex_type(ent.name + "_RowType", _props(sys_fields + regf, rec_keys))
-        entity_type(rec_type, list(rec_keys), _props(sys_fields + regf, rec_keys), [], True)
-        entity_type(
-            ent.name,
-            ["Recorder", "Recorder_Type"],
-            [
-                _prop("Recorder", "Edm.String", False),
-                _prop("Recorder_Type", "Edm.String", False),
-                _prop("RecordSet", f"Collection({NS}.{ent.name}_RowType)"),
-            ],
-            [],
-            True,
-        )
-        if ent.kind == "ireg_rec":
-            for fn in ("SliceLast", "SliceFirst"):
-                complex_type(f"{ent.name}_{fn}", _props([F("Period", "date"), *regf], ()))
-                funcs.append(
-                    f'\t\t\t\t<FunctionImport Name="{fn}" IsBindable="true" IsSideEffecting="false" '
-                    f'ReturnType="Collection({NS}.{ent.name}_{fn})">\n'
-                    f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{rec_type}"/>\n'
-                    '\t\t\t\t\t<Parameter Name="Condition" Type="Edm.String"/>\n'
-                    '\t\t\t\t\t<Parameter Name="Period" Type="Edm.DateTime"/>\n'
-                    "\t\t\t\t</FunctionImport>"
-                )
-            continue
-        vts: list[tuple[str, list[str], list[tuple[str, str]]]] = []
-        if not ent.turnover:
-            vts.append(
-                (
-                    "Balance",
-                    [f.name + "Balance" for f in ent.resources],
-                    [("Period", "Edm.DateTime"), ("Condition", "Edm.String"), ("Dimensions", "Edm.String")],
-                )
-            )
-        tnames = [
-            f.name + sfx
-            for f in ent.resources
-            for sfx in (("Turnover",) if ent.turnover else ("Receipt", "Expense", "Turnover"))
-        ]
-        vts.append(
-            (
-                "Turnovers",
-                tnames,
-                [
-                    ("StartPeriod", "Edm.DateTime"),
-                    ("EndPeriod", "Edm.DateTime"),
-                    ("Condition", "Edm.String"),
-                    ("Dimensions", "Edm.String"),
-                ],
-            )
-        )
-        for fn, res_names, params in vts:
-            ctype = f"{ent.name}_{fn[:-1] if fn == 'Turnovers' else fn}"
-            complex_type(ctype, _props(ent.dims, ()) + [_prop(rn, "Edm.Double") for rn in res_names])
-            plines = "\n".join(f'\t\t\t\t\t<Parameter Name="{pn}" Type="{pt}"/>' for pn, pt in params)
-            funcs.append(
-                f'\t\t\t\t<FunctionImport Name="{fn}" IsBindable="true" IsSideEffecting="false" '
-                f'ReturnType="Collection({NS}.{ctype})">\n'
-                f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{ent.name}"/>\n'
-                f"{plines}\n\t\t\t\t</FunctionImport>"
-            )
-
-    std_complex = """\t\t\t<ComplexType Name="TypeDescription">
+STD_COMPLEX_TYPES = """\t\t\t<ComplexType Name="TypeDescription">
 \t\t\t\t<Property Name="Types" Type="Collection(Edm.String)" Nullable="false"/>
 \t\t\t\t<Property Name="NumberQualifiers" Type="StandardODATA.NumberQualifiers" Nullable="false"/>
 \t\t\t\t<Property Name="StringQualifiers" Type="StandardODATA.StringQualifiers" Nullable="false"/>
@@ -249,7 +91,8 @@ def build_metadata() -> str:
 \t\t\t\t<Property Name="AllowedLength" Type="Edm.String" Nullable="false"/>
 \t\t\t\t<Property Name="Length" Type="Edm.Int64" Nullable="false"/>
 \t\t\t</ComplexType>"""
-    enums = """\t\t\t<EnumType Name="AccumulationRecordType" UnderlyingType="Edm.Int32">
+
+STD_ENUMS = """\t\t\t<EnumType Name="AccumulationRecordType" UnderlyingType="Edm.Int32">
 \t\t\t\t<Member Name="Expense"/>
 \t\t\t\t<Member Name="Receipt"/>
 \t\t\t</EnumType>
@@ -266,30 +109,189 @@ def build_metadata() -> str:
 \t\t\t\t<Member Name="DateTime"/>
 \t\t\t\t<Member Name="Time"/>
 \t\t\t</EnumType>"""
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" Version="1.0">',
-        '\t<edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" '
-        'm:DataServiceVersion="3.0" m:MaxDataServiceVersion="3.0">',
-        f'\t\t<Schema xmlns="http://schemas.microsoft.com/ado/2009/11/edm" Namespace="{NS}">',
-        *types,
-        std_complex,
-        *complex_types,
-        *assocs,
-        enums,
-        '\t\t\t<EntityContainer Name="EnterpriseV8" m:IsDefaultEntityContainer="true">',
-        *sets,
-        *funcs,
-        "\t\t\t</EntityContainer>",
-        "\t\t</Schema>",
-        "\t</edmx:DataServices>",
-        "</edmx:Edmx>",
-    ]
-    return "\n".join(parts)
+
+
+class _Csdl:
+    """The `$metadata` document built up entity by entity, in the order the recording has."""
+
+    def __init__(self) -> None:
+        self.types: list[str] = []
+        self.complex_types: list[str] = []
+        self.assocs: list[str] = []
+        self.sets: list[str] = []
+        self.funcs: list[str] = []
+
+    def entity_type(
+        self, name: str, keys: list[str], body: list[str], navs: list[F], open_type: bool = False
+    ) -> None:
+        head = f'\t\t\t<EntityType Name="{name}"' + (' OpenType="true"' if open_type else "") + ">"
+        key = (
+            "\t\t\t\t<Key>\n"
+            + "\n".join(f'\t\t\t\t\t<PropertyRef Name="{k}"/>' for k in keys)
+            + "\n\t\t\t\t</Key>"
+        )
+        nav_lines = []
+        for f in navs:
+            if f.target not in ENTITIES:
+                continue
+            rel = f"{name}_{f.nav}"
+            nav_lines.append(
+                f'\t\t\t\t<NavigationProperty Name="{f.nav}" Relationship="{NS}.{rel}" FromRole="Begin" ToRole="End"/>'  # noqa: E501
+            )
+            self.assocs.append(
+                f'\t\t\t<Association Name="{rel}">\n'
+                f'\t\t\t\t<End Role="Begin" Type="{NS}.{name}" Multiplicity="*"/>\n'
+                f'\t\t\t\t<End Role="End" Type="{NS}.{f.target}" Multiplicity="0..1"/>\n'
+                "\t\t\t</Association>"
+            )
+        self.types.append("\n".join([head, key, *body, *nav_lines, "\t\t\t</EntityType>"]))
+        self.sets.append(f'\t\t\t\t<EntitySet Name="{name}" EntityType="{NS}.{name}"/>')
+
+    def complex_type(self, name: str, body: list[str]) -> None:
+        self.complex_types.append(
+            "\n".join([f'\t\t\t<ComplexType Name="{name}">', *body, "\t\t\t</ComplexType>"])
+        )
+
+    def function(self, name: str, binding: str, params: list[tuple[str, str]], returns: str | None) -> None:
+        effect = ' IsSideEffecting="true"' if returns is None else ' IsSideEffecting="false"'
+        ret = f' ReturnType="Collection({NS}.{returns})"' if returns else ""
+        lines = [f'\t\t\t\t<FunctionImport Name="{name}" IsBindable="true"{effect}{ret}>']
+        lines.append(f'\t\t\t\t\t<Parameter Name="bindingParameter" Type="{NS}.{binding}"/>')
+        lines += [f'\t\t\t\t\t<Parameter Name="{pn}" Type="{pt}"/>' for pn, pt in params]
+        self.funcs.append("\n".join([*lines, "\t\t\t\t</FunctionImport>"]))
+
+    def add(self, ent: Entity) -> None:
+        if ent.is_object:
+            self._object(ent)
+        elif ent.kind == "ireg":
+            self._independent(ent)
+        else:
+            self._recorded_register(ent)
+            if ent.kind == "areg":
+                self._virtual_tables(ent)
+
+    def _object(self, ent: Entity) -> None:
+        """A catalog or document, its tabular sections as row types and sets, Post/Unpost."""
+        fields = _catalog_order(ent) if ent.kind != "document" else ent.std_fields() + ent.attrs
+        body = _props(fields)
+        for t, cols in ent.tables.items():
+            row_type = f"{ent.name}_{t}_RowType"
+            body.append(_prop(t, f"Collection({NS}.{row_type})"))
+            rf = row_fields(cols)
+            self.complex_type(row_type, _props(rf, ("Ref_Key", "LineNumber")))
+            self.entity_type(
+                f"{ent.name}_{t}", ["Ref_Key", "LineNumber"], _props(rf, ("Ref_Key", "LineNumber")), []
+            )
+        self.entity_type(ent.name, ["Ref_Key"], body, [f for f in fields if f.nav])
+        if ent.kind == "document":
+            self.function("Post", ent.name, [("PostingModeOperational", "Edm.Boolean")], None)
+            self.function("Unpost", ent.name, [], None)
+
+    def _independent(self, ent: Entity) -> None:
+        """Key Period (when periodic) + dimensions; SliceLast/SliceFirst bound to the set itself."""
+        dim_keys = _dim_keys(ent)
+        regf = ent.dims + ent.resources
+        if ent.periodic:
+            dim_keys.insert(0, "Period")
+            regf = [F("Period", "date"), *regf]
+        self.entity_type(ent.name, dim_keys, _props(regf, tuple(dim_keys)), [f for f in regf if f.nav], True)
+        if ent.periodic:
+            for fn in ("SliceLast", "SliceFirst"):
+                self.complex_type(f"{ent.name}_{fn}", _props(regf, ()))
+                self.function(fn, ent.name, _SLICE_PARAMS, f"{ent.name}_{fn}")
+
+    def _recorded_register(self, ent: Entity) -> None:
+        """A recorder-subordinate register: its records (``_RecordType``) and record sets."""
+        regf = ent.dims + ent.resources
+        sys_fields = [
+            F("Recorder", "str"),
+            F("Recorder_Type", "str"),
+            F("LineNumber", "int"),
+            F("Period", "date"),
+        ]
+        sys_fields.append(F("Active", "bool"))
+        if ent.kind == "areg" and not ent.turnover:
+            sys_fields.append(F("RecordType", "str"))
+        rec_keys = ("Recorder", "Recorder_Type", "LineNumber")
+        rec_type = ent.name + "_RecordType"
+        self.complex_type(ent.name + "_RowType", _props(sys_fields + regf, rec_keys))
+        self.entity_type(rec_type, list(rec_keys), _props(sys_fields + regf, rec_keys), [], True)
+        record_set = [
+            _prop("Recorder", "Edm.String", False),
+            _prop("Recorder_Type", "Edm.String", False),
+            _prop("RecordSet", f"Collection({NS}.{ent.name}_RowType)"),
+        ]
+        self.entity_type(ent.name, ["Recorder", "Recorder_Type"], record_set, [], True)
+        if ent.kind == "ireg_rec":
+            for fn in ("SliceLast", "SliceFirst"):
+                self.complex_type(f"{ent.name}_{fn}", _props([F("Period", "date"), *regf], ()))
+                self.function(fn, rec_type, _SLICE_PARAMS, f"{ent.name}_{fn}")
+
+    def _virtual_tables(self, ent: Entity) -> None:
+        """An accumulation register's Balance (not of a turnover register) and Turnovers."""
+        vts: list[tuple[str, list[str], list[tuple[str, str]]]] = []
+        if not ent.turnover:
+            balance = [f.name + "Balance" for f in ent.resources]
+            vts.append(("Balance", balance, [("Period", "Edm.DateTime"), *_VT_PARAMS]))
+        sfxs = ("Turnover",) if ent.turnover else ("Receipt", "Expense", "Turnover")
+        tnames = [f.name + sfx for f in ent.resources for sfx in sfxs]
+        vts.append(
+            (
+                "Turnovers",
+                tnames,
+                [("StartPeriod", "Edm.DateTime"), ("EndPeriod", "Edm.DateTime"), *_VT_PARAMS],
+            )
+        )
+        for fn, res_names, params in vts:
+            ctype = f"{ent.name}_{fn[:-1] if fn == 'Turnovers' else fn}"
+            self.complex_type(ctype, _props(ent.dims, ()) + [_prop(rn, "Edm.Double") for rn in res_names])
+            self.function(fn, ent.name, params, ctype)
+
+    def document(self) -> str:
+        parts = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<edmx:Edmx xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" Version="1.0">',
+            '\t<edmx:DataServices xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" '
+            'm:DataServiceVersion="3.0" m:MaxDataServiceVersion="3.0">',
+            f'\t\t<Schema xmlns="http://schemas.microsoft.com/ado/2009/11/edm" Namespace="{NS}">',
+            *self.types,
+            STD_COMPLEX_TYPES,
+            *self.complex_types,
+            *self.assocs,
+            STD_ENUMS,
+            '\t\t\t<EntityContainer Name="EnterpriseV8" m:IsDefaultEntityContainer="true">',
+            *self.sets,
+            *self.funcs,
+            "\t\t\t</EntityContainer>",
+            "\t\t</Schema>",
+            "\t</edmx:DataServices>",
+            "</edmx:Edmx>",
+        ]
+        return "\n".join(parts)
+
+
+_SLICE_PARAMS = [("Condition", "Edm.String"), ("Period", "Edm.DateTime")]
+_VT_PARAMS = [("Condition", "Edm.String"), ("Dimensions", "Edm.String")]
+
+
+def _dim_keys(ent: Entity) -> list[str]:
+    keys = []
+    for f in ent.dims:
+        keys.append(f.name)
+        if f.kind == "comp":
+            keys.append(f.name + "_Type")
+    return keys
+
+
+def build_metadata() -> str:
+    csdl = _Csdl()
+    for ent in ENTITIES.values():
+        csdl.add(ent)
+    return csdl.document()
 
 
 # ---------------------------------------------------------------------------------------------------
-# Atom (the default format when JSON is not asked for, §1.2): a minimal but valid feed.
+# Atom (the default format when JSON is not asked for): a minimal but valid feed.
 
 _ATOM_NS = (
     'xmlns="http://www.w3.org/2005/Atom" '

@@ -1,22 +1,6 @@
-"""Object model of the emulated UTP base, built from ``schema.json``.
-
-``schema.json`` is generated from the configuration's own XML dump by ``schema_from_dump.py`` (see the
-README): every object, attribute, type, length, precision and enum value is the configuration's. This
-module turns it into ``Entity``/``F`` and adds only the emulator's own choices (indexes, the typed empty
-value of a few composite fields) and the demo base's customisations. Kinds of fields and how they
-appear in JSON (reference §1.4):
-
-- ``str`` Edm.String (``length`` > 0 = truncate on write, as 1C silently does, §1.7)
-- ``bool`` Edm.Boolean, ``num`` Edm.Double (JSON number; ``digits``/``fraction``/``nonnegative``)
-- ``int`` a number without fraction: Edm.Int16/Int32 (JSON number) or Edm.Int64 (JSON *string*), by
-  its digits (``edm``)
-- ``date`` Edm.DateTime naive, empty = ``0001-01-01T00:00:00``
-- ``ref`` Edm.Guid in ``<Имя>_Key`` (name stored with the suffix), empty = zero GUID
-- ``enum`` Edm.String with the value name, empty = ``""``
-- ``comp`` composite: ``<Имя>`` (value) + ``<Имя>_Type``
-- ``typedesc`` a TypeDescription complex value (ValueType of characteristic types)
-- ``storage`` a ValueStorage, published as ``<Имя>_Base64Data`` (Edm.Binary, base64 text)
-"""
+"""Object model of the emulated UTP base, built from ``schema.json`` (generated from the configuration's
+own dump by ``schema_from_dump.py``); adds only the emulator's own choices (indexes, the typed empty
+value of a few composite fields) and the demo base's customisations."""
 
 from __future__ import annotations
 
@@ -33,6 +17,20 @@ NS = "StandardODATA"
 
 @dataclass(frozen=True)
 class F:
+    """A field. Kinds and how they appear in JSON:
+
+    - ``str`` Edm.String (``length`` > 0 = truncate on write, as 1C silently does)
+    - ``bool`` Edm.Boolean, ``num`` Edm.Double (JSON number; ``digits``/``fraction``/``nonnegative``)
+    - ``int`` a number without fraction: Edm.Int16/Int32 (JSON number) or Edm.Int64 (JSON *string*), by
+      its digits (``edm``)
+    - ``date`` Edm.DateTime naive, empty = ``0001-01-01T00:00:00``
+    - ``ref`` Edm.Guid in ``<Имя>_Key`` (name stored with the suffix), empty = zero GUID
+    - ``enum`` Edm.String with the value name, empty = ``""``
+    - ``comp`` composite: ``<Имя>`` (value) + ``<Имя>_Type``
+    - ``typedesc`` a TypeDescription complex value (ValueType of characteristic types)
+    - ``storage`` a ValueStorage, published as ``<Имя>_Base64Data`` (Edm.Binary, base64 text)
+    """
+
     name: str
     kind: str
     length: int = 0
@@ -177,7 +175,7 @@ def row_fields(cols: list[F]) -> list[F]:
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
-# The demo base's customisations: real UTP bases carry attributes of their own (the reference cites
+# The demo base's customisations: real UTP bases carry attributes of their own (two known bases:
 # LTEX's СтатусЗамовлення and MOBI's СтатусОпрацюванняВмс). Not in the configuration's dump, so kept
 # here, on top of the generated schema.
 CUSTOMISATIONS: dict[str, list[F]] = {
@@ -313,61 +311,65 @@ def _entities(schema: dict[str, Any]) -> tuple[list[Entity], dict[str, tuple[str
     enums = {k: tuple(v["values"]) for k, v in schema.items() if v["kind"] == "enum"}
     out: list[Entity] = []
     for name, spec in schema.items():
-        kind = spec["kind"]
-        if kind == "enum":
+        if spec["kind"] == "enum":
             continue
-
-        def fields(specs: list[dict[str, Any]], owner: str = name) -> list[F]:
-            made = [field_from_schema(x, enums, EMPTY_COMPOSITE.get((owner, x["name"]), "")) for x in specs]
-            return _overlay(owner, made)
-
-        tables = {t: fields(cols, f"{name}.{t}") for t, cols in spec.get("tabular_sections", {}).items()}
-        attrs = fields(spec.get("attributes", []))
-        if kind in ("catalog", "chart"):
-            owners = spec.get("owners", [])
-            ent = Entity(
-                name,
-                kind,
-                attrs=attrs,
-                tables=tables,
-                code_len=spec["code_length"],
-                desc_len=spec["description_length"],
-                hierarchical=spec["hierarchical"],
-                folders=spec.get("hierarchy_type", "HierarchyFoldersAndItems") == "HierarchyFoldersAndItems",
-                owner="comp" if len(owners) > 1 else owners[0] if owners else "",
-            )
-        elif kind == "document":
-            ent = Entity(
-                name,
-                kind,
-                attrs=attrs + CUSTOMISATIONS.get(name, []),
-                tables=tables,
-                title=spec.get("title", ""),
-                number_len=spec["number_length"],
-            )
-        elif kind == "information_register":
-            periodic = spec["periodicity"] != "Nonperiodical"
-            recorder = spec["write_mode"] == "RecorderSubordinate"
-            # An independent periodic register's key starts with Period: store, app and metadata add it.
-            dims = fields(spec["dimensions"], f"{name}:dimensions")
-            ent = Entity(
-                name,
-                "ireg_rec" if recorder else "ireg",
-                dims=dims,
-                resources=fields(spec["resources"], f"{name}:resources") + attrs,
-                periodic=periodic,
-            )
-        else:
-            ent = Entity(
-                name,
-                "areg",
-                dims=fields(spec["dimensions"], f"{name}:dimensions"),
-                resources=fields(spec["resources"], f"{name}:resources") + attrs,
-                turnover=spec["register_kind"] == "Turnovers",
-            )
+        ent = _entity(name, spec, enums)
         ent.indexed = INDEXED.get(name, ())
         out.append(ent)
     return out, enums
+
+
+def _entity(name: str, spec: dict[str, Any], enums: dict[str, tuple[str, ...]]) -> Entity:
+    """One entity set of schema.json: a catalog or chart, a document, or a register."""
+
+    def fields(specs: list[dict[str, Any]], owner: str = name) -> list[F]:
+        made = [field_from_schema(x, enums, EMPTY_COMPOSITE.get((owner, x["name"]), "")) for x in specs]
+        return _overlay(owner, made)
+
+    kind = spec["kind"]
+    tables = {t: fields(cols, f"{name}.{t}") for t, cols in spec.get("tabular_sections", {}).items()}
+    attrs = fields(spec.get("attributes", []))
+    if kind in ("catalog", "chart"):
+        return _catalog(name, kind, spec, attrs, tables)
+    if kind == "document":
+        return Entity(
+            name,
+            kind,
+            attrs=attrs + CUSTOMISATIONS.get(name, []),
+            tables=tables,
+            title=spec.get("title", ""),
+            number_len=spec["number_length"],
+        )
+    dims = fields(spec["dimensions"], f"{name}:dimensions")
+    resources = fields(spec["resources"], f"{name}:resources") + attrs
+    if kind == "information_register":
+        # An independent periodic register's key starts with Period: store, app and metadata add it.
+        recorder = spec["write_mode"] == "RecorderSubordinate"
+        return Entity(
+            name,
+            "ireg_rec" if recorder else "ireg",
+            dims=dims,
+            resources=resources,
+            periodic=spec["periodicity"] != "Nonperiodical",
+        )
+    return Entity(name, "areg", dims=dims, resources=resources, turnover=spec["register_kind"] == "Turnovers")
+
+
+def _catalog(
+    name: str, kind: str, spec: dict[str, Any], attrs: list[F], tables: dict[str, list[F]]
+) -> Entity:
+    owners = spec.get("owners", [])
+    return Entity(
+        name,
+        kind,
+        attrs=attrs,
+        tables=tables,
+        code_len=spec["code_length"],
+        desc_len=spec["description_length"],
+        hierarchical=spec["hierarchical"],
+        folders=spec.get("hierarchy_type", "HierarchyFoldersAndItems") == "HierarchyFoldersAndItems",
+        owner="comp" if len(owners) > 1 else owners[0] if owners else "",
+    )
 
 
 _ENTITY_LIST, ENUMS = _entities(load_schema())
@@ -376,5 +378,5 @@ DOC_TYPES = tuple(name for name, ent in ENTITIES.items() if ent.kind == "documen
 
 
 def table_sets() -> dict[str, tuple[Entity, str]]:
-    """Tabular sections exposed as their own read-only sets: ``Document_X_Товары`` (§1.2)."""
+    """Tabular sections exposed as their own read-only sets: ``Document_X_Товары``."""
     return {f"{ent.name}_{t}": (ent, t) for ent in ENTITIES.values() for t in ent.tables}

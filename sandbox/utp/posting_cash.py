@@ -1,33 +1,11 @@
-"""The cash receipt (``Document_ПриходныйКассовыйОрдер``) as UTP 1.2 writes and posts it.
-
-What a document written through OData can hit, from malakhovua/utp
-``Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl`` and the common modules it calls:
-
-- ``ПередЗаписью``: an empty payment breakdown gets one empty row; the header contract becomes the
-  single contract of the rows (empty when they name several).
-- ``ОбработкаПроведения`` → ``ОбщегоНазначения.ПроверитьПринадлежностьКВидамУчета``: at least one of
-  ``ОтражатьВУправленческомУчете`` / ``ОтражатьВБухгалтерскомУчете``.
-- ``ПроверитьЗаполнениеДокумента``: the header and breakdown fields each operation kind requires
-  (``Ответственный`` for ``ОплатаПокупателя``; with ``ОтражатьВБухгалтерскомУчете`` the cash account
-  ``СчетКасса`` and each row's ``СчетУчетаРасчетовСКонтрагентом``), the breakdown summing to the document.
-- ``ПроверитьЗаполнениеДокументаУпр`` (management reflection): the settlement fields of a receipt
-  that is not ``Оплачено``; ``ПроверитьЗаполнениеТЧ``: each row's contract and settlement amount, the
-  order (``Сделка``) on a contract settled by orders or invoices, the contract's organisation.
-- ``ПроверитьЗаполнениеДокументаРегл`` (accounting reflection): with VAT (the organisation's tax
-  policy, an emulator option) each row's VAT accounts and cash-flow item unless the contract keeps
-  complex tax accounting.
-
-Movements: only the register the bridge reads, ``ВзаиморасчетыСКонтрагентами`` — an expense per
-(contract, order) when the receipt is reflected in management accounting and ``Оплачено``
-(``CommonModules/УправлениеДенежнымиСредствами``, ``ПровестиПоступлениеДенежныхСредствУпр``); the
-order is kept only on contracts settled by orders or invoices (``УправлениеВзаиморасчетами``,
-``ОпределитьСделку``). Not reproduced: cash registers, payment calendar, the credit-limit control
-(``КонтрольОстатковПоТЧ``), the accounting ledger.
-"""
+"""The cash receipt (``Document_ПриходныйКассовыйОрдер``) as UTP 1.2 writes and posts it: ``ПередЗаписью``,
+the checks of ``ОбработкаПроведения`` and the settlement movements the bridge reads. Each rule with its
+configuration file and procedure: the "Parties" table of sandbox/utp/README.md."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from .model import EMPTY_DATE, EMPTY_REF, UNDEFINED
@@ -74,144 +52,186 @@ def receipt_before_write(rec: dict[str, Any]) -> None:
         rec["ДоговорКонтрагента_Key"] = contracts[0] if len(contracts) == 1 else EMPTY_REF
 
 
+@dataclass
+class _Receipt:
+    """The receipt being posted and what its checks keep asking about it."""
+
+    doc: dict[str, Any]
+    rows: list[dict[str, Any]]
+    contracts: dict[Any, dict[str, Any] | None]
+    vat_payer: bool
+
+    @property
+    def kind(self) -> str:
+        return str(self.doc.get("ВидОперации") or "")
+
+    @property
+    def manage(self) -> bool:
+        return bool(self.doc.get("ОтражатьВУправленческомУчете"))
+
+    @property
+    def books(self) -> bool:
+        return bool(self.doc.get("ОтражатьВБухгалтерскомУчете"))
+
+    @property
+    def settles(self) -> bool:
+        return self.kind in WITH_COUNTERPARTY or self.kind in WITH_LOANS
+
+    def header(self, msgs: list[str], name: str, message: str | None = None) -> None:
+        if _empty(self.doc.get(name)):
+            msgs.append(message or f'Не заполнено значение реквизита "{LABELS.get(name, name)}"!')
+
+    def row_required(self, msgs: list[str], name: str) -> None:
+        for row in self.rows:
+            if _empty(row.get(name)):
+                prefix = (
+                    f'В строке номер "{row.get("LineNumber")}" табличной части "{TABLE_TITLE}": '
+                    if len(self.rows) > 1
+                    else ""
+                )
+                msgs.append(f'{prefix}Не заполнено значение реквизита "{LABELS.get(name, name)}"!')
+
+
 def post_cash_receipt(
     engine: Any,
     doc: dict[str, Any],
     msgs: list[str],
     moves: dict[str, list[dict[str, Any]]],
-    *,
-    vat_payer: bool = True,
 ) -> None:
-    store = engine.store
-    kind = doc.get("ВидОперации") or ""
-    manage = bool(doc.get("ОтражатьВУправленческомУчете"))
-    books = bool(doc.get("ОтражатьВБухгалтерскомУчете"))
-    paid = bool(doc.get("Оплачено"))
-    settles = kind in WITH_COUNTERPARTY or kind in WITH_LOANS
     rows = doc.get(TABLE) or []
     if not rows:  # only a receipt written in data-load mode has none
         rows = [{"LineNumber": 1}]
+    receipt = _Receipt(doc, rows, {}, engine.options.vat_payer)
+    _check_document(receipt, msgs)
+    receipt.contracts = {
+        r.get("ДоговорКонтрагента_Key"): engine.store.get(
+            CONTRACT, r.get("ДоговорКонтрагента_Key") or EMPTY_REF
+        )
+        for r in rows
+        if not _empty(r.get("ДоговорКонтрагента_Key"))
+    }
+    if receipt.manage:
+        _check_management(receipt, msgs)
+    if receipt.books and receipt.settles:
+        _check_accounting(receipt, msgs)
+    if msgs:
+        return
+    if receipt.manage and bool(doc.get("Оплачено")) and receipt.kind in WITH_COUNTERPARTY:
+        _settlements(receipt, moves)
 
-    def header(name: str, message: str | None = None) -> None:
-        if _empty(doc.get(name)):
-            msgs.append(message or f'Не заполнено значение реквизита "{LABELS.get(name, name)}"!')
 
-    def row_required(name: str) -> None:
-        for row in rows:
-            if _empty(row.get(name)):
-                prefix = (
-                    f'В строке номер "{row.get("LineNumber")}" табличной части "{TABLE_TITLE}": '
-                    if len(rows) > 1
-                    else ""
-                )
-                msgs.append(f'{prefix}Не заполнено значение реквизита "{LABELS.get(name, name)}"!')
-
+def _check_document(receipt: _Receipt, msgs: list[str]) -> None:
+    doc, kind, books = receipt.doc, receipt.kind, receipt.books
     # UTP 1.2: CommonModules/ОбщегоНазначения, ПроверитьПринадлежностьКВидамУчета
-    if not manage and not books:
+    if not receipt.manage and not books:
         msgs.append(
             'Документ должен принадлежать хотя бы одному из видов учета: "Управленческий" и (или) '
             '"Бухгалтерский".'
         )
     # UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/ObjectModule.bsl, ПроверитьЗаполнениеДокумента
-    header("Организация_Key")
-    header("Касса_Key")
+    receipt.header(msgs, "Организация_Key")
+    receipt.header(msgs, "Касса_Key")
     if kind != "ПриходДенежныхСредствРозничнаяВыручка":
-        header("СуммаДокумента", "Не указана сумма по документу.")
+        receipt.header(msgs, "СуммаДокумента", "Не указана сумма по документу.")
     if kind == "ПолучениеНаличныхДенежныхСредствВБанке":
-        header("СчетОрганизации_Key", "Не указан банковский счет организации")
+        receipt.header(msgs, "СчетОрганизации_Key", "Не указан банковский счет организации")
     if kind not in ("ПолучениеНаличныхДенежныхСредствВБанке", "ПриходДенежныхСредствПрочее"):
-        header("Контрагент")
+        receipt.header(msgs, "Контрагент")
     if books:
-        header("СчетКасса_Key", "Не указан счет учета денежных средств.")
+        receipt.header(msgs, "СчетКасса_Key", "Не указан счет учета денежных средств.")
         if kind in ("ПриходДенежныхСредствПрочее", "ПолучениеНаличныхДенежныхСредствВБанке"):
-            header("СчетУчетаРасчетовСКонтрагентом_Key", "Не указан счет учета.")
+            receipt.header(msgs, "СчетУчетаРасчетовСКонтрагентом_Key", "Не указан счет учета.")
     if kind in (
         "ОплатаПокупателя",
         "ВозвратДенежныхСредствПоставщиком",
         "ВозвратДенежныхСредствПодотчетником",
     ):
-        header("Ответственный_Key")
-    if settles:
-        row_required("СуммаВзаиморасчетов")
-        row_required("ДоговорКонтрагента_Key")
+        receipt.header(msgs, "Ответственный_Key")
+    if receipt.settles:
+        receipt.row_required(msgs, "СуммаВзаиморасчетов")
+        receipt.row_required(msgs, "ДоговорКонтрагента_Key")
         if books:
-            row_required("СчетУчетаРасчетовСКонтрагентом_Key")
-    total = round(sum(_num(r.get("СуммаПлатежа")) for r in rows), 2)
+            receipt.row_required(msgs, "СчетУчетаРасчетовСКонтрагентом_Key")
+    total = round(sum(_num(r.get("СуммаПлатежа")) for r in receipt.rows), 2)
     if abs(total - round(_num(doc.get("СуммаДокумента")), 2)) > 0.005:
         msgs.append("Не совпадают сумма документа и ее расшифровка.")
 
-    contracts = {
-        r.get("ДоговорКонтрагента_Key"): store.get(CONTRACT, r.get("ДоговорКонтрагента_Key") or EMPTY_REF)
-        for r in rows
-        if not _empty(r.get("ДоговорКонтрагента_Key"))
-    }
-    if manage:
-        # UTP 1.2: same module, ПроверитьЗаполнениеДокументаУпр
-        if not paid and kind in ("ОплатаПокупателя", "ВозвратДенежныхСредствПоставщиком"):
-            for name in ("Организация_Key", "Касса_Key", "Контрагент", "СуммаДокумента"):
-                header(name)
-        if settles:
-            # UTP 1.2: same module, ПроверитьЗаполнениеТЧ
-            refused = False
-            for row in rows:
-                for name in ("ДоговорКонтрагента_Key", "СуммаВзаиморасчетов"):
-                    if _empty(row.get(name)):
-                        refused = True
-                if refused:
-                    continue
-                contract = contracts.get(row["ДоговорКонтрагента_Key"]) or {}
-                mode = contract.get("ВедениеВзаиморасчетов")
-                if mode in ("ПоЗаказам", "ПоСчетам") and _empty(row.get("Сделка")):
-                    what = "Заказ покупателя" if mode == "ПоЗаказам" else "Счет покупателя"
-                    how = "по заказам" if mode == "ПоЗаказам" else "по счетам"
-                    msgs.append(
-                        f'Не заполнено значение реквизита "{what}"\n'
-                        f"По договору {contract.get('Description', '')} установлен способ ведения "
-                        f'взаиморасчетов "{how}"! Заполните поле "{what}"!'
-                    )
-                    refused = True
-                    continue
-                if not _empty(doc.get("Организация_Key")) and doc.get("Организация_Key") != contract.get(
-                    "Организация_Key"
-                ):
-                    msgs.append(
-                        "Выбран договор контрагента, не соответствующий организации, указанной в документе!"
-                    )
-                    refused = True
-    if books and settles:
-        # UTP 1.2: same module, ПроверитьЗаполнениеДокументаРегл
-        for row in rows:
-            contract = contracts.get(row.get("ДоговорКонтрагента_Key")) or {}
-            if contract and contract.get("Организация_Key") != doc.get("Организация_Key"):
-                msgs.append(
-                    f'Организация в договоре "{contract.get("Description", "")}" не соответствует '
-                    "организации в документе!"
-                )
-            if (
-                vat_payer
-                and kind != "ПрочиеРасчетыСКонтрагентами"
-                and not contract.get("СложныйНалоговыйУчет")
-            ):
-                name = contract.get("Description", "")
-                if _empty(row.get("СчетУчетаНДС_Key")):
-                    msgs.append(f"По договору {name} не указан Счет учета НДС (неподтвержденный)!")
-                if _empty(row.get("СчетУчетаНДСПодтвержденный_Key")):
-                    msgs.append(f"По договору {name} не указан Счет учета НДС н/о (н/к)!")
-                if _empty(row.get("СтатьяДвиженияДенежныхСредств_Key")):
-                    msgs.append(f"По договору {name} не указана Статья движения денежных средств!")
-    if msgs:
-        return
 
-    if not (manage and paid and kind in WITH_COUNTERPARTY):
-        return
-    # UTP 1.2: CommonModules/УправлениеДенежнымиСредствами, ПровестиПоступлениеДенежныхСредствУпр —
-    # rows collapsed by (contract, order), an expense of the counterparty's debt.
+def _check_management(receipt: _Receipt, msgs: list[str]) -> None:
+    # UTP 1.2: same module, ПроверитьЗаполнениеДокументаУпр
+    if not receipt.doc.get("Оплачено") and receipt.kind in (
+        "ОплатаПокупателя",
+        "ВозвратДенежныхСредствПоставщиком",
+    ):
+        for name in ("Организация_Key", "Касса_Key", "Контрагент", "СуммаДокумента"):
+            receipt.header(msgs, name)
+    if receipt.settles:
+        _check_rows(receipt, msgs)
+
+
+def _check_rows(receipt: _Receipt, msgs: list[str]) -> None:
+    # UTP 1.2: same module, ПроверитьЗаполнениеТЧ
+    doc = receipt.doc
+    refused = False
+    for row in receipt.rows:
+        for name in ("ДоговорКонтрагента_Key", "СуммаВзаиморасчетов"):
+            if _empty(row.get(name)):
+                refused = True
+        if refused:
+            continue
+        contract = receipt.contracts.get(row["ДоговорКонтрагента_Key"]) or {}
+        mode = contract.get("ВедениеВзаиморасчетов")
+        if mode in ("ПоЗаказам", "ПоСчетам") and _empty(row.get("Сделка")):
+            what = "Заказ покупателя" if mode == "ПоЗаказам" else "Счет покупателя"
+            how = "по заказам" if mode == "ПоЗаказам" else "по счетам"
+            msgs.append(
+                f'Не заполнено значение реквизита "{what}"\n'
+                f"По договору {contract.get('Description', '')} установлен способ ведения "
+                f'взаиморасчетов "{how}"! Заполните поле "{what}"!'
+            )
+            refused = True
+            continue
+        if not _empty(doc.get("Организация_Key")) and doc.get("Организация_Key") != contract.get(
+            "Организация_Key"
+        ):
+            msgs.append("Выбран договор контрагента, не соответствующий организации, указанной в документе!")
+            refused = True
+
+
+def _check_accounting(receipt: _Receipt, msgs: list[str]) -> None:
+    # UTP 1.2: same module, ПроверитьЗаполнениеДокументаРегл
+    doc = receipt.doc
+    for row in receipt.rows:
+        contract = receipt.contracts.get(row.get("ДоговорКонтрагента_Key")) or {}
+        if contract and contract.get("Организация_Key") != doc.get("Организация_Key"):
+            msgs.append(
+                f'Организация в договоре "{contract.get("Description", "")}" не соответствует '
+                "организации в документе!"
+            )
+        if (
+            receipt.vat_payer
+            and receipt.kind != "ПрочиеРасчетыСКонтрагентами"
+            and not contract.get("СложныйНалоговыйУчет")
+        ):
+            name = contract.get("Description", "")
+            if _empty(row.get("СчетУчетаНДС_Key")):
+                msgs.append(f"По договору {name} не указан Счет учета НДС (неподтвержденный)!")
+            if _empty(row.get("СчетУчетаНДСПодтвержденный_Key")):
+                msgs.append(f"По договору {name} не указан Счет учета НДС н/о (н/к)!")
+            if _empty(row.get("СтатьяДвиженияДенежныхСредств_Key")):
+                msgs.append(f"По договору {name} не указана Статья движения денежных средств!")
+
+
+def _settlements(receipt: _Receipt, moves: dict[str, list[dict[str, Any]]]) -> None:
+    """UTP 1.2: CommonModules/УправлениеДенежнымиСредствами, ПровестиПоступлениеДенежныхСредствУпр —
+    rows collapsed by (contract, order), an expense of the counterparty's debt."""
+    doc = receipt.doc
     counterparty = (
         doc.get("Контрагент") if str(doc.get("Контрагент_Type", "")).endswith("Контрагенты") else ""
     )
     totals: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for row in rows:
-        contract = contracts.get(row["ДоговорКонтрагента_Key"]) or {}
+    for row in receipt.rows:
+        contract = receipt.contracts.get(row["ДоговорКонтрагента_Key"]) or {}
         by_deal = contract.get("ВедениеВзаиморасчетов") in ("ПоЗаказам", "ПоСчетам")
         deal_type = row.get("Сделка_Type", UNDEFINED) if by_deal else UNDEFINED
         deal = row.get("Сделка", "") if by_deal and deal_type != UNDEFINED else ""

@@ -2,7 +2,7 @@
 and goods receipt (``ПоступлениеТоваровУслуг``). Each rule cites the configuration's source
 (malakhovua/utp); only what a document written through OData can reach is modelled.
 
-Called from ``Engine.post`` through ``Engine._post_<Document>``; checks append messages to ``msgs``
+Called from ``Engine.post`` through its ``POSTING`` table; checks append messages to ``msgs``
 (any message refuses the posting), movements go to ``moves`` keyed by register.
 """
 
@@ -50,61 +50,23 @@ def _row_msg(row: dict[str, Any], text: str) -> str:
 
 # ================================================================== УстановкаЦенНоменклатуры
 def post_price_setting(engine: Engine, doc: dict[str, Any], msgs: list[str], moves: Moves) -> None:
-    rows = list(doc.get("Товары", []))
     types: dict[str, dict[str, Any]] = {}
 
-    def price_type(key: str) -> dict[str, Any]:
+    def price_type(row: dict[str, Any]) -> dict[str, Any]:
+        key = row.get("ТипЦен_Key", EMPTY_REF)
         if key not in types:
             types[key] = engine.store.get(PRICE_TYPES, key) or {}
         return types[key]
 
+    rows = list(doc.get("Товары", []))
     # UTP 1.2: Documents/УстановкаЦенНоменклатуры/Ext/ObjectModule.bsl, ОбработкаПроведения: with
     # НеПроводитьНулевыеЗначения, rows with a zero price are dropped unless their price type is computed.
     if doc.get("НеПроводитьНулевыеЗначения"):
-        rows = [
-            row
-            for row in rows
-            if price_type(row.get("ТипЦен_Key", EMPTY_REF)).get("Рассчитывается") or _filled(row.get("Цена"))
-        ]
+        rows = [row for row in rows if price_type(row).get("Рассчитывается") or _filled(row.get("Цена"))]
     # ПроверитьЗаполнениеШапки asks for no header field (an empty structure of required fields).
     for row in rows:
-        kind = price_type(row.get("ТипЦен_Key", EMPTY_REF))
-        # The message numbers rows by ИндексСтрокиТаблицыЦен + 1, as the source does.
-        head = (
-            f'В строке номер "{int(float(row.get("ИндексСтрокиТаблицыЦен") or 0)) + 1}" табличной части '
-            f'для типа цен "{kind.get("Description", "")}" '
-        )
-        product_key = row.get("Номенклатура_Key", EMPTY_REF)
-        product = engine.store.get("Catalog_Номенклатура", product_key) if _filled(product_key) else None
-        # ПроверитьЗаполнениеТабличнойЧастиТовары: product, currency (no default from the price type),
-        # unit for goods, no sets, a calculation method for computed or based price types.
-        if not _filled(product_key):
-            msgs.append(head + "не заполнена Номенклатура.")
-        if not _filled(row.get("Валюта_Key")):
-            msgs.append(head + "не заполнена Валюта.")
-        if (
-            _filled(product_key)
-            and not (product or {}).get("Услуга")
-            and not _filled(row.get("ЕдиницаИзмерения_Key"))
-        ):
-            msgs.append(head + "не заполнена единица измерения.")
-        if product is not None and product.get("Набор"):
-            msgs.append(head + "содержится набор-пакет. Наборов-пакетов здесь быть не должно!")
-        if not row.get("СпособРасчетаЦены") and (
-            kind.get("Рассчитывается") or _filled(kind.get("БазовыйТипЦен_Key"))
-        ):
-            msgs.append(head + "не заполнен способ расчета цены.")
-    # The platform refuses a record set holding two records with the same key (period + dimensions).
-    seen: set[tuple[str, str, str]] = set()
-    for row in rows:
-        key = (
-            row.get("ТипЦен_Key", ""),
-            row.get("Номенклатура_Key", ""),
-            row.get("ХарактеристикаНоменклатуры_Key", ""),
-        )
-        if key in seen:
-            msgs.append(_row_msg(row, "Запись с такими ключевыми полями уже существует"))
-        seen.add(key)
+        _check_price_row(engine, row, price_type(row), msgs)
+    _check_unique_price_keys(rows, msgs)
     if msgs:
         return
     # ДвиженияПоРегистрам: every remaining row, as written, into ЦеныНоменклатуры at the document's date.
@@ -121,6 +83,48 @@ def post_price_setting(engine: Engine, doc: dict[str, Any], msgs: list[str], mov
                 "СпособРасчетаЦены": row.get("СпособРасчетаЦены", ""),
             }
         )
+
+
+def _check_price_row(engine: Engine, row: dict[str, Any], kind: dict[str, Any], msgs: list[str]) -> None:
+    """ПроверитьЗаполнениеТабличнойЧастиТовары: product, currency (no default from the price type),
+    unit for goods, no sets, a calculation method for computed or based price types."""
+    # The message numbers rows by ИндексСтрокиТаблицыЦен + 1, as the source does.
+    head = (
+        f'В строке номер "{int(float(row.get("ИндексСтрокиТаблицыЦен") or 0)) + 1}" табличной части '
+        f'для типа цен "{kind.get("Description", "")}" '
+    )
+    product_key = row.get("Номенклатура_Key", EMPTY_REF)
+    product = engine.store.get("Catalog_Номенклатура", product_key) if _filled(product_key) else None
+    if not _filled(product_key):
+        msgs.append(head + "не заполнена Номенклатура.")
+    if not _filled(row.get("Валюта_Key")):
+        msgs.append(head + "не заполнена Валюта.")
+    if (
+        _filled(product_key)
+        and not (product or {}).get("Услуга")
+        and not _filled(row.get("ЕдиницаИзмерения_Key"))
+    ):
+        msgs.append(head + "не заполнена единица измерения.")
+    if product is not None and product.get("Набор"):
+        msgs.append(head + "содержится набор-пакет. Наборов-пакетов здесь быть не должно!")
+    if not row.get("СпособРасчетаЦены") and (
+        kind.get("Рассчитывается") or _filled(kind.get("БазовыйТипЦен_Key"))
+    ):
+        msgs.append(head + "не заполнен способ расчета цены.")
+
+
+def _check_unique_price_keys(rows: list[dict[str, Any]], msgs: list[str]) -> None:
+    """The platform refuses a record set holding two records with the same key (period + dimensions)."""
+    seen: set[tuple[str, str, str]] = set()
+    for row in rows:
+        key = (
+            row.get("ТипЦен_Key", ""),
+            row.get("Номенклатура_Key", ""),
+            row.get("ХарактеристикаНоменклатуры_Key", ""),
+        )
+        if key in seen:
+            msgs.append(_row_msg(row, "Запись с такими ключевыми полями уже существует"))
+        seen.add(key)
 
 
 # ================================================================== ПоступлениеТоваровУслуг
@@ -140,22 +144,47 @@ def fill_rows_before_write(engine: Engine, doc: dict[str, Any]) -> None:
             row["Склад_Key"] = doc["СкладОрдер"]
 
 
-def post_goods_receipt(
-    engine: Engine, doc: dict[str, Any], operational: bool, msgs: list[str], moves: Moves
-) -> None:
-    options: CatalogPostingOptions = engine.catalog_options
+def post_goods_receipt(engine: Engine, doc: dict[str, Any], msgs: list[str], moves: Moves) -> None:
     fill_rows_before_write(engine, doc)
     # UTP 1.2: Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl (src below), ОбработкаПроведения.
-    operation = doc.get("ВидОперации") or ""
-    arrival = doc.get("ВидПоступления") or ""
-    manag, books = bool(doc.get("ОтражатьВУправленческомУчете")), bool(doc.get("ОтражатьВБухгалтерскомУчете"))
-    goods = doc.get("Товары", [])
     contract = (
         engine.store.get("Catalog_ДоговорыКонтрагентов", doc.get("ДоговорКонтрагента_Key", EMPTY_REF)) or {}
     )
-    consignor = contract.get("ВидДоговора") == "СКомитентом"
+    _check_receipt_header(engine, doc, contract, msgs)
+    retail_price = _check_receipt_rows(engine, doc, contract, msgs)
+    if msgs:
+        return
+    # ---- ТоварыИТараПоРегистрамОстатковИПартийУпр (src): management accounting only; a receipt
+    # "to the warehouse" moves ТоварыНаСкладах for wholesale rows and ТоварыВРознице (with the sum at
+    # retail prices) for retail rows; a receipt "by order" moves ТоварыКПолучениюНаСклады (not modelled).
+    if not doc.get("ОтражатьВУправленческомУчете") or (doc.get("ВидПоступления") or "") != "НаСклад":
+        return
+    for row in doc.get("Товары", []):
+        quantity = _storage_quantity(engine, row)
+        base = {
+            "Склад_Key": row["Склад_Key"],
+            "Номенклатура_Key": row["Номенклатура_Key"],
+            "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
+            "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
+            # Quality "Новый" (the predefined item, Справочники.Качество.Новый).
+            "Качество_Key": str(engine.store.meta_get("quality_new") or EMPTY_REF),
+            "Количество": quantity,
+        }
+        if _warehouse(engine, row["Склад_Key"]).get("ВидСклада") == "Розничный":
+            moves[RETAIL].append(
+                {**base, "СуммаПродажная": round(retail_price.get(row["LineNumber"], 0.0) * quantity, 2)}
+            )
+        else:
+            moves[STOCK].append(base)
 
-    # ---- ПроверитьЗаполнениеШапки (src) ----
+
+def _check_receipt_header(
+    engine: Engine, doc: dict[str, Any], contract: dict[str, Any], msgs: list[str]
+) -> None:
+    """ПроверитьЗаполнениеШапки (src) with its management and accounting additions."""
+    options: CatalogPostingOptions = engine.catalog_options
+    operation, arrival = doc.get("ВидОперации") or "", doc.get("ВидПоступления") or ""
+    manag, books = bool(doc.get("ОтражатьВУправленческомУчете")), bool(doc.get("ОтражатьВБухгалтерскомУчете"))
     required = [
         "Организация_Key",
         "ВалютаДокумента_Key",
@@ -168,7 +197,7 @@ def post_goods_receipt(
         required.append("ВидПоступления")
     engine._required(doc, required, msgs)
     header_store = doc.get("СкладОрдер_Type") == WAREHOUSE_T and _filled(doc.get("СкладОрдер"))
-    if arrival == "НаСклад" and not options.warehouses_in_rows and goods and not header_store:
+    if arrival == "НаСклад" and not options.warehouses_in_rows and doc.get("Товары", []) and not header_store:
         msgs.append('Не заполнено значение реквизита "СкладОрдер"')
     settlement = contract.get("ВедениеВзаиморасчетов")
     if not _filled(doc.get("Сделка")) and (
@@ -179,6 +208,7 @@ def post_goods_receipt(
     if doc.get("РегистрироватьЦеныПоставщика") and manag and not _filled(doc.get("ТипЦен_Key")):
         msgs.append("Для обновления цен поставщиков необходимо указывать тип цен!")
     # ДополнитьСтруктуруОбязательныхПолейШапкиРегл: accounting needs the settlement account.
+    consignor = contract.get("ВидДоговора") == "СКомитентом"
     if books and not (operation == "ПокупкаКомиссия" and consignor) and operation != "ВПереработку":
         engine._required(doc, ["СчетУчетаРасчетовСКонтрагентом_Key"], msgs)
     # CommonModules/ОбщегоНазначения, ПроверитьПринадлежностьКВидамУчета.
@@ -198,7 +228,14 @@ def post_goods_receipt(
     ):
         msgs.append("Документ не может осуществлять поступление на неавтоматизированную торговую точку!")
 
-    # ---- ПроверитьЗаполнениеТабличнойЧастиТовары (src) ----
+
+def _check_receipt_rows(
+    engine: Engine, doc: dict[str, Any], contract: dict[str, Any], msgs: list[str]
+) -> dict[int, float]:
+    """ПроверитьЗаполнениеТабличнойЧастиТовары (src); returns the АТТ price of each retail row."""
+    operation, arrival = doc.get("ВидОперации") or "", doc.get("ВидПоступления") or ""
+    manag, books = bool(doc.get("ОтражатьВУправленческомУчете")), bool(doc.get("ОтражатьВБухгалтерскомУчете"))
+    goods = doc.get("Товары", [])
     row_required = ["Номенклатура_Key", "Количество", "ЕдиницаИзмерения_Key"]
     if operation != "ВПереработку":
         row_required.append("Сумма")
@@ -210,18 +247,17 @@ def post_goods_receipt(
     if books:
         row_required.append("СчетУчетаБУ_Key")
     engine._row_required("Товары", goods, row_required, msgs)
+    consignor = contract.get("ВидДоговора") == "СКомитентом"
     retail_checked = operation != "ВПереработку" and (not consignor or manag)
     retail_price: dict[int, float] = {}
     for row in goods:
         product = engine.store.get("Catalog_Номенклатура", row.get("Номенклатура_Key", EMPTY_REF)) or {}
         name = product.get("Description", "")
         # CommonModules/УправлениеЗапасами: ПроверитьЧтоНетУслуг, ПроверитьЧтоНетНаборов, …Комплектов.
-        if product.get("Услуга"):
-            msgs.append(_row_msg(row, f'содержится услуга "{name}". Услуг здесь быть не должно!'))
-        if product.get("Набор"):
-            msgs.append(_row_msg(row, f'содержится набор "{name}". Наборов здесь быть не должно!'))
-        if product.get("Комплект"):
-            msgs.append(_row_msg(row, f'содержится комплект "{name}". Комплектов здесь быть не должно!'))
+        for flag, what in (("Услуга", "услуга"), ("Набор", "набор"), ("Комплект", "комплект")):
+            if product.get(flag):
+                plural = {"Услуга": "Услуг", "Набор": "Наборов", "Комплект": "Комплектов"}[flag]
+                msgs.append(_row_msg(row, f'содержится {what} "{name}". {plural} здесь быть не должно!'))
         kind = _warehouse(engine, row.get("Склад_Key")).get("ВидСклада")
         # УправлениеЗапасами.ПроверитьЧтоСкладНеНТТ, unless the goods come by a receipt order.
         if kind == "НТТ" and (arrival != "ПоОрдеру" or books):
@@ -237,31 +273,7 @@ def post_goods_receipt(
                     f'В строке номер "{row["LineNumber"]}" табличной части "Товары" '
                     f'для номенклатуры "{name}": Не задана цена АТТ. Необходимо выполнить переоценку!'
                 )
-    if msgs:
-        return
-
-    # ---- ТоварыИТараПоРегистрамОстатковИПартийУпр (src): management accounting only; a receipt
-    # "to the warehouse" moves ТоварыНаСкладах for wholesale rows and ТоварыВРознице (with the sum at
-    # retail prices) for retail rows; a receipt "by order" moves ТоварыКПолучениюНаСклады (not modelled).
-    if not manag or arrival != "НаСклад":
-        return
-    for row in goods:
-        quantity = _storage_quantity(engine, row)
-        base = {
-            "Склад_Key": row["Склад_Key"],
-            "Номенклатура_Key": row["Номенклатура_Key"],
-            "ХарактеристикаНоменклатуры_Key": row.get("ХарактеристикаНоменклатуры_Key", EMPTY_REF),
-            "СерияНоменклатуры_Key": row.get("СерияНоменклатуры_Key", EMPTY_REF),
-            # Quality "Новый" (the predefined item, Справочники.Качество.Новый).
-            "Качество_Key": str(engine.store.meta_get("quality_new") or EMPTY_REF),
-            "Количество": quantity,
-        }
-        if _warehouse(engine, row["Склад_Key"]).get("ВидСклада") == "Розничный":
-            moves[RETAIL].append(
-                {**base, "СуммаПродажная": round(retail_price.get(row["LineNumber"], 0.0) * quantity, 2)}
-            )
-        else:
-            moves[STOCK].append(base)
+    return retail_price
 
 
 def _storage_quantity(engine: Engine, row: dict[str, Any]) -> float:

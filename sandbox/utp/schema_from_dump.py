@@ -1,19 +1,8 @@
-"""Generate the emulator's schema (``schema.json``) from a UTP configuration dump.
-
-The dump is the XML export of the configuration (``Catalogs/<Name>.xml``, ``Documents/<Name>.xml``,
-``InformationRegisters/…``, ``AccumulationRegisters/…``, ``ChartsOfCharacteristicTypes/…``,
-``Enums/…``; public example: GitHub malakhovua/utp, UTP 1.2). For every object in ``OBJECTS`` the
-script writes what 1C's standard OData interface publishes about it: standard attributes (code and
-description lengths, hierarchy, owners, number length, register periodicity and kind), attributes,
-tabular sections, dimensions, resources, and the enums those fields use (values in order).
+"""Generate the emulator's schema (``schema.json``) from a UTP configuration dump (XML export; public
+example: GitHub malakhovua/utp, UTP 1.2); the format and the objects it covers: sandbox/utp/README.md,
+section "Schema".
 
     python -m sandbox.utp.schema_from_dump /path/to/utp-checkout [--out sandbox/utp/schema.json]
-
-Field types are listed by their OData names: ``String`` (``length``, 0 = unlimited), ``Number``
-(``digits``, ``fraction``, ``nonnegative``), ``Boolean``, ``Date`` (``date_fractions``), ``Binary``,
-``ValueStorage``, ``UUID``, references as entity-set names (``Catalog_Склады``, ``Enum_СтавкиНДС``…), and
-the type sets ``AnyRef``/``CatalogRef``/``DocumentRef``/… A field with several types (or a type set) is
-composite. ``cfg:Characteristic.X`` type sets are expanded to the value type of characteristic chart X.
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ class Store:
         return start
 
     def new_data_version(self, cur: sqlite3.Cursor | None = None) -> str:
-        # 8 bytes, base64, changes on every write (§1.13); a large counter like a DBMS rowversion.
+        # 8 bytes, base64, changes on every write; a large counter like a DBMS rowversion.
         val = 0x24000000 + self.next_seq("DataVersion", 1, cur)
         return base64.b64encode(val.to_bytes(8, "big")).decode()
 

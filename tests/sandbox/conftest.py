@@ -75,3 +75,36 @@ def utp_order_body(seed: dict[str, Any], qty: float = 2, price: float = 600, **o
     }
     body.update(over)
     return body
+
+
+@pytest.fixture
+def utp_cli(tmp_path: Any) -> Iterator[Any]:
+    """Starts ``python -m sandbox.utp serve --port 0 --products 20 [extra…]`` in ``tmp_path`` and
+    returns the ``.sandbox/utp.json`` it writes (url, user, password); stopped after the test."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*extra: str) -> dict[str, Any]:
+        cmd = [sys.executable, "-m", "sandbox.utp", "serve", "--port", "0", "--products", "20", *extra]
+        env = {"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}
+        procs.append(
+            subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        )
+        target = tmp_path / ".sandbox" / "utp.json"
+        for _ in range(200):
+            if target.exists() and target.read_text():
+                break
+            time.sleep(0.05)
+        info: dict[str, Any] = json.loads(target.read_text())
+        return info
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import queue
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -188,8 +185,11 @@ def test_refused_post_emits_nothing(
         utp_client, ORDER, utp_order_body(seed, ДоговорКонтрагента_Key=seed["supplier"]["contract"])
     )
     assert _post(utp_client, ORDER, wrong).status_code == 500
+    good_prices = _create(utp_client, PRICES, _price_body(seed, [a]))
+    assert (
+        _post(utp_client, PRICES, good_prices, operational=True).status_code == 500
+    )  # RealTimePosting = Deny
     ok = _create(utp_client, ORDER, utp_order_body(seed))
-    assert _post(utp_client, ORDER, ok, operational=True).status_code == 500  # RealTimePosting = Deny
     assert events == []
     # the same order posted properly reserves goods: its product is announced
     assert _post(utp_client, ORDER, ok).status_code == 200
@@ -276,35 +276,13 @@ def test_on_save_url_must_be_http(utp_client: httpx.Client, utp_app: UtpEmulator
     assert utp_app.configure(on_save_url="").on_save_url is None
 
 
-def test_cli_serve_on_save_url(tmp_path: Path, sink: _SinkServer) -> None:
-    repo = Path(__file__).resolve().parents[2]
-    cmd = [sys.executable, "-m", "sandbox.utp", "serve", "--port", "0", "--products", "20"]
-    proc = subprocess.Popen(
-        [*cmd, "--on-save-url", _sink_url(sink)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+def test_cli_serve_on_save_url(utp_cli: Any, sink: _SinkServer) -> None:
+    info = utp_cli("--on-save-url", _sink_url(sink))
+    r = httpx.post(
+        info["url"] + f"/{PRODUCTS}?$format=json",
+        json={"Description": "З CLI"},
+        auth=(info["user"], info["password"]),
     )
-    try:
-        target = tmp_path / ".sandbox" / "utp.json"
-        for _ in range(200):
-            if target.exists() and target.read_text():
-                break
-            time.sleep(0.05)
-        info = json.loads(target.read_text())
-        r = httpx.post(
-            info["url"] + f"/{PRODUCTS}?$format=json",
-            json={"Description": "З CLI"},
-            auth=(info["user"], info["password"]),
-        )
-        assert r.status_code == 201
-        ref = r.json()["Ref_Key"]
-        assert json.loads(sink.received.get(timeout=5)[2]) == {
-            "type": PRODUCTS,
-            "ref": ref,
-            "products": [ref],
-        }
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    assert r.status_code == 201
+    ref = r.json()["Ref_Key"]
+    assert json.loads(sink.received.get(timeout=5)[2]) == {"type": PRODUCTS, "ref": ref, "products": [ref]}

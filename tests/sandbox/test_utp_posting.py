@@ -1,13 +1,15 @@
-"""Posting checks, register movements and virtual tables (reference §1.8, §1.9, §2.2, §2.3)."""
+"""Posting checks, register movements and virtual tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+import pytest
 
 from sandbox.utp.app import UtpEmulator
 from sandbox.utp.catalog_bodies import price_row, receipt_body
+from sandbox.utp.engine import NO_REALTIME
 
 from .conftest import utp_get, utp_order_body
 
@@ -52,7 +54,7 @@ def test_order_post_moves_orders_and_reserves_unpost_removes(
     assert doc["Posted"] is True
     orders = _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{ref}'")
     assert [r["КоличествоBalance"] for r in orders] == [2] and orders[0]["СуммаВзаиморасчетовBalance"] == 1200
-    # a composite dimension needs cast(); the plain guid form matches nothing (§1.5)
+    # a composite dimension needs cast(); the plain guid form matches nothing
     res = _balance(
         utp_client,
         "ТоварыВРезервеНаСкладах",
@@ -71,7 +73,7 @@ def test_order_post_moves_orders_and_reserves_unpost_removes(
     assert len(_balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{ref}'")) == 1
 
 
-def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §2.2, §2.5
+def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     other_cp = seed["counterparties"][1]
     cases = [
@@ -121,13 +123,11 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
     )
     assert r.status_code == 500 and "НТТ" in r.json()["odata.error"]["message"]["value"]
     ref = _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed))
-    r = _post(utp_client, "Document_ЗаказПокупателя", ref, operational=True)  # RealTimePosting = Deny
-    assert r.status_code == 500
+    r = _post(utp_client, "Document_ЗаказПокупателя", ref, operational=True)  # RealTimePosting = Allow
+    assert r.status_code == 200, r.text
 
 
-def test_posted_flag_trap_and_deletion_mark_rules(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §1.7, §1.8
+def test_posted_flag_trap_and_deletion_mark_rules(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     ref = _create(utp_client, "Document_ЗаказПокупателя", {**utp_order_body(seed), "Posted": True})
     doc = utp_get(utp_client, f"/Document_ЗаказПокупателя(guid'{ref}')").json()
@@ -186,22 +186,23 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
     return body
 
 
-def test_invoice_ships_order_releases_reserve_and_checks_stock(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:
+def test_invoice_ships_order_and_releases_reserve(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
+    # Long because: one scenario (stock, order, refused and accepted invoices, the registers after).
     seed = utp_app.seed_info
     goods = next(p for p in seed["sample_products"] if not p["service"])
     prod = goods["ref"]
     wh = seed["warehouses"][0]["ref"]
-    # Goods on the shelf whatever the seed drew for this product: operational posting checks them.
+    # Goods on the shelf whatever the seed drew for this product.
     receipt = _create(utp_client, RECEIPT, receipt_body(seed, wh, [(prod, goods["unit"], 3, 30)]))
     assert _post(utp_client, RECEIPT, receipt).status_code == 200
     before = _stock(utp_client, wh, prod)
     order = _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, qty=1))
     assert _post(utp_client, "Document_ЗаказПокупателя", order).status_code == 200
     too_much = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, before + 5))
-    r = _post(utp_client, "Document_РеализацияТоваровУслуг", too_much, operational=True)
-    assert r.status_code == 500 and "Недостаточно" in r.json()["odata.error"]["message"]["value"]
+    r = _post(
+        utp_client, "Document_РеализацияТоваровУслуг", too_much, operational=True
+    )  # RealTimePosting = Deny
+    assert r.status_code == 500 and "Оперативное проведение" in r.json()["odata.error"]["message"]["value"]
     no_row = _invoice_body(
         seed, order, 1, Склад_Key=EMPTY
     )  # an empty row warehouse is filled from the header
@@ -213,7 +214,7 @@ def test_invoice_ships_order_releases_reserve_and_checks_stock(
     )
     assert r.status_code == 500 and "Склад" in r.json()["odata.error"]["message"]["value"]
     inv = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, 1))
-    assert _post(utp_client, "Document_РеализацияТоваровУслуг", inv, operational=True).status_code == 200
+    assert _post(utp_client, "Document_РеализацияТоваровУслуг", inv).status_code == 200
     assert _stock(utp_client, wh, prod) == before - 1
     assert _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
     assert (
@@ -255,9 +256,7 @@ def test_invoice_ships_order_releases_reserve_and_checks_stock(
     assert _stock(utp_client, wh, prod) == before
 
 
-def test_invoice_by_orders_contract_needs_deal(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §2.2
+def test_invoice_by_orders_contract_needs_deal(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     cp = next(c for c in seed["counterparties"] if c["settlement"] == "ПоЗаказам")
     body = _invoice_body(seed, "", 1, Контрагент_Key=cp["ref"], ДоговорКонтрагента_Key=cp["contract"])
@@ -313,7 +312,7 @@ def test_closure_removes_order_balance_and_reserves(utp_client: httpx.Client, ut
 
 def test_cash_receipt_checks_and_settlement(
     utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §2.2 PKO
+) -> None:  # cash receipt
     seed = utp_app.seed_info
     cp = next(c for c in seed["counterparties"] if c["settlement"] == "ПоЗаказам")
     order = _create(
@@ -359,7 +358,7 @@ def test_cash_receipt_checks_and_settlement(
     assert [r["СуммаВзаиморасчетовBalance"] for r in settle] == [-1200]
 
 
-def test_price_setting_and_slice_last(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §1.9
+def test_price_setting_and_slice_last(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     prod, unit = seed["sample_products"][3]["ref"], seed["sample_products"][3]["unit"]
     pt = seed["price_type"]
@@ -398,9 +397,7 @@ def test_goods_receipt_adds_stock(utp_client: httpx.Client, utp_app: UtpEmulator
     assert _stock(utp_client, wh, prod["ref"]) == before + 7
 
 
-def test_independent_register_properties(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §2.6, §1.7
+def test_independent_register_properties(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     prop = seed["properties"]["SalesDrive ID"]
     prod = seed["sample_products"][5]["ref"]
@@ -440,3 +437,25 @@ def test_independent_register_properties(
         },
     ).json()["value"]
     assert [r["Представление"] for r in phones] == ["067 111-22-33"]
+
+
+# <RealTimePosting> of Documents/<name>.xml in the customer's configuration dump (github.com/malakhovua/utp).
+REALTIME_POSTING = {
+    "Document_ЗаказПокупателя": "Allow",
+    "Document_РеализацияТоваровУслуг": "Deny",
+    "Document_ВозвратТоваровОтПокупателя": "Allow",
+    "Document_ЗакрытиеЗаказовПокупателей": "Deny",
+    "Document_ПриходныйКассовыйОрдер": "Allow",
+    "Document_УстановкаЦенНоменклатуры": "Deny",
+    "Document_ПоступлениеТоваровУслуг": "Allow",
+}
+
+
+@pytest.mark.parametrize(("set_name", "mode"), sorted(REALTIME_POSTING.items()))
+def test_operational_posting_follows_the_dump_metadata(
+    utp_client: httpx.Client, set_name: str, mode: str
+) -> None:
+    assert {name for name, m in REALTIME_POSTING.items() if m == "Deny"} == NO_REALTIME
+    r = _post(utp_client, set_name, _create(utp_client, set_name, {}), operational=True)
+    error = "" if r.status_code == 200 else r.json()["odata.error"]["message"]["value"]
+    assert ("Оперативное проведение" in error) == (mode == "Deny"), error

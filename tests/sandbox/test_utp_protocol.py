@@ -1,4 +1,4 @@
-"""Protocol-level behaviour of the UTP emulator, each case tied to the reference (utp-odata.md §…)."""
+"""Protocol-level behaviour of the UTP emulator, each case a behaviour of 1C's OData (docs/utp-odata.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sandbox.utp.app import UtpEmulator
 
 from .conftest import utp_get, utp_lit, utp_order_body, utp_q
 
-FIXTURES = Path("/work/shared/fixtures/utp")
+FIXTURES = Path(__file__).parent / "fixtures" / "utp"
 EDM = "{http://schemas.microsoft.com/ado/2009/11/edm}"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -24,7 +24,7 @@ def _kind(v: Any) -> str:
     return type(v).__name__
 
 
-def test_service_document_lists_sets(utp_client: httpx.Client) -> None:  # §1.2 {"name","url"}
+def test_service_document_lists_sets(utp_client: httpx.Client) -> None:  # {"name","url"}
     r = utp_client.get("/?$format=json")
     assert r.status_code == 200
     names = {e["name"] for e in r.json()["value"]}
@@ -36,7 +36,9 @@ def test_service_document_lists_sets(utp_client: httpx.Client) -> None:  # §1.2
     assert all(set(e) == {"name", "url"} for e in r.json()["value"])
 
 
-def test_metadata_has_shape_of_recording(utp_client: httpx.Client) -> None:  # fixtures README; §1.2
+def test_metadata_has_shape_of_recording(
+    utp_client: httpx.Client,
+) -> None:  # tests/sandbox/fixtures/utp/README.md
     ours = ET.fromstring(utp_client.get("/$metadata").content)  # noqa: S314 (our own answer)
     rec = ET.fromstring((FIXTURES / "recorded-metadata.xml").read_bytes())  # noqa: S314
     assert ours.tag == rec.tag and ours.attrib == rec.attrib
@@ -110,7 +112,7 @@ def test_order_json_has_shape_of_recording(utp_client: httpx.Client, utp_app: Ut
     base64.b64decode(mine["DataVersion"])
 
 
-def test_basic_auth_utf8_and_401(utp_app: UtpEmulator) -> None:  # §1.11
+def test_basic_auth_utf8_and_401(utp_app: UtpEmulator) -> None:
     utp_app.configure(user="Адміністратор", password="пароль")
     transport = httpx.WSGITransport(app=utp_app)
     token = base64.b64encode("Адміністратор:пароль".encode()).decode()
@@ -127,14 +129,14 @@ def test_basic_auth_utf8_and_401(utp_app: UtpEmulator) -> None:  # §1.11
         )
 
 
-def test_plus_in_query_is_not_a_space(utp_client: httpx.Client) -> None:  # §1.6
+def test_plus_in_query_is_not_a_space(utp_client: httpx.Client) -> None:
     r = utp_client.get("/Catalog_Валюты?$format=json&$filter=Code+eq+'980'")
     assert r.status_code == 500
     assert r.json()["odata.error"]["code"] == "-1"
     assert len(utp_get(utp_client, "/Catalog_Валюты", **{"$filter": "Code eq '980'"}).json()["value"]) == 1
 
 
-def test_json_content_type_and_atom_default(utp_client: httpx.Client) -> None:  # §1.2, §1.4
+def test_json_content_type_and_atom_default(utp_client: httpx.Client) -> None:
     r = utp_client.get("/Catalog_Валюты?$format=json")
     assert r.headers["content-type"] == "application/json;charset=utf-8"
     atom = utp_client.get("/Catalog_Валюты")
@@ -146,7 +148,7 @@ def test_json_content_type_and_atom_default(utp_client: httpx.Client) -> None:  
     assert utp_client.get("/Catalog_Валюты", headers={"Accept": "application/json"}).json()["value"]
 
 
-def test_select_variants_and_unknown_field(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §1.5
+def test_select_variants_and_unknown_field(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     utp_client.post("/Document_ЗаказПокупателя?$format=json", json=utp_order_body(seed))
     v = utp_get(utp_client, "/Document_ЗаказПокупателя", **{"$select": "**"}).json()["value"][0]
@@ -167,7 +169,7 @@ def test_select_variants_and_unknown_field(utp_client: httpx.Client, utp_app: Ut
     assert r.status_code == 400 and r.json()["odata.error"]["code"] == "6"
 
 
-def test_orderby_top_skip_count_inlinecount(utp_client: httpx.Client) -> None:  # §1.5
+def test_orderby_top_skip_count_inlinecount(utp_client: httpx.Client) -> None:
     all_codes = [
         p["Code"]
         for p in utp_get(utp_client, "/Catalog_Номенклатура", **{"$orderby": "Code desc"}).json()["value"]
@@ -187,7 +189,7 @@ def test_orderby_top_skip_count_inlinecount(utp_client: httpx.Client) -> None:  
     assert by_two[0]["IsFolder"] is True and by_two[-1]["IsFolder"] is False
 
 
-def test_get_by_key_and_404(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §1.3, §1.12
+def test_get_by_key_and_404(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     ref = utp_app.seed_info["organization"]["ref"]
     r = utp_get(utp_client, f"/Catalog_Организации(guid'{ref}')")
     assert (
@@ -201,7 +203,7 @@ def test_get_by_key_and_404(utp_client: httpx.Client, utp_app: UtpEmulator) -> N
     assert nav.json()["value"] == 'ТОВ "Запчастини Плюс"'
 
 
-def test_post_patch_delete_semantics(utp_client: httpx.Client) -> None:  # §1.7, §1.13
+def test_post_patch_delete_semantics(utp_client: httpx.Client) -> None:
     r = utp_client.post(
         "/Catalog_Контрагенты?$format=json",
         json={
@@ -230,9 +232,7 @@ def test_post_patch_delete_semantics(utp_client: httpx.Client) -> None:  # §1.7
     assert utp_get(utp_client, f"/Catalog_Контрагенты(guid'{obj['Ref_Key']}')").status_code == 404
 
 
-def test_tabular_section_replaced_and_line_numbers(
-    utp_client: httpx.Client, utp_app: UtpEmulator
-) -> None:  # §1.7
+def test_tabular_section_replaced_and_line_numbers(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     body = utp_order_body(seed)
     ref = utp_client.post("/Document_ЗаказПокупателя?$format=json", json=body).json()["Ref_Key"]
@@ -263,7 +263,7 @@ def test_document_number_and_sum_recalculated(utp_client: httpx.Client, utp_app:
     o = utp_client.post(
         "/Document_ЗаказПокупателя?$format=json", json=utp_order_body(seed, qty=3, price=100)
     ).json()
-    assert o["СуммаДокумента"] == 300  # ПередЗаписью recomputes it (§2.2)
+    assert o["СуммаДокумента"] == 300  # ПередЗаписью recomputes it
     o2 = utp_client.post(
         "/Document_ЗаказПокупателя?$format=json",
         json=utp_order_body(seed, qty=3, price=100),
@@ -272,7 +272,7 @@ def test_document_number_and_sum_recalculated(utp_client: httpx.Client, utp_app:
     assert o2["СуммаДокумента"] == 0 and o2["Number"] != o["Number"]
 
 
-def test_int64_string_quirk_and_bad_values(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:  # §1.7
+def test_int64_string_quirk_and_bad_values(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
     seed = utp_app.seed_info
     o = utp_client.post(
         "/Document_ЗаказПокупателя?$format=json", json=utp_order_body(seed, КратностьВзаиморасчетов="abc")
@@ -284,7 +284,7 @@ def test_int64_string_quirk_and_bad_values(utp_client: httpx.Client, utp_app: Ut
     assert r.status_code == 400
 
 
-def test_filter_on_cyrillic_sku_with_apostrophe(utp_client: httpx.Client) -> None:  # §1.6
+def test_filter_on_cyrillic_sku_with_apostrophe(utp_client: httpx.Client) -> None:
     for sku in ("WPRO-AB'12", "ТЕН-1800Вт"):
         got = utp_get(
             utp_client, "/Catalog_Номенклатура", **{"$filter": f"Артикул eq {utp_lit(sku)}"}

@@ -1,5 +1,6 @@
-"""The four sales documents refused and accepted as UTP 1.2 does (rules in sandbox/utp/posting_sales.py;
-the table in sandbox/utp/README.md maps each rule to the configuration's procedure and to a test here)."""
+"""The four sales documents refused and accepted as UTP 1.2 does (rules in sandbox/utp/posting_order.py,
+posting_invoice.py, posting_return.py, posting_closure.py, shared checks in posting_sales.py; the
+table in sandbox/utp/README.md maps each rule to the configuration's procedure and to a test here)."""
 
 from __future__ import annotations
 
@@ -270,12 +271,13 @@ def test_invoice_closes_order_only_when_the_order_has_its_operation(
     assert statuses == {"": 2, "Купленный": -2}
 
 
-def test_operational_invoice_from_reserve_needs_the_reserve(base: tuple[UtpEmulator, httpx.Client]) -> None:
+def test_invoice_is_never_posted_operationally(base: tuple[UtpEmulator, httpx.Client]) -> None:
+    # Documents/РеализацияТоваровУслуг.xml of the dump: <RealTimePosting>Deny</RealTimePosting>.
     app, c = base
-    order = _order(app, c, qty=1)  # reserves 1 only
-    body = _invoice(app.seed_info, order)  # ships 2 from the reserve
+    order = _order(app, c, qty=1)
+    body = _invoice(app.seed_info, order)
     _, err = _post(c, INVOICE, body, operational=True)
-    assert "в резерве" in err
+    assert "Оперативное проведение" in err
 
 
 # ----------------------------------------------------------------------------- return

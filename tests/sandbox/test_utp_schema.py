@@ -56,6 +56,7 @@ def _write(root: Path, folder: str, name: str, tag: str, props: str, children: s
 
 @pytest.fixture
 def dump(tmp_path: Path) -> Path:
+    # Long because: a miniature configuration dump, one object per call.
     _write(
         tmp_path,
         "Catalogs",
