@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
@@ -16,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 from .access import authorized, denied
 from .clock import fmt
 from .config import SalesDriveEmulatorConfig
-from .money import dec
+from .money import dec, stock_sum
 from .state import Doc, State
 from .wire import ApiError, json_response, read_body
 from .yml import yml_feed
@@ -132,7 +131,7 @@ def _set_product_field(state: State, product: Doc, key: str, value: object) -> N
 
 def stock_total(product: Doc) -> str:
     """`stockBalance`: the sum over warehouses."""
-    return str(sum((dec(v) for v in product["stockBalanceByStock"].values()), Decimal(0)))
+    return str(stock_sum(product))
 
 
 # categories --------------------------------------------------------------------------------------------

@@ -62,3 +62,8 @@ def totals(order: Doc) -> dict[str, Decimal]:
         "payedAmount": payed,
         "restPay": money(payment - payed),
     }
+
+
+def stock_sum(product: Doc) -> Decimal:
+    """A product's stock over all warehouses (`stockBalanceByStock`)."""
+    return sum((dec(v) for v in (product.get("stockBalanceByStock") or {}).values()), Decimal(0))

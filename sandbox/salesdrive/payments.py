@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .app import SalesDriveEmulator
 
 PATH = "/api/payment/list/"
-KINDS = ("incoming", "outcoming")
+PAYMENT_TYPES = ("incoming", "outcoming")
 
 
 def store_payment(
@@ -39,7 +39,7 @@ def store_payment(
     counterparty: Doc | None = None,
 ) -> Doc:
     """Record a payment split over `parts` (order id, sum); it raises (outgoing: lowers) `payedAmount`."""
-    if kind not in KINDS:
+    if kind not in PAYMENT_TYPES:
         raise ApiError(f"Unknown payment type {kind!r}")
     st = emu.state
     now = fmt(emu.clock.now())
@@ -197,7 +197,7 @@ def handle_list(emu: SalesDriveEmulator, request: Request) -> Response:
         return throttled
     args, filt = query(request)
     kind = args.get("type") or "all"  # top-level; `filter[type]` is not a filter (DRIZ nests it wrongly)
-    if kind not in ("all", *KINDS):
+    if kind not in ("all", *PAYMENT_TYPES):
         raise ApiError(f"Unknown type {kind!r}: expected all, incoming or outcoming")
     page, limit = paging(args, 30)
     payments = [p for p in emu.state.payments.values() if kind == "all" or p["type"] == kind]
