@@ -220,7 +220,7 @@ def update_order(emu: SalesDriveEmulator, body: Doc) -> None:
     _change_status(st, order, new, data, now)
     _change_references(st, new, data)
     _change_plain_fields(st, new, data)
-    # Product lines and the linked contact's data cannot be changed through the API (SWAGGER): ignored.
+    # Product lines and the contact cannot be changed through this API (docs/salesdrive-api.md): ignored.
     if new == order:
         return
     new["version"] = order["version"] + 1

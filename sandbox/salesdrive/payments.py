@@ -196,7 +196,8 @@ def handle_list(emu: SalesDriveEmulator, request: Request) -> Response:
     if throttled is not None:
         return throttled
     args, filt = query(request)
-    kind = args.get("type") or "all"  # top-level; `filter[type]` is not a filter (DRIZ nests it wrongly)
+    # `type` is a top-level argument; `filter[type]` (sent by GitHub DriZ/Salesdrive-API-Client) is ignored.
+    kind = args.get("type") or "all"
     if kind not in ("all", *PAYMENT_TYPES):
         raise ApiError(f"Unknown type {kind!r}: expected all, incoming or outcoming")
     page, limit = paging(args, 30)

@@ -17,8 +17,9 @@ from .state import Doc, State
 if TYPE_CHECKING:
     from .app import SalesDriveEmulator
 
-# Default statuses of order base 1 as seen in two independent accounts (reference §6); `type`:
-# 1 in progress, 2 sale, 3 refusal/return, 4 deleted.
+# Default statuses of order base 1, named as SalesDrive names them; `type` (docs/salesdrive-api.md,
+# "Orders"): 1 in progress, 2 sale, 3 refusal/return, 4 deleted. Real answers of the statuses endpoint:
+# tests/fixtures/salesdrive/dictionaries_driz.json.
 STATUSES = [
     {"id": 1, "name": "Новий", "type": 1, "formId": 1},
     {"id": 2, "name": "Підтверджено", "type": 1, "formId": 1},

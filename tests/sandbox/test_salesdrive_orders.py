@@ -1,4 +1,4 @@
-"""SalesDrive emulator: auth variants, order create/list/update, payload shapes (from the reference)."""
+"""SalesDrive emulator: auth variants, order create/list/update, payload shapes (docs/salesdrive-api.md)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def test_bad_or_missing_key_gets_the_salesdrive_error(
 
 
 def test_auth_error_status_is_configurable(sd_emu: SalesDriveEmulator) -> None:
-    sd_emu.configure(auth_error_status=200)  # "200 with message" is one of the possibilities (unknown #2)
+    sd_emu.configure(auth_error_status=200)  # "200 with message" is one of the possibilities (undocumented)
     r = api_client(sd_emu, api_key="nope").get(LIST)
     assert (r.status_code, r.json()) == (200, {"message": "api key is invalid"})
 
@@ -210,7 +210,10 @@ def test_time_and_id_filters_and_paging(sd_api: httpx.Client, sd_clock: ManualCl
         LIST, params={"filter[updateAt][from]": "2025-10-01 09:00:00", "limit": 2, "page": 2}
     ).json()
     assert page2["pagination"] == {"currentPage": 2, "pageCount": 3, "perPage": 2}
-    assert [o["id"] for o in page2["data"]] == [ids[2], ids[1]]  # newest first (unknown #14)
+    assert [o["id"] for o in page2["data"]] == [
+        ids[2],
+        ids[1],
+    ]  # newest first (the order is undocumented: `list_sort`)
     assert sd_api.get(LIST, params={"limit": 500}).json()["pagination"]["perPage"] == 100
     assert sd_api.get(LIST, params={"filter[updateAt][from]": "yesterday"}).status_code == 400
 

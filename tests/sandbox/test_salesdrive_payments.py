@@ -47,7 +47,7 @@ def test_payment_attaches_and_changes_payed_amount(
     assert sd_emu.order(oid)["totals"]["restPay"] == 0
     listed = sd_api.get("/api/order/list/", params={"filter[id]": oid}).json()["data"][0]
     assert (listed["payedAmount"], listed["restPay"]) == (780, 0)
-    # uniqueId deduplicates by default (unknown #12): the same id comes back, nothing is added.
+    # uniqueId deduplicates by default (`payment_unique_id`): the same id comes back, nothing is added.
     again = sd_api.post(PAY, json={"orderId": oid, "sum": 300, "uniqueId": "bank-1"})
     assert again.json()["data"]["paymentId"] == pid and sd_emu.order(oid)["totals"]["payedAmount"] == 780
 
