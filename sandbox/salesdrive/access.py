@@ -7,15 +7,19 @@ throttled call (429 or 400) is a switch because integrators report both.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
 from .config import SalesDriveEmulatorConfig
 from .limits import RateLimiter, Throttled
 from .state import Doc
-from .wire import json_response
+from .wire import ApiError, json_response, read_body
+
+if TYPE_CHECKING:
+    from .app import SalesDriveEmulator
 
 
 def authorized(
@@ -39,6 +43,34 @@ def authorized(
 
 def denied(cfg: SalesDriveEmulatorConfig) -> Response:
     return json_response({"message": "api key is invalid"}, status=cfg.auth_error_status)
+
+
+def order_base_body(
+    cfg: SalesDriveEmulatorConfig, request: Request, error: Callable[[str], Response]
+) -> Doc | Response:
+    """The body of a write authorised by an order-base key, or the answer refusing the call (`error`
+    shapes an unreadable body the way the endpoint answers errors)."""
+    try:
+        body = read_body(request)
+    except ApiError as exc:
+        return error(exc.message)
+    if not authorized(cfg, request, body):
+        return denied(cfg)
+    return body
+
+
+def refuse_list_call(
+    emu: SalesDriveEmulator,
+    request: Request,
+    path: str,
+    *,
+    order_base: bool = True,
+    form_header: bool = False,
+) -> Response | None:
+    """None when a list call may proceed; the key is checked first, so a refused call uses no quota."""
+    if not authorized(emu.config, request, order_base=order_base, form_header=form_header):
+        return denied(emu.config)
+    return emu.throttle(path)
 
 
 class Counters:

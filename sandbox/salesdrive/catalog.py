@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from .access import authorized, denied
+from .access import order_base_body
 from .clock import fmt
 from .config import SalesDriveEmulatorConfig
 from .money import dec, stock_sum
 from .state import Doc, State
-from .wire import ApiError, json_response, read_body
+from .wire import ApiError, json_response
 from .yml import yml_feed
 
 if TYPE_CHECKING:
@@ -41,12 +42,9 @@ def _done(kind: str, ids: list[str], action: str) -> Response:
 # products ----------------------------------------------------------------------------------------------
 def handle_products(emu: SalesDriveEmulator, request: Request) -> Response:
     """The whole call is atomic: one bad product rejects it (and counts as `rejected`)."""
-    try:
-        body = read_body(request)
-    except ApiError as exc:
-        return _error(emu.config, exc.message)
-    if not authorized(emu.config, request, body):
-        return denied(emu.config)
+    body = order_base_body(emu.config, request, partial(_error, emu.config))
+    if isinstance(body, Response):
+        return body
     stats = emu.request_counters.product_handler
     try:
         ids = _product_ids(body)
@@ -136,12 +134,9 @@ def stock_total(product: Doc) -> str:
 
 # categories --------------------------------------------------------------------------------------------
 def handle_categories(emu: SalesDriveEmulator, request: Request) -> Response:
-    try:
-        body = read_body(request)
-    except ApiError as exc:
-        return _error(emu.config, exc.message)
-    if not authorized(emu.config, request, body):
-        return denied(emu.config)
+    body = order_base_body(emu.config, request, partial(_error, emu.config))
+    if isinstance(body, Response):
+        return body
     action, items = body.get("action"), body.get("category")
     if action not in ACTIONS:
         return _error(emu.config, f"Unknown action {action!r}: expected update or delete")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from .access import authorized, denied
+from .access import refuse_list_call
 from .meta import meta_fields
 from .money import dec, num, totals
 from .odd_shapes import odd_list_answer
@@ -29,11 +29,9 @@ SPECIAL_FILTERS = ("statusId", "updateAt", "orderTime", "setStatusId", "setStatu
 
 
 def handle_order_list(emu: SalesDriveEmulator, request: Request) -> Response:
-    if not authorized(emu.config, request, form_header=True):
-        return denied(emu.config)
-    throttled = emu.throttle(PATH)
-    if throttled is not None:
-        return throttled
+    refused = refuse_list_call(emu, request, PATH, form_header=True)
+    if refused is not None:
+        return refused
     args, filt = query(request)
     page, limit = paging(args, 50)
     orders = filter_orders(emu.state, filt)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from .access import authorized, denied
+from .access import order_base_body
 from .accounting_field import fires_webhook
 from .clock import fmt
 from .config import SalesDriveEmulatorConfig
@@ -29,7 +29,7 @@ from .order_fields import (
 )
 from .render import webhook_body
 from .state import Doc, State, normalize_phone
-from .wire import ApiError, as_list, int_or_none, json_response, parse_day, read_body
+from .wire import ApiError, as_list, int_or_none, json_response, parse_day
 
 if TYPE_CHECKING:
     from .app import SalesDriveEmulator
@@ -286,17 +286,17 @@ def _change_plain_fields(state: State, new: Doc, data: Doc) -> None:
 # handlers ----------------------------------------------------------------------------------------------
 def handle_create(emu: SalesDriveEmulator, request: Request) -> Response:
     """Errors as `{"error": ...}`; the answer is an empty body unless `getResultData` asks for the ids."""
-    error_status = emu.config.error_status
-    try:
-        body = read_body(request)
-    except ApiError as exc:
-        return json_response({"error": exc.message}, status=error_status)
-    if not authorized(emu.config, request, body):
-        return denied(emu.config)
+
+    def error(message: str) -> Response:
+        return json_response({"error": message}, status=emu.config.error_status)
+
+    body = order_base_body(emu.config, request, error)
+    if isinstance(body, Response):
+        return body
     try:
         order = create_order(emu, body, now=emu.clock.now())
     except (ApiError, ValueError) as exc:
-        return json_response({"error": getattr(exc, "message", str(exc))}, status=error_status)
+        return error(getattr(exc, "message", str(exc)))
     if str(body.get("getResultData", "")).lower() in ("1", "true"):
         return json_response({"success": True, "data": {"orderId": order["id"], "userId": order["userId"]}})
     return Response(b"", status=200, mimetype="text/html")
@@ -304,17 +304,15 @@ def handle_create(emu: SalesDriveEmulator, request: Request) -> Response:
 
 def handle_update(emu: SalesDriveEmulator, request: Request) -> Response:
     """Errors as `{"success": false, "message": ...}`."""
-    error_status = emu.config.error_status
-    try:
-        body = read_body(request)
-    except ApiError as exc:
-        return json_response({"success": False, "message": exc.message}, status=error_status)
-    if not authorized(emu.config, request, body):
-        return denied(emu.config)
+
+    def error(message: str) -> Response:
+        return json_response({"success": False, "message": message}, status=emu.config.error_status)
+
+    body = order_base_body(emu.config, request, error)
+    if isinstance(body, Response):
+        return body
     try:
         update_order(emu, body)
     except (ApiError, ValueError) as exc:
-        return json_response(
-            {"success": False, "message": getattr(exc, "message", str(exc))}, status=error_status
-        )
+        return error(getattr(exc, "message", str(exc)))
     return json_response({"success": True})

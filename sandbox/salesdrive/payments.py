@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from .access import authorized, denied
+from .access import authorized, denied, refuse_list_call
 from .clock import fmt, parse_dt
 from .money import dec, money, num, totals
 from .orders import find_order
@@ -190,11 +190,9 @@ def _counterparty(body: Doc) -> Doc | None:
 
 # list --------------------------------------------------------------------------------------------------
 def handle_list(emu: SalesDriveEmulator, request: Request) -> Response:
-    if not authorized(emu.config, request, order_base=False):
-        return denied(emu.config)
-    throttled = emu.throttle(PATH)
-    if throttled is not None:
-        return throttled
+    refused = refuse_list_call(emu, request, PATH, order_base=False)
+    if refused is not None:
+        return refused
     args, filt = query(request)
     # `type` is a top-level argument; `filter[type]` (sent by GitHub DriZ/Salesdrive-API-Client) is ignored.
     kind = args.get("type") or "all"
