@@ -70,7 +70,7 @@ def refuse_list_call(
     """None when a list call may proceed; the key is checked first, so a refused call uses no quota."""
     if not authorized(emu.config, request, order_base=order_base, form_header=form_header):
         return denied(emu.config)
-    return emu.throttle(path)
+    return throttle(emu.config, emu.limiter, emu.request_counters, path, emu.clock.now())
 
 
 class Counters:

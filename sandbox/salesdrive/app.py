@@ -18,8 +18,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import catalog, control, dictionaries, order_list, orders, payments
-from .access import Counters, throttle
-from .clock import FMT, Clock, ManualClock, RealClock, fmt
+from .access import Counters
+from .clock import FMT, Clock, ManualClock, RealClock
 from .config import SalesDriveEmulatorConfig
 from .limits import RateLimiter
 from .money import dec, num, totals
@@ -112,13 +112,6 @@ class SalesDriveEmulator:
         if counted:
             self._count(str(rule.rule), response.status_code)
         return response
-
-    def throttle(self, endpoint: str) -> Response | None:
-        """None when a list call is within the read limits; otherwise the throttled answer."""
-        return throttle(self.config, self.limiter, self.request_counters, endpoint, self.clock.now())
-
-    def now_text(self) -> str:
-        return fmt(self.clock.now()) or ""
 
     # counters ----------------------------------------------------------------------------------------
     def reset_counters(self) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from .clock import ManualClock, parse_dt
+from .clock import ManualClock, fmt, parse_dt
 from .webhooks import EVENTS
 from .wire import json_response, read_body
 
@@ -42,7 +42,7 @@ def clock(emu: SalesDriveEmulator, request: Request) -> Response:
             emu.clock.set(parse_dt(str(body["set"])))  # type: ignore[attr-defined]
         if "advance" in body:
             emu.clock.advance(float(body["advance"]))  # type: ignore[attr-defined]
-    return json_response({"now": emu.now_text(), "manual": isinstance(emu.clock, ManualClock)})
+    return json_response({"now": fmt(emu.clock.now()), "manual": isinstance(emu.clock, ManualClock)})
 
 
 def config(emu: SalesDriveEmulator, request: Request) -> Response:
