@@ -3,13 +3,13 @@ managers see, in SalesDrive, what the accounting system made of each order.
 
 SalesDrive lets an account define custom ("individual") order fields; a text field takes any string in
 ``/api/order/update/`` (``data.<code>``) and travels, like every custom field, as an extra top-level
-key of the order in webhooks and in the order list (reference: "Custom order fields by field code";
-"Custom (individual) fields are included in webhook data"). The seeded account has one, with the code
-below; ``define_text_field`` adds another (an account whose administrator chose another code).
+key of the order in webhooks and in the order list (docs/salesdrive-api.md, "Webhooks": custom fields
+by code). The seeded account has one, with the code below; ``define_text_field`` adds another (an account
+whose administrator chose another code).
 
-Whether an edit other than a status change fires a ``status_change`` webhook is not documented (the
-reference lists it among the unknowns); the option ``update_webhook`` ("status" | "any") plays both,
-and ``fires_webhook`` is the rule.
+Whether an edit other than a status change fires a ``status_change`` webhook is not documented
+(docs/salesdrive-api.md, "Webhooks"); the option ``update_webhook`` ("status" | "any") plays both, and
+``fires_webhook`` is the rule.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Emulator configuration: credentials, limits, and a switch for each behaviour that is unknown."""
+"""Emulator configuration: credentials, limits, and a switch for each behaviour SalesDrive leaves open.
+
+What is documented and what is not: docs/salesdrive-api.md; the emulator's choices: README.md "Unknowns".
+"""
 
 from __future__ import annotations
 
@@ -20,27 +23,29 @@ class SalesDriveEmulatorConfig(BaseModel):
     form_key: str = "sandbox-form-key"  # legacy order-base key: `form` body key / `Form-Api-Key` header
     yml_public_key: str = "sandbox-yml-key"
 
-    # Error answers (HTTP statuses are undocumented: unknown #2).
+    # Error answers: their HTTP statuses are undocumented.
     auth_error_status: int = 401
     error_status: int = 400
 
-    # Read limits on the list endpoints (documented numbers; shape, window and scope unknown: #1).
+    # Read limits on the list endpoints: the numbers are documented; answer shape, window and scope are not.
     throttle_shape: Literal["429", "400"] = "429"
     limit_window: Literal["sliding", "fixed"] = "sliding"
     limits: tuple[int, int, int] = (10, 100, 1000)  # per minute, hour, day
     limit_scope: Literal["account", "endpoint"] = "account"
 
-    # Unknowns about orders and payments.
-    payment_bumps_order_update_at: bool = True  # unknown #12
-    payment_unique_id: Literal["dedup", "error", "ignore"] = "dedup"  # unknown #12
-    absolute_discount: Literal["line", "unit"] = "line"  # unknown #7
-    list_sort: Literal["id_desc", "id_asc"] = "id_desc"  # unknown #14
-    numbers_as_strings: bool = True  # unknown #11: real payloads carry some numbers as strings
+    # Undocumented behaviour of orders and payments.
+    payment_bumps_order_update_at: bool = True
+    payment_unique_id: Literal["dedup", "error", "ignore"] = "dedup"
+    absolute_discount: Literal["line", "unit"] = "line"  # an absolute line discount: per line or per unit
+    list_sort: Literal["id_desc", "id_asc"] = "id_desc"  # the order of list answers
+    # Real payloads carry some numbers as strings (tests/fixtures/salesdrive/order_list_swagger.json).
+    numbers_as_strings: bool = True
     # Shapes real accounts send besides the usual one (see odd_shapes.py): webhooks and order lists.
     odd_shapes: list[OddShape] = Field(default_factory=list)
     yml_refresh_s: float = Field(default=0.0, ge=0)  # 0 = the feed is always current
 
-    # Webhook delivery faults and guarantees (unknown #3).
+    # Webhook delivery faults and guarantees: none is documented; integrators report late, repeated and
+    # out-of-order deliveries (docs/salesdrive-api.md, "Webhooks").
     webhook_duplicate_rate: Rate = Field(default=0.0, ge=0, le=1)
     webhook_reorder_rate: Rate = Field(default=0.0, ge=0, le=1)
     webhook_reorder_max_hold_s: float = Field(default=60.0, ge=0)
@@ -50,8 +55,8 @@ class SalesDriveEmulatorConfig(BaseModel):
     webhook_retry_backoff_s: float = Field(default=5.0, ge=0)
     webhook_timeout_s: float = Field(default=5.0, gt=0)
     random_seed: int = 0
-    # Does an update that changes something other than the status send `status_change`? (unknown #3:
-    # documented only for status changes; "any" also for a custom field, a comment, …)
+    # Does an update that changes something other than the status send `status_change`? Documented only
+    # for status changes; "any" also for a custom field, a comment, …
     update_webhook: Literal["status", "any"] = "status"
 
     # State.

@@ -1,4 +1,5 @@
-"""The list endpoints' read limits: 10/min, 100/h, 1000/day, as a sliding or a clock-aligned window."""
+"""The list endpoints' read limits: 10/min, 100/h, 1000/day (docs/salesdrive-api.md), as a sliding or a
+clock-aligned window (which one SalesDrive uses is undocumented)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class Throttled(Exception):
 
 
 class RateLimiter:
-    """Only accepted calls count: a throttled call does not use up the quota (unknown in reality)."""
+    """Only accepted calls count: a throttled call does not use up the quota (undocumented; assumed)."""
 
     def __init__(self) -> None:
         self._calls: dict[str, deque[float]] = {}

@@ -1,6 +1,7 @@
 """Payload shapes real SalesDrive accounts send besides the emulator's usual one (config ``odd_shapes``).
 
-Each shape is documented in public material about SalesDrive:
+Each shape is documented in public material about SalesDrive (sources: docs/salesdrive-payloads.md,
+"Public sources of the shapes"; the Swagger examples are in tests/fixtures/salesdrive/):
 - ``empty_meta``: the webhook's ``meta`` is ``{"fields": {}, "contacts": {"fields": {}}}`` (SalesDrive's
   own Swagger webhook example), so option names are not in the body;
 - ``id_name_options``: ``meta`` options as ``{"id", "name"}`` instead of ``{"value", "text"}`` (seen in

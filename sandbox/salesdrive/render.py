@@ -1,165 +1,18 @@
-"""How SalesDrive shapes what it sends: the list form, the webhook form, `meta` descriptors, the YML feed."""
+"""How SalesDrive shapes an order: the list form (`/api/order/list/`) and the webhook form (`data`)."""
 
 from __future__ import annotations
 
 import hashlib
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from decimal import Decimal
 
 from .config import SalesDriveEmulatorConfig
+from .meta import meta_fields
+from .money import dec, num, totals
 from .odd_shapes import odd_webhook
+from .order_fields import UTM_FIELDS
 from .state import Doc, State
 
-CENT = Decimal("0.01")
 
-
-def dec(value: Any) -> Decimal:
-    """Lenient number parsing: SalesDrive clients send numbers, numeric strings and comma decimals."""
-    if value is None or value == "":
-        return Decimal(0)
-    if isinstance(value, bool):
-        return Decimal(int(value))
-    try:
-        return Decimal(str(value).strip().replace(",", ".").replace(" ", ""))
-    except InvalidOperation as exc:
-        raise ValueError(f"not a number: {value!r}") from exc
-
-
-def num(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def line_adjustment(line: Doc, kind: str) -> Decimal:
-    """Discount or commission of one line: a percent of price·amount, or an absolute value per line/unit."""
-    value = dec(line.get(kind))
-    gross = dec(line["price"]) * dec(line["amount"])
-    if line.get("percentDiscount" if kind == "discount" else "percentCommission"):
-        return money(gross * value / 100)
-    if line.get("absoluteMode") == "unit":
-        return money(value * dec(line["amount"]))
-    return money(value)
-
-
-def totals(order: Doc) -> dict[str, Decimal]:
-    lines = order.get("products") or []
-    gross = sum((dec(ln["price"]) * dec(ln["amount"]) for ln in lines), Decimal(0))
-    discount = sum((line_adjustment(ln, "discount") for ln in lines), Decimal(0))
-    commission = sum((line_adjustment(ln, "commission") for ln in lines), Decimal(0))
-    cost = sum((dec(ln.get("costPrice")) * dec(ln["amount"]) for ln in lines), Decimal(0))
-    shipping = dec(order.get("shipping_costs"))
-    payment = money(gross - discount)
-    expenses = money(cost + commission + shipping)
-    payed = money(dec(order.get("payedAmount")))
-    return {
-        "paymentAmount": payment,
-        "discountAmount": money(discount),
-        "commissionAmount": money(commission),
-        "costPriceAmount": money(cost),
-        "shipping_costs": money(shipping),
-        "expensesAmount": expenses,
-        "profitAmount": money(payment - expenses),
-        "payedAmount": payed,
-        "restPay": money(payment - payed),
-    }
-
-
-# dictionaries as meta options -------------------------------------------------------------------------
-def _field(label: str, name: str, type_: str, options: list[Doc]) -> Doc:
-    return {
-        "label": label,
-        "name": name,
-        "type": type_,
-        "editable": True,
-        "sortable": True,
-        "system": not name.startswith(("id_", "custom")),
-        "forAdminOnly": False,
-        "groupName": "order",
-        "options": options,
-    }
-
-
-def status_options(state: State) -> list[Doc]:
-    return [{"value": s["id"], "text": s["name"], "type": s["type"]} for s in state.dicts["statuses"]]
-
-
-def method_options(state: State, name: str) -> list[Doc]:
-    return [{"value": m["id"], "text": m["name"], "parameter": m["parameter"]} for m in state.dicts[name]]
-
-
-def product_option(product: Doc) -> Doc:
-    by_stock = product.get("stockBalanceByStock") or {}
-    return {
-        "value": product["productId"],
-        "parameter": product["id"],
-        "text": product.get("name"),
-        "sku": product.get("sku"),
-        "barcode": product.get("barcode"),
-        "defaultPrice": num(dec(product.get("costPerItem"))),
-        "costPrice": num(dec(product.get("expenses"))),
-        "restCount": num(sum((dec(v) for v in by_stock.values()), Decimal(0))),
-        "stockBalance": {k: num(dec(v)) for k, v in by_stock.items()},
-        "currencyId": product.get("currency") or "UAH",
-        "isComplect": 1 if product.get("set") else 0,
-    }
-
-
-def meta_fields(state: State, orders: list[Doc], selected: Doc | None = None) -> Doc:
-    """Full option dictionaries (list answers), or only the selected value(s) when `selected` is given
-    (webhooks: integrators read `options[0].text` as the current status/method name)."""
-    products: dict[int, Doc] = {}
-    by_pid = {p["productId"]: p for p in state.products.values()} if orders else {}
-    for order in orders:
-        for line in order.get("products") or []:
-            if line.get("productId") in by_pid:
-                products[line["productId"]] = product_option(by_pid[line["productId"]])
-    stocks = [
-        {"value": s["value"], "text": s["text"], "default": s["default"]} for s in state.dicts["stocks"]
-    ]
-    fields: Doc = {
-        "statusId": _field("Статус", "statusId", "select", status_options(state)),
-        "payment_method": _field(
-            "Спосіб оплати", "payment_method", "select", method_options(state, "payment_methods")
-        ),
-        "shipping_method": _field(
-            "Спосіб доставки", "shipping_method", "select", method_options(state, "delivery_methods")
-        ),
-        "sajt": _field("Сайт", "sajt", "select", list(state.dicts["sites"])),
-        "userId": _field("Менеджер", "userId", "select", list(state.dicts["users"])),
-        "rejectionReason": _field(
-            "Причина відмови", "rejectionReason", "select", list(state.dicts["rejection_reasons"])
-        ),
-        "stockId": _field("Склад", "stockId", "stocks", stocks),
-        "products": _field("Товари", "products", "products", list(products.values())),
-    }
-    for cf in state.dicts["custom_fields"]:
-        fields[cf["code"]] = _field(cf["label"], cf["code"], cf["type"], list(cf["options"]))
-    if selected is None:
-        return fields
-    chosen: dict[str, Any] = {
-        "statusId": selected.get("statusId"),
-        "payment_method": selected.get("payment_method"),
-        "shipping_method": selected.get("shipping_method"),
-        "sajt": selected.get("sajt"),
-        "userId": selected.get("userId"),
-        "rejectionReason": selected.get("rejectionReason"),
-        "stockId": [ln.get("stockId") for ln in selected.get("products") or []],
-        "products": [ln.get("productId") for ln in selected.get("products") or []],
-    }
-    for cf in state.dicts["custom_fields"]:
-        chosen[cf["code"]] = (selected.get("custom") or {}).get(cf["code"])
-    for name, field in fields.items():
-        value = chosen.get(name)
-        values = value if isinstance(value, list) else [value]
-        field["options"] = [o for o in field["options"] if o["value"] in values]
-    return fields
-
-
-# orders -------------------------------------------------------------------------------------------
 def render_contact(contact: Doc) -> Doc:
     out = {
         "id": contact["id"],
@@ -169,7 +22,8 @@ def render_contact(contact: Doc) -> Doc:
         "lName": contact.get("lName"),
         "fName": contact.get("fName"),
         "mName": contact.get("mName"),
-        # Real payloads carry phones and e-mails as arrays of strings (reference §2, Customer).
+        # Phones and e-mails as lists of strings (docs/salesdrive-api.md, "Webhooks"); one plain string
+        # is the `phone_as_string` odd shape.
         "phone": list(contact.get("phone") or []),
         "email": list(contact.get("email") or []),
         "company": contact.get("company"),
@@ -231,11 +85,30 @@ def _render_line(line: Doc, form: str, state: State, strings: bool) -> Doc:
 def render_order(order: Doc, state: State, cfg: SalesDriveEmulatorConfig, form: str) -> Doc:
     """`form` is "list" (GET /api/order/list/) or "webhook" (`data` of a webhook body)."""
     t = totals(order)
-    strings = cfg.numbers_as_strings
     contacts = [
         render_contact(state.contacts[c]) for c in order.get("contactIds") or [] if c in state.contacts
     ]
-    out: Doc = {
+    out = _common_fields(order, t)
+    out["contacts"] = contacts
+    out["products"] = [
+        _render_line(ln, form, state, cfg.numbers_as_strings) for ln in order.get("products") or []
+    ]
+    for key in UTM_FIELDS:
+        out[key] = order.get(key) or ""
+    if order.get("ord_novaposhta"):
+        out["ord_novaposhta"] = dict(order["ord_novaposhta"])
+    if form == "list":
+        _list_only(out, order, t, contacts, cfg.numbers_as_strings)
+    else:
+        _webhook_only(out, order, t, cfg.numbers_as_strings)
+    # Custom ("individual") fields travel as extra top-level keys named by their code.
+    for code, value in (order.get("custom") or {}).items():
+        out[code] = value
+    return out
+
+
+def _common_fields(order: Doc, t: dict[str, Decimal]) -> Doc:
+    return {
         "id": order["id"],
         "formId": order.get("formId", 1),
         "version": order["version"],
@@ -261,33 +134,30 @@ def render_order(order: Doc, state: State, cfg: SalesDriveEmulatorConfig, form: 
         "shipping_address": order.get("shipping_address"),
         "ord_delivery": order.get("ord_delivery"),
         "ord_delivery_data": [dict(d) for d in order.get("ord_delivery_data") or []],
-        "contacts": contacts,
-        "products": [_render_line(ln, form, state, strings) for ln in order.get("products") or []],
+        "contacts": [],
+        "products": [],
         "sajt": order.get("sajt"),
         "campaignId": order.get("campaignId"),
         "document_ord_check": 0,
         "call": None,
     }
-    for key in ("utmSource", "utmMedium", "utmCampaign", "utmContent", "utmTerm", "utmPage", "utmSourceFull"):
-        out[key] = order.get(key) or ""
-    if order.get("ord_novaposhta"):
-        out["ord_novaposhta"] = dict(order["ord_novaposhta"])
-    if form == "list":
-        out["token"] = hashlib.md5(f"order-{order['id']}".encode(), usedforsecurity=False).hexdigest()
-        out["costPriceAmount"] = num(t["costPriceAmount"])
-        out["commissionAmount"] = num(t["commissionAmount"])
-        out["primaryContact"] = contacts[0] if contacts else None
-        if strings and out["payment_method"] is not None:
-            out["payment_method"] = str(out["payment_method"])  # the list example has "payment_method": "6"
-    else:
-        out["timeEntryOrder"] = order["orderTime"]
-        out["holderTime"] = None
-        if strings:
-            out["shipping_costs"] = f"{t['shipping_costs']:.2f}"
-    # Custom ("individual") fields travel as extra top-level keys named by their code.
-    for code, value in (order.get("custom") or {}).items():
-        out[code] = value
-    return out
+
+
+def _list_only(out: Doc, order: Doc, t: dict[str, Decimal], contacts: list[Doc], strings: bool) -> None:
+    """What only the list form carries (`tests/fixtures/salesdrive/order_list_swagger.json`)."""
+    out["token"] = hashlib.md5(f"order-{order['id']}".encode(), usedforsecurity=False).hexdigest()
+    out["costPriceAmount"] = num(t["costPriceAmount"])
+    out["commissionAmount"] = num(t["commissionAmount"])
+    out["primaryContact"] = contacts[0] if contacts else None
+    if strings and out["payment_method"] is not None:
+        out["payment_method"] = str(out["payment_method"])  # the list example has "payment_method": "6"
+
+
+def _webhook_only(out: Doc, order: Doc, t: dict[str, Decimal], strings: bool) -> None:
+    out["timeEntryOrder"] = order["orderTime"]
+    out["holderTime"] = None
+    if strings:
+        out["shipping_costs"] = f"{t['shipping_costs']:.2f}"
 
 
 def webhook_body(event: str, order: Doc, state: State, cfg: SalesDriveEmulatorConfig) -> Doc:
@@ -297,71 +167,3 @@ def webhook_body(event: str, order: Doc, state: State, cfg: SalesDriveEmulatorCo
         "meta": {"fields": meta_fields(state, [order], selected=order), "contacts": {"fields": {}}},
     }
     return odd_webhook(body, list(cfg.odd_shapes))
-
-
-# YML ----------------------------------------------------------------------------------------------
-def yml_feed(state: State, cfg: SalesDriveEmulatorConfig, generated: str) -> str:
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f"<yml_catalog date={quoteattr(generated[:16])}>",
-        "<shop>",
-    ]
-    out.append(f"<name>{escape(cfg.account)}</name><company>{escape(cfg.account)}</company>")
-    out.append(f"<url>https://{escape(cfg.account)}.salesdrive.me</url>")
-    currencies = sorted({p.get("currency") or "UAH" for p in state.products.values()} | {"UAH"})
-    out.append("<currencies>")
-    out.extend(f'<currency id="{escape(c)}" rate="{1 if c == "UAH" else "CB"}"/>' for c in currencies)
-    out.append("</currencies><categories>")
-    for cat in state.categories.values():
-        parent = (
-            f" parentId={quoteattr(str(cat['parentId']))}" if cat.get("parentId") not in (None, "") else ""
-        )
-        out.append(
-            f"<category id={quoteattr(str(cat['id']))}{parent}>{escape(str(cat.get('name') or ''))}"
-            "</category>"
-        )
-    out.append("</categories><offers>")
-    for p in state.products.values():
-        qty = sum((dec(v) for v in (p.get("stockBalanceByStock") or {}).values()), Decimal(0))
-        group = f" group_id={quoteattr(str(p['parentProductId']))}" if p.get("parentProductId") else ""
-        out.append(
-            f'<offer id={quoteattr(str(p["id"]))}{group} available="{"true" if qty > 0 else "false"}">'
-        )
-        children = [
-            ("name", p.get("name")),
-            ("name_ua", p.get("nameTranslate") or p.get("name")),
-            (
-                "categoryId",
-                (p.get("category") or {}).get("id")
-                if isinstance(p.get("category"), dict)
-                else p.get("category"),
-            ),
-            ("price", num(dec(p.get("costPerItem")))),
-            ("currencyId", p.get("currency") or "UAH"),
-            ("quantity_in_stock", num(qty)),
-            ("vendor", p.get("manufacturer")),
-            ("vendorCode", p.get("sku")),
-            ("article", p.get("sku")),
-            ("barcode", p.get("barcode")),
-            ("uktzed", p.get("uktzed")),
-            ("vendorprice", num(dec(p.get("expenses"))) if p.get("expenses") not in (None, "") else None),
-            ("description", p.get("description")),
-            ("url", p.get("url")),
-            ("keywords", p.get("keywords")),
-            ("note", p.get("note")),
-        ]
-        for tag, value in children:
-            if value not in (None, ""):
-                out.append(f"<{tag}>{escape(str(value))}</{tag}>")
-        for image in p.get("images") or []:
-            if isinstance(image, dict) and image.get("fullsize"):
-                out.append(f"<picture>{escape(str(image['fullsize']))}</picture>")
-        for param in p.get("params") or []:
-            if isinstance(param, dict) and param.get("name"):
-                out.append(
-                    f"<param name={quoteattr(str(param['name']))}>{escape(str(param.get('value', '')))}"
-                    "</param>"
-                )
-        out.append("</offer>")
-    out.append("</offers></shop></yml_catalog>")
-    return "\n".join(out)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from .accounting_field import ACCOUNTING_STATE_FIELD
-from .state import State
+from .catalog import stock_total
+from .clock import fmt
+from .dictionaries import statuses
+from .money import totals
+from .orders import create_order
+from .payments import store_payment
+from .state import Doc, State
 
-# Default statuses of order base 1 as seen in two independent accounts (reference §6); `type`:
-# 1 in progress, 2 sale, 3 refusal/return, 4 deleted.
+if TYPE_CHECKING:
+    from .app import SalesDriveEmulator
+
+# Default statuses of order base 1, named as SalesDrive names them; `type` (docs/salesdrive-api.md,
+# "Orders"): 1 in progress, 2 sale, 3 refusal/return, 4 deleted. Real answers of the statuses endpoint:
+# tests/fixtures/salesdrive/dictionaries_driz.json.
 STATUSES = [
     {"id": 1, "name": "Новий", "type": 1, "formId": 1},
     {"id": 2, "name": "Підтверджено", "type": 1, "formId": 1},
@@ -219,3 +230,72 @@ def product_specs(count: int) -> list[dict[str, Any]]:
             }
         )
     return specs
+
+
+def seed_account(emu: SalesDriveEmulator) -> None:
+    """The products, then (when the five hand-written products exist) the orders and their payment."""
+    seed_products(emu.state, emu.config.seed_products)
+    if emu.config.seed_products >= 5:  # the seeded orders use the five hand-written products
+        seed_orders(emu)
+
+
+def seed_products(state: State, count: int) -> None:
+    for spec in product_specs(count):
+        product = {
+            "id": spec["id"],
+            "productId": state.next_id("product", start=5501),
+            "name": spec["name"],
+            "sku": spec["sku"],
+            "barcode": spec["barcode"],
+            "costPerItem": spec["costPerItem"],
+            "expenses": spec["expenses"],
+            "currency": "UAH",
+            "category": spec["category"],
+            "stockBalanceByStock": dict(spec["stock"]),
+        }
+        product["stockBalance"] = stock_total(product)
+        state.put_product(product)
+
+
+def seed_orders(emu: SalesDriveEmulator) -> None:
+    """ORDERS, oldest first, through the `/handler/` path without webhooks; then status and payment."""
+    now = emu.clock.now()
+    for spec in sorted(ORDERS, key=lambda o: -o["days_ago"]):
+        created = now - timedelta(days=spec["days_ago"])
+        order = create_order(emu, spec["body"], now=created, fire=False)
+        if spec["status"] != order["statusId"]:
+            _move_to_status(emu.state, order, spec["status"], created + timedelta(hours=2))
+        if spec["paid"]:
+            _pay_in_full(emu, order, created + timedelta(hours=1))
+
+
+def _move_to_status(state: State, order: Doc, status: int, changed: datetime) -> None:
+    order["statusId"] = status
+    order["version"] += 1
+    order["updateAt"] = fmt(changed)
+    order["statusHistory"].append([status, fmt(changed)])
+    if statuses(state, 1)[status]["type"] == 2:
+        order["paymentDate"] = changed.strftime("%Y-%m-%d")
+    state.put_order(order)
+
+
+def _pay_in_full(emu: SalesDriveEmulator, order: Doc, pay_at: datetime) -> None:
+    """A payment recorded in the UI at `pay_at`, allocated to the order without bumping it."""
+    st = emu.state
+    payment = store_payment(
+        emu,
+        total=totals(order)["paymentAmount"],
+        parts=[],
+        kind="incoming",
+        date=fmt(pay_at),
+        description=f"Оплата замовлення {order['id']}",
+        unique_id=None,
+    )
+    payment["paymentBreakdown"] = [
+        {"sum": payment["sum"], "invoice": None, "order": {"id": order["id"], "formId": 1}}
+    ]
+    payment["createdAt"] = payment["updatedAt"] = fmt(pay_at)
+    st.put_payment(payment)
+    paid = st.orders[order["id"]]
+    paid["payedAmount"] = payment["sum"]
+    st.put_order(paid)

@@ -9,7 +9,6 @@ import threading
 from typing import Any
 
 Doc = dict[str, Any]
-KINDS = ("order", "contact", "product", "category", "payment", "subscription", "dict", "seq")
 
 
 def normalize_phone(raw: Any) -> str:
@@ -52,24 +51,21 @@ class State:
     # persistence ---------------------------------------------------------------------------------------
     def _load(self) -> None:
         assert self._db is not None
+        # kind → (the dict it fills, how its key is typed)
+        stores: dict[str, tuple[dict[Any, Any], Any]] = {
+            "order": (self.orders, int),
+            "contact": (self.contacts, int),
+            "product": (self.products, str),
+            "category": (self.categories, str),
+            "payment": (self.payments, int),
+            "subscription": (self.subscriptions, int),
+            "dict": (self.dicts, str),
+            "seq": (self.seq, str),
+        }
         for kind, key, body in self._db.execute("SELECT kind, key, body FROM docs"):
-            doc = json.loads(body)
-            if kind == "order":
-                self.orders[int(key)] = doc
-            elif kind == "contact":
-                self.contacts[int(key)] = doc
-            elif kind == "product":
-                self.products[key] = doc
-            elif kind == "category":
-                self.categories[key] = doc
-            elif kind == "payment":
-                self.payments[int(key)] = doc
-            elif kind == "subscription":
-                self.subscriptions[int(key)] = doc
-            elif kind == "dict":
-                self.dicts[key] = doc
-            elif kind == "seq":
-                self.seq[key] = int(doc)
+            if kind in stores:
+                store, key_type = stores[kind]
+                store[key_type(key)] = json.loads(body)
         for product in self.products.values():
             self._index_product(product)
         for contact in self.contacts.values():

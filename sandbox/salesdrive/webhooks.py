@@ -1,4 +1,8 @@
-"""Webhook delivery with the faults integrators report: duplicates, reordering, delay, loss, retries."""
+"""Webhook delivery with the faults integrators report: duplicates, reordering, delay, loss, retries.
+
+SalesDrive documents none of retries, timeout or ordering (docs/salesdrive-api.md, "Webhooks"), so each
+is a switch in `SalesDriveEmulatorConfig`.
+"""
 
 from __future__ import annotations
 

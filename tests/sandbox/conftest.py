@@ -7,6 +7,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from sandbox.salesdrive import ManualClock, SalesDriveEmulator, SalesDriveEmulatorConfig
+from sandbox.salesdrive import create_app as create_salesdrive
+from sandbox.salesdrive.testing import RecordingTransport, api_client
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig, create_app
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata"
@@ -23,6 +26,49 @@ def utp_client(utp_app: UtpEmulator) -> Iterator[httpx.Client]:
         transport=httpx.WSGITransport(app=utp_app), base_url=UTP_ROOT, auth=("bridge", "bridge")
     ) as client:
         yield client
+
+
+# SalesDrive emulator ---------------------------------------------------------------------------------
+SD_HOOK = "https://bridge.example/webhook/secret-token"
+
+
+@pytest.fixture
+def sd_clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sd_hooks() -> RecordingTransport:
+    """Records every webhook the SalesDrive emulator sends (answers 200)."""
+    return RecordingTransport()
+
+
+@pytest.fixture
+def sd_emu(sd_clock: ManualClock, sd_hooks: RecordingTransport) -> SalesDriveEmulator:
+    """The seeded SalesDrive account on `sd_clock`, read limits lifted, webhooks to `sd_hooks` (no
+    subscription: request `sd_subscribed` for one)."""
+    config = SalesDriveEmulatorConfig(limits=(10_000, 10_000, 10_000))
+    return create_salesdrive(config, clock=sd_clock, webhook_transport=sd_hooks)
+
+
+@pytest.fixture
+def sd_subscribed(sd_emu: SalesDriveEmulator) -> SalesDriveEmulator:
+    """`sd_emu` with `SD_HOOK` subscribed to every event."""
+    sd_emu.subscribe(SD_HOOK)
+    return sd_emu
+
+
+@pytest.fixture
+def sd_api(sd_emu: SalesDriveEmulator) -> httpx.Client:
+    """An httpx client for `sd_emu`, in process, with the account's X-Api-Key."""
+    return api_client(sd_emu)
+
+
+def sd_create(api: httpx.Client, **body: Any) -> int:
+    """Create an order through `POST /handler/` (with `getResultData`) and return its id."""
+    r = api.post("/handler/", json={"getResultData": 1, **body})
+    assert r.status_code == 200, r.text
+    return int(r.json()["data"]["orderId"])
 
 
 def utp_q(**params: str) -> str:

@@ -6,28 +6,12 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import httpx
-import pytest
 
 from sandbox.salesdrive import ManualClock, SalesDriveEmulatorConfig, create_app
 from sandbox.salesdrive.app import SalesDriveEmulator
 from sandbox.salesdrive.testing import api_client
 
 FEED = "/export/yml/export.yml"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def emu(clock: ManualClock) -> SalesDriveEmulator:
-    return create_app(clock=clock)
-
-
-@pytest.fixture
-def api(emu: SalesDriveEmulator) -> httpx.Client:
-    return api_client(emu)
 
 
 def push(api: httpx.Client, products: list[dict[str, Any]], **extra: Any) -> httpx.Response:
@@ -42,9 +26,9 @@ def offers(api: httpx.Client) -> dict[str, ET.Element]:
     return {o.attrib["id"]: o for o in root.iter("offer")}
 
 
-def test_update_upserts_and_answers_like_salesdrive(api: httpx.Client, emu: SalesDriveEmulator) -> None:
+def test_update_upserts_and_answers_like_salesdrive(sd_api: httpx.Client, sd_emu: SalesDriveEmulator) -> None:
     r = push(
-        api,
+        sd_api,
         [
             {
                 "id": "101",
@@ -58,27 +42,29 @@ def test_update_upserts_and_answers_like_salesdrive(api: httpx.Client, emu: Sale
         ],
     )
     assert r.json() == {"status": "success", "message": "product[101] successfully added."}
-    product = emu.product("101")
+    product = sd_emu.product("101")
     assert product["stockBalanceByStock"] == {"1": "5", "3": "2"} and product["stockBalance"] == "7"
-    r = push(api, [{"id": "101", "costPerItem": 120}, {"id": "102", "name": "Друга"}])
+    r = push(sd_api, [{"id": "101", "costPerItem": 120}, {"id": "102", "name": "Друга"}])
     assert r.json()["message"] == "product[101, 102] successfully added."
-    assert emu.product("101")["costPerItem"] == "120" and emu.product("101")["name"] == "Фільтр"
-    stats = emu.counters["product_handler"]
+    assert sd_emu.product("101")["costPerItem"] == "120" and sd_emu.product("101")["name"] == "Фільтр"
+    stats = sd_emu.counters["product_handler"]
     assert (stats["calls"], stats["products"], stats["per_call"]) == (2, 3, [1, 2])
 
 
-def test_more_than_100_products_is_an_error(api: httpx.Client, emu: SalesDriveEmulator) -> None:
-    r = push(api, [{"id": str(i), "name": f"P{i}"} for i in range(101)])
+def test_more_than_100_products_is_an_error(sd_api: httpx.Client, sd_emu: SalesDriveEmulator) -> None:
+    r = push(sd_api, [{"id": str(i), "name": f"P{i}"} for i in range(101)])
     assert r.status_code == 400 and r.json()["status"] == "error" and "100" in r.json()["message"]
-    assert "100" not in emu.state.products and emu.counters["product_handler"]["rejected"] == 1
-    assert push(api, [{"id": str(i), "name": f"P{i}"} for i in range(100)]).json()["status"] == "success"
-    assert emu.counters["product_handler"]["per_call"] == [100]
+    assert "100" not in sd_emu.state.products and sd_emu.counters["product_handler"]["rejected"] == 1
+    assert push(sd_api, [{"id": str(i), "name": f"P{i}"} for i in range(100)]).json()["status"] == "success"
+    assert sd_emu.counters["product_handler"]["per_call"] == [100]
 
 
-def test_dont_update_fields_protects_existing_fields(api: httpx.Client, emu: SalesDriveEmulator) -> None:
+def test_dont_update_fields_protects_existing_fields(
+    sd_api: httpx.Client, sd_emu: SalesDriveEmulator
+) -> None:
     # A stock-only push: price (named `price` for costPerItem!), name and sku are protected.
     r = push(
-        api,
+        sd_api,
         [
             {
                 "id": "1001",
@@ -91,44 +77,48 @@ def test_dont_update_fields_protects_existing_fields(api: httpx.Client, emu: Sal
         dontUpdateFields=["price", "name", "sku", "description"],
     )
     assert r.json()["status"] == "success"
-    p = emu.product("1001")
+    p = sd_emu.product("1001")
     assert (p["name"], p["costPerItem"], p["sku"]) == ("Ремінь приводний 1270 J5", "350", "WM-BELT-1270J5")
     assert p["stockBalanceByStock"] == {"1": "12", "2": "40", "3": "0"}  # other warehouses untouched
     # Protecting stock instead: a price-only push.
     push(
-        api,
+        sd_api,
         [{"id": "1001", "costPerItem": 399, "stockBalanceByStock": {"1": 0}}],
         dontUpdateFields=["stockBalanceByStock", "stockBalance"],
     )
-    p = emu.product("1001")
+    p = sd_emu.product("1001")
     assert p["costPerItem"] == "399" and p["stockBalanceByStock"]["1"] == "12"
 
 
-def test_dont_update_fields_do_not_blank_a_new_product(api: httpx.Client, emu: SalesDriveEmulator) -> None:
-    push(api, [{"id": "NEW-1", "name": "Нова", "costPerItem": 10}], dontUpdateFields=["name", "price"])
-    assert (emu.product("NEW-1")["name"], emu.product("NEW-1")["costPerItem"]) == ("Нова", "10")
+def test_dont_update_fields_do_not_blank_a_new_product(
+    sd_api: httpx.Client, sd_emu: SalesDriveEmulator
+) -> None:
+    push(sd_api, [{"id": "NEW-1", "name": "Нова", "costPerItem": 10}], dontUpdateFields=["name", "price"])
+    assert (sd_emu.product("NEW-1")["name"], sd_emu.product("NEW-1")["costPerItem"]) == ("Нова", "10")
 
 
-def test_delete_and_bad_requests(api: httpx.Client, emu: SalesDriveEmulator) -> None:
-    r = api.post("/product-handler/", json={"action": "delete", "product": [{"id": "1002"}]})
+def test_delete_and_bad_requests(sd_api: httpx.Client, sd_emu: SalesDriveEmulator) -> None:
+    r = sd_api.post("/product-handler/", json={"action": "delete", "product": [{"id": "1002"}]})
     assert r.json() == {"status": "success", "message": "product[1002] successfully deleted."}
-    assert "1002" not in emu.state.products and "1002" not in offers(api)
+    assert "1002" not in sd_emu.state.products and "1002" not in offers(sd_api)
     assert (
-        api.post("/product-handler/", json={"action": "explode", "product": [{"id": "1"}]}).status_code == 400
+        sd_api.post("/product-handler/", json={"action": "explode", "product": [{"id": "1"}]}).status_code
+        == 400
     )
-    assert push(api, [{"name": "no id"}]).json()["status"] == "error"
+    assert push(sd_api, [{"name": "no id"}]).json()["status"] == "error"
     assert (
-        api_client(emu, api_key="x").post("/product-handler/", json={"action": "update"}).status_code == 401
+        api_client(sd_emu, api_key="x").post("/product-handler/", json={"action": "update"}).status_code
+        == 401
     )
-    legacy = api_client(emu, api_key="").post(
+    legacy = api_client(sd_emu, api_key="").post(
         "/product-handler/", json={"form": "sandbox-form-key", "action": "update", "product": [{"id": "L1"}]}
     )
     assert legacy.json()["status"] == "success"
 
 
-def test_yml_feed_lists_products_with_totals(api: httpx.Client) -> None:
-    push(api, [{"id": "1001", "stockBalanceByStock": {"1": 0, "2": 0, "3": 0}}])
-    feed = offers(api)
+def test_yml_feed_lists_products_with_totals(sd_api: httpx.Client) -> None:
+    push(sd_api, [{"id": "1001", "stockBalanceByStock": {"1": 0, "2": 0, "3": 0}}])
+    feed = offers(sd_api)
     assert set(feed) >= {"1001", "1002", "1003", "2001", "2002"}
     belt = feed["1001"]
     assert belt.attrib["available"] == "false" and belt.findtext("quantity_in_stock") == "0"
@@ -140,25 +130,25 @@ def test_yml_feed_lists_products_with_totals(api: httpx.Client) -> None:
         "1",
     )
     assert pump.findtext("quantity_in_stock") == "9" and pump.attrib["available"] == "true"
-    root = ET.fromstring(api.get(FEED, params={"publicKey": "sandbox-yml-key"}).content)  # noqa: S314
+    root = ET.fromstring(sd_api.get(FEED, params={"publicKey": "sandbox-yml-key"}).content)  # noqa: S314
     cats = {c.attrib["id"]: c for c in root.iter("category")}
     assert cats["3"].attrib["parentId"] == "1" and root.find("shop/currencies/currency") is not None
 
 
 def test_yml_feed_needs_the_public_key_and_can_lag(
-    api: httpx.Client, emu: SalesDriveEmulator, clock: ManualClock
+    sd_api: httpx.Client, sd_emu: SalesDriveEmulator, sd_clock: ManualClock
 ) -> None:
-    assert api.get(FEED, params={"publicKey": "wrong"}).status_code == 403
-    emu.configure(yml_refresh_s=300)
-    offers(api)
-    push(api, [{"id": "NEW-2", "name": "Свіжий"}])
-    assert "NEW-2" not in offers(api)  # the feed refreshes on its own schedule
-    clock.advance(300)
-    assert "NEW-2" in offers(api)
+    assert sd_api.get(FEED, params={"publicKey": "wrong"}).status_code == 403
+    sd_emu.configure(yml_refresh_s=300)
+    offers(sd_api)
+    push(sd_api, [{"id": "NEW-2", "name": "Свіжий"}])
+    assert "NEW-2" not in offers(sd_api)  # the feed refreshes on its own schedule
+    sd_clock.advance(300)
+    assert "NEW-2" in offers(sd_api)
 
 
-def test_category_handler(api: httpx.Client, emu: SalesDriveEmulator) -> None:
-    r = api.post(
+def test_category_handler(sd_api: httpx.Client, sd_emu: SalesDriveEmulator) -> None:
+    r = sd_api.post(
         "/category-handler/",
         json={
             "action": "update",
@@ -166,24 +156,24 @@ def test_category_handler(api: httpx.Client, emu: SalesDriveEmulator) -> None:
         },
     )
     assert r.json() == {"status": "success", "message": "category[10, 11] successfully added."}
-    assert emu.state.categories["11"]["parentId"] == "10"
-    api.post("/category-handler/", json={"action": "delete", "category": [{"id": 10}]})
-    assert "10" not in emu.state.categories
-    assert api.post("/category-handler/", json={"action": "update", "category": []}).status_code == 400
+    assert sd_emu.state.categories["11"]["parentId"] == "10"
+    sd_api.post("/category-handler/", json={"action": "delete", "category": [{"id": 10}]})
+    assert "10" not in sd_emu.state.categories
+    assert sd_api.post("/category-handler/", json={"action": "update", "category": []}).status_code == 400
 
 
 def test_product_control_endpoint_and_order_line_rest_count(
-    api: httpx.Client, emu: SalesDriveEmulator
+    sd_api: httpx.Client, sd_emu: SalesDriveEmulator
 ) -> None:
-    push(api, [{"id": "1003", "stockBalanceByStock": {"2": 8}}])
-    assert api.get("/__emulator__/products/1003").json()["stockBalanceByStock"] == {
+    push(sd_api, [{"id": "1003", "stockBalanceByStock": {"2": 8}}])
+    assert sd_api.get("/__emulator__/products/1003").json()["stockBalanceByStock"] == {
         "1": "3",
         "2": "8",
         "3": "1",
     }
-    assert api.get("/__emulator__/products/none").status_code == 404
+    assert sd_api.get("/__emulator__/products/none").status_code == 404
 
 
-def test_generated_products_for_big_catalogs(clock: ManualClock) -> None:
-    emu = create_app(SalesDriveEmulatorConfig(seed_products=250), clock=clock)
-    assert len(emu.state.products) == 250 and len(offers(api_client(emu))) == 250
+def test_generated_products_for_big_catalogs(sd_clock: ManualClock) -> None:
+    sd_emu = create_app(SalesDriveEmulatorConfig(seed_products=250), clock=sd_clock)
+    assert len(sd_emu.state.products) == 250 and len(offers(api_client(sd_emu))) == 250
