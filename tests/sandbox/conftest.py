@@ -72,7 +72,7 @@ def sd_create(api: httpx.Client, **body: Any) -> int:
 
 
 def utp_q(**params: str) -> str:
-    """Query string as a careful client builds it: %20 for spaces, `$` kept (reference §1.6)."""
+    """Query string as a careful client builds it: %20 for spaces, `$` kept (docs/utp-odata.md)."""
     return "&".join(f"{quote(k, safe='$')}={quote(v, safe='')}" for k, v in params.items())
 
 
