@@ -30,22 +30,13 @@ def fresh_lambda_instance() -> Iterator[None]:
 
 @pytest.fixture
 def dynamodb() -> Iterator[Any]:
-    """A moto DynamoDB client with the bridge's table, shaped as in template.yaml."""
+    """A moto DynamoDB client with the bridge's table (``bridge-test``), shaped as in template.yaml."""
     import boto3
     from moto import mock_aws
 
+    from tests.bridge_table import create_bridge_table
+
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-central-1")
-        client.create_table(
-            TableName="bridge-test",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_bridge_table(client)
         yield client

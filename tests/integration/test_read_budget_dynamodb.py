@@ -18,14 +18,9 @@ import pytest
 from moto import mock_aws
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
-from bridge.store.read_budget import (
-    BUDGET_PK,
-    BUDGET_SK,
-    CONTENTION,
-    DynamoReadBudget,
-    Window,
-    state_from_item,
-)
+from bridge.store.read_budget_item import BUDGET_PK, BUDGET_SK, CONTENTION, DynamoReadBudget, state_from_item
+from bridge.sync.read_budget_rules import Window
+from tests.bridge_table import create_bridge_table
 
 TABLE = "salesdrive-utp-bridge-test"
 CATCH_UP, PAYMENTS, OPERATOR = ReadConsumer.CATCH_UP, ReadConsumer.PAYMENTS, ReadConsumer.OPERATOR
@@ -39,23 +34,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
-        client = boto3.client("dynamodb")
-        # The same schema as BridgeTable in template.yaml.
-        client.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.update_time_to_live(
-            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-        )
+        create_bridge_table(boto3.client("dynamodb"), TABLE)
         yield
 
 

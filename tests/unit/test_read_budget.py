@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
-from bridge.store.dynamo import LazyClient, is_conditional_check_failure, table_name_from_env
-from bridge.store.read_budget import (
-    BUDGET_PK,
+from bridge.store.aws_clients import LazyClient
+from bridge.store.read_budget_item import BUDGET_PK, state_from_item, state_to_item
+from bridge.store.table import is_conditional_check_failure
+from bridge.sync.read_budget_rules import (
     BudgetLimits,
     BudgetPolicy,
     BudgetState,
@@ -18,8 +19,6 @@ from bridge.store.read_budget import (
     Refused,
     Window,
     decide,
-    state_from_item,
-    state_to_item,
 )
 
 CATCH_UP, PAYMENTS, OPERATOR = ReadConsumer.CATCH_UP, ReadConsumer.PAYMENTS, ReadConsumer.OPERATOR
@@ -291,12 +290,6 @@ def test_an_unknown_consumer_in_the_item_still_spends_the_limit() -> None:
 # --- the table helper -------------------------------------------------------------------------------------
 
 
-def test_table_name_comes_from_the_environment() -> None:
-    assert table_name_from_env({"BRIDGE_TABLE": "salesdrive-utp-bridge-dev"}) == "salesdrive-utp-bridge-dev"
-    with pytest.raises(RuntimeError, match="BRIDGE_TABLE"):
-        table_name_from_env({})
-
-
 def test_lazy_client_is_created_once_on_first_use() -> None:
     made: list[object] = []
 
@@ -304,7 +297,7 @@ def test_lazy_client_is_created_once_on_first_use() -> None:
         made.append(object())
         return made[-1]
 
-    lazy = LazyClient(factory=factory)
+    lazy = LazyClient("dynamodb", factory=factory)
     assert not lazy.created
     assert lazy.get() is lazy.get() is made[0]
     assert len(made) == 1
