@@ -738,7 +738,7 @@ def run_catalog_read(warehouses: int, sizes: tuple[int, int]) -> dict[str, Any]:
 
     from bridge.read_budget import UnlimitedReadBudget
     from bridge.salesdrive.client import SalesDriveClient
-    from bridge.store.fingerprints import FingerprintStore
+    from bridge.store.bucket import CatalogFingerprintStore as FingerprintStore
     from bridge.sync.catalog import push_catalog, read_catalog
     from bridge.sync.reference import resolve_reference
     from bridge.sync.stock import stock_warehouses
@@ -803,7 +803,7 @@ def run_diff(products: int) -> dict[str, float]:
     size, per product, for 0.1 % of the products changed."""
     from bench_catalog import CountingSalesDrive, settings, synthetic
 
-    from bridge.store.fingerprints import MemoryFingerprintStore
+    from bridge.store.bucket import MemoryObjectStore as MemoryFingerprintStore
     from bridge.sync.catalog import plan_options, push_catalog
     from bridge.sync.catalog_diff import Fingerprints, plan_push
 

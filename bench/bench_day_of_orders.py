@@ -66,9 +66,9 @@ from bridge.salesdrive.client import SalesDriveClient  # noqa: E402
 from bridge.settings import BridgeSettings  # noqa: E402
 from bridge.store.cursors import CursorStore  # noqa: E402
 from bridge.store.deals import DealStore, OrderState, is_newer  # noqa: E402
-from bridge.store.read_budget import InMemoryReadBudget  # noqa: E402
 from bridge.sync.catch_up import sweep_orders  # noqa: E402
 from bridge.sync.payments import PaymentCollaborators, import_payments  # noqa: E402
+from bridge.sync.read_budget_rules import InMemoryReadBudget  # noqa: E402
 from bridge.sync.reference import UtpReference  # noqa: E402
 from bridge.utp.models import CashReceiptInput  # noqa: E402
 from sandbox.salesdrive.app import SalesDriveEmulator, SalesDriveEmulatorConfig, create_app  # noqa: E402

@@ -30,7 +30,7 @@ for extra in (ROOT, ROOT / "layers" / "common"):
         sys.path.insert(0, str(extra))
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer  # noqa: E402
-from bridge.store.read_budget import InMemoryReadBudget, Window  # noqa: E402
+from bridge.sync.read_budget_rules import InMemoryReadBudget, Window  # noqa: E402
 
 DAY_START = datetime(2025, 10, 6, tzinfo=UTC)
 SWEEP_EVERY = timedelta(minutes=4)  # catch-up sweep: worst case a missed webhook waits one interval

@@ -663,14 +663,14 @@ def catalog_push(
     except FeatureUnavailable as exc:
         raise _fail(console, f"the catalog push is not available: {exc}", EXIT_UNAVAILABLE) from exc
     from bridge import runtime
-    from bridge.store.fingerprints import FingerprintStore
+    from bridge.store.bucket import CatalogFingerprintStore
 
     with _on_target(ctx) as (target, console):
         settings = runtime.settings()
         reference = runtime.utp_reference()
         warehouses = stock_warehouses(settings, reference.warehouse_names)
         bucket = target.environment.get("CATALOG_BUCKET")
-        real_store: Any = FingerprintStore(bucket) if bucket else None
+        real_store: Any = CatalogFingerprintStore(bucket) if bucket else None
         for note in target.notes:
             console.print(f"[dim]note: {note}[/]")
         store: Any = FullPushBlobs(real_store) if full else (real_store or MemoryBlobs())

@@ -29,23 +29,18 @@ def fresh_lambda_instance() -> Iterator[None]:
 
 
 @pytest.fixture
-def dynamodb() -> Iterator[Any]:
-    """A moto DynamoDB client with the bridge's table, shaped as in template.yaml."""
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A moto DynamoDB client with the bridge's table (``bridge-test``), shaped as in template.yaml.
+
+    Clients the test makes itself (``boto3.client("dynamodb")``) reach the same moto table.
+    """
     import boto3
     from moto import mock_aws
 
+    from tests.bridge_table import create_bridge_table
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-central-1")
-        client.create_table(
-            TableName="bridge-test",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_bridge_table(client)
         yield client

@@ -12,12 +12,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
-from bridge.store.fingerprints import FingerprintStore
+from bridge.store.bucket import CatalogWatchStateStore
 from bridge.sync.catalog import CURSOR as CATALOG_PUSH_CURSOR
 from bridge.sync.catalog_watch import last_full_push, watch
 
 logger = Logger()
-STATE_KEY = "catalog/watch-state.json.gz"
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -30,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = watch(
         utp=runtime.utp_client(),
         queue=queue,
-        store=FingerprintStore(os.environ["CATALOG_BUCKET"], key=STATE_KEY),
+        store=CatalogWatchStateStore(os.environ["CATALOG_BUCKET"]),
         settings=settings,
         now=lambda: datetime.now(UTC),
         fresh_after=last_full_push(cursors.get(CATALOG_PUSH_CURSOR)),

@@ -18,6 +18,7 @@ from typing import Any
 DEFAULT_REGION = "eu-central-1"
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account: ARNs built here match the ones moto builds
 _NO_VALUE = object()  # AWS::NoValue: the property is removed
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
 class TemplateError(ValueError):
@@ -144,9 +145,15 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def read_template(path: Path) -> dict[str, Any]:
+def read_template(path: Path | str | None = None) -> dict[str, Any]:
+    """The SAM template as plain data (the repository's ``template.yaml`` by default).
+
+    CloudFormation's short tags are read into their long form: ``!Ref X`` → ``{"Ref": "X"}``,
+    ``!GetAtt A.B`` → ``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub s`` → ``{"Fn::Sub": "s"}``.
+    """
     from cfnlint.decode import decode
 
+    path = Path(path) if path is not None else TEMPLATE_PATH
     data, matches = decode(str(path))
     if data is None:
         raise TemplateError(f"{path}: cannot be read: {'; '.join(str(m) for m in matches)}")

@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from bridge import runtime
+from tests.bridge_table import create_bridge_table
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_EVENT = json.loads((ROOT / "events/webhook_receiver/new_order.json").read_text(encoding="utf-8"))
@@ -143,18 +144,7 @@ def open_endpoints(monkeypatch: Any) -> Iterator[Endpoints]:
         )["QueueUrl"]
         changes_url = sqs.create_queue(QueueName="catalog-changes")["QueueUrl"]
         dynamodb = boto3.client("dynamodb", region_name=region)
-        dynamodb.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_bridge_table(dynamodb, TABLE)
         s3 = boto3.client("s3", region_name=region)
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
         ssm = boto3.client("ssm", region_name=region)

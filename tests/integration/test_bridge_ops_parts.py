@@ -14,6 +14,7 @@ from moto import mock_aws
 from bridge.store.deals import CounterpartyLink, DealStore, DocumentKind, OrderState
 from bridge_ops.dryrun import OverlayDynamoDB
 from bridge_ops.target import TargetError, sandbox_target, stack_target
+from tests.bridge_table import create_bridge_table
 
 TABLE = "salesdrive-utp-bridge-test"
 
@@ -25,18 +26,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     with mock_aws():
         client = boto3.client("dynamodb")
-        client.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_bridge_table(client, TABLE)
         yield client
 
 

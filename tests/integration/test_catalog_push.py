@@ -20,8 +20,8 @@ from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import RetryPolicy, SalesDriveClient
 from bridge.salesdrive.products import ProductUpdate, PushMode
 from bridge.settings import BridgeSettings
+from bridge.store.bucket import CatalogFingerprintStore
 from bridge.store.cursors import CursorStore
-from bridge.store.fingerprints import FingerprintStore
 from bridge.sync.catalog import (
     CURSOR,
     TRIGGER_CURSOR,
@@ -70,7 +70,7 @@ class Shop:
     transport: FailingProducts
     settings: BridgeSettings
     reference: UtpReference
-    store: FingerprintStore
+    store: CatalogFingerprintStore
     cursors: CursorStore
 
     @property
@@ -166,7 +166,7 @@ def shop(dynamodb: Any) -> Iterator[Shop]:
         transport,
         settings,
         resolve_reference(settings, utp),
-        FingerprintStore(BUCKET, s3=s3),
+        CatalogFingerprintStore(BUCKET, s3=s3),
         CursorStore("bridge-test", dynamodb=dynamodb),
     )
     http.close()

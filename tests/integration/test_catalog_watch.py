@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from bridge.store.fingerprints import MemoryFingerprintStore
+from bridge.store.bucket import MemoryObjectStore
 from bridge.store.leases import Lease
 from bridge.sync.catalog import refresh_products
 from bridge.sync.catalog_watch import WatchState, poll, watch
@@ -140,7 +140,7 @@ def test_the_watcher_polls_through_its_minute_and_queues_changes(shop: Shop) -> 
     a = shop.goods()[0]
     now = datetime(2030, 1, 1, 6, 0, tzinfo=UTC)
     clock = {"t": 0.0}  # the price set is dated 2030-01-01 00:00: in a hot window of a day from NOW
-    queue, store = Queue(), MemoryFingerprintStore()
+    queue, store = Queue(), MemoryObjectStore()
     saves: list[int] = []
 
     def sleep(seconds: float) -> None:

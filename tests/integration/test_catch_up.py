@@ -12,9 +12,9 @@ import pytest
 from bridge.read_budget import ReadConsumer, UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.store.cursors import CursorStore
-from bridge.store.read_budget import BudgetLimits, InMemoryReadBudget
 from bridge.sync.catch_up import JOB, SweepReport, sweep_orders
 from bridge.sync.deals import apply_deal_message
+from bridge.sync.read_budget_rules import BudgetLimits, InMemoryReadBudget
 from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import World, new_customer_order
 

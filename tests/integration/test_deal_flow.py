@@ -296,7 +296,7 @@ def test_an_unknown_sku_parks_the_order_with_its_reason(world: World) -> None:
     assert "NO-SUCH'SKU" in (outcome.reason or "")
     parked = world.ctx.store.parked_order(order_id)
     assert parked is not None and parked.skus == ["NO-SUCH'SKU"]
-    assert world.ctx.store.orders_waiting_for_sku("NO-SUCH'SKU") == [order_id]
+    assert [p.order_id for p in world.ctx.store.parked_orders() if "NO-SUCH'SKU" in p.skus] == [order_id]
     assert world.orders_with_marker(order_id) == []
     # Once the SKU exists in UTP, replaying the parked event creates the order and unparks it.
     unit = world.utp_rows("Catalog_Номенклатура", f"Артикул eq {lit(world.skus[0])}")[0][

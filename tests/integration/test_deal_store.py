@@ -62,7 +62,7 @@ def test_id_maps(dynamodb: Any) -> None:
     assert product.unit_ref == "u"
 
 
-def test_parked_orders_are_listed_and_found_by_sku(dynamodb: Any) -> None:
+def test_parked_orders_are_listed_with_the_skus_they_wait_for(dynamodb: Any) -> None:
     deals = store(dynamodb)
     deals.park(1, "unknown SKU: AB'12", skus=["AB'12", "X-1"], payload='{"id": 1}')
     deals.park(2, "UTP refused: no contract", payload='{"id": 2}')
@@ -70,9 +70,8 @@ def test_parked_orders_are_listed_and_found_by_sku(dynamodb: Any) -> None:
     parked = {p.order_id: p for p in deals.parked_orders()}
     assert set(parked) == {1, 2}
     assert parked[1].attempts == 2
-    assert deals.orders_waiting_for_sku("AB'12") == [1]
+    assert parked[1].skus == ["AB'12"]
     deals.unpark(1)
-    assert deals.orders_waiting_for_sku("AB'12") == []
     assert [p.order_id for p in deals.parked_orders()] == [2]
     assert deals.parked_order(1) is None
 

@@ -178,11 +178,11 @@ def test_dynamodb_is_read_only_for_the_orders_whose_status_changed_since_the_las
 ) -> None:
     """The cost benchmark found two DynamoDB reads per order of the window on every run (≈ 60 USD a
     month at 300 orders a day): the reconciler now remembers what it saw and reads only the changes."""
-    from bridge.store.fingerprints import MemoryFingerprintStore
+    from bridge.store.bucket import MemoryObjectStore
 
     first, first_ref = placed(statuses)
     second, _ = placed(statuses)
-    seen = MemoryFingerprintStore()
+    seen = MemoryObjectStore()
     reads: list[int] = []
     real = statuses.world.ctx.store.order_state
     monkeypatch.setattr(statuses.world.ctx.store, "order_state", lambda oid: reads.append(oid) or real(oid))
@@ -206,10 +206,10 @@ def test_dynamodb_is_read_only_for_the_orders_whose_status_changed_since_the_las
 def test_a_failed_run_leaves_the_memory_as_it_was(
     statuses: Statuses, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bridge.store.fingerprints import MemoryFingerprintStore
+    from bridge.store.bucket import MemoryObjectStore
 
     order_id, ref = placed(statuses)
-    seen = MemoryFingerprintStore()
+    seen = MemoryObjectStore()
     statuses.run(seen)
     saves = seen.saves
     target = statuses.of_type(1, other_than=1)

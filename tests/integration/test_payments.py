@@ -17,9 +17,9 @@ from bridge.read_budget import ReadConsumer, UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import SettingsError
 from bridge.store.cursors import CursorStore
-from bridge.store.read_budget import BudgetLimits, InMemoryReadBudget
 from bridge.sync.deals import apply_deal_event
 from bridge.sync.payments import JOB, PaymentCollaborators, import_payments
+from bridge.sync.read_budget_rules import BudgetLimits, InMemoryReadBudget
 from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import World, new_customer_order
 

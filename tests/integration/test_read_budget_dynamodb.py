@@ -9,54 +9,22 @@ the condition itself stay concurrent and are moto's), and counts the writes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
-from bridge.store.read_budget import (
-    BUDGET_PK,
-    BUDGET_SK,
-    CONTENTION,
-    DynamoReadBudget,
-    Window,
-    state_from_item,
-)
+from bridge.store.read_budget_item import BUDGET_PK, BUDGET_SK, CONTENTION, DynamoReadBudget, state_from_item
+from bridge.sync.read_budget_rules import Window
+from tests.bridge_table import TEST_TABLE
 
-TABLE = "salesdrive-utp-bridge-test"
+TABLE = TEST_TABLE
 CATCH_UP, PAYMENTS, OPERATOR = ReadConsumer.CATCH_UP, ReadConsumer.PAYMENTS, ReadConsumer.OPERATOR
 T0 = datetime(2025, 3, 10, 9, 0, 10, tzinfo=UTC)
 KEY = {"pk": {"S": BUDGET_PK}, "sk": {"S": BUDGET_SK}}
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb")
-        # The same schema as BridgeTable in template.yaml.
-        client.create_table(
-            TableName=TABLE,
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        client.update_time_to_live(
-            TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
-        )
-        yield
 
 
 def stored_item() -> dict[str, Any]:
@@ -110,7 +78,7 @@ def lambda_budget(clock: Callable[[], datetime], **kwargs: Any) -> DynamoReadBud
     return DynamoReadBudget(TABLE, dynamodb=boto3.client("dynamodb"), now=clock, **kwargs)
 
 
-def test_every_lambda_shares_one_budget_item(aws: None) -> None:
+def test_every_lambda_shares_one_budget_item(dynamodb: Any) -> None:
     clock = Clock()
     sweep, importer = lambda_budget(clock), lambda_budget(clock)
     for _ in range(6):
@@ -131,7 +99,7 @@ def test_every_lambda_shares_one_budget_item(aws: None) -> None:
     assert importer.snapshot().windows[Window.DAY].used_by[PAYMENTS] == 2
 
 
-def test_the_budget_survives_the_hour_and_frees_up_on_time(aws: None) -> None:
+def test_the_budget_survives_the_hour_and_frees_up_on_time(dynamodb: Any) -> None:
     clock = Clock()
     budget = lambda_budget(clock)
     granted = 0
@@ -147,7 +115,7 @@ def test_the_budget_survives_the_hour_and_frees_up_on_time(aws: None) -> None:
     assert state_from_item(stored_item()).version == 27
 
 
-def test_a_refusal_writes_nothing_and_a_snapshot_reads_only(aws: None) -> None:
+def test_a_refusal_writes_nothing_and_a_snapshot_reads_only(dynamodb: Any) -> None:
     clock = Clock()
     budget = lambda_budget(clock)
     for _ in range(4):
@@ -159,7 +127,7 @@ def test_a_refusal_writes_nothing_and_a_snapshot_reads_only(aws: None) -> None:
     assert stored_item()["version"] == {"N": "4"}
 
 
-def test_a_lost_write_race_is_retried_not_lost(aws: None) -> None:
+def test_a_lost_write_race_is_retried_not_lost(dynamodb: Any) -> None:
     clock = Clock()
     lock = threading.Lock()
     rival = lambda_budget(clock)
@@ -181,7 +149,7 @@ def test_a_lost_write_race_is_retried_not_lost(aws: None) -> None:
     assert sorted(c for _, c in state.recent) == sorted([PAYMENTS, CATCH_UP])
 
 
-def test_endless_contention_defers_the_caller_instead_of_overspending(aws: None) -> None:
+def test_endless_contention_defers_the_caller_instead_of_overspending(dynamodb: Any) -> None:
     clock = Clock()
     rival = lambda_budget(clock)
     client = AtomicPuts(boto3.client("dynamodb"), threading.Lock(), before_put=lambda: rival.take(PAYMENTS))
@@ -195,7 +163,7 @@ def test_endless_contention_defers_the_caller_instead_of_overspending(aws: None)
     assert [c for _, c in state.recent] == [PAYMENTS] * 3  # only the rival's calls were charged
 
 
-def test_the_client_is_created_lazily(aws: None) -> None:
+def test_the_client_is_created_lazily(dynamodb: Any) -> None:
     budget = DynamoReadBudget(TABLE, now=Clock())
     assert not budget.client_created
     budget.take(PAYMENTS)
@@ -238,7 +206,7 @@ def hammer(
     return grants, contention, errors
 
 
-def test_eight_lambdas_hammering_one_instant_get_exactly_the_minute_limit(aws: None) -> None:
+def test_eight_lambdas_hammering_one_instant_get_exactly_the_minute_limit(dynamodb: Any) -> None:
     clock = Clock()  # frozen: every grant falls in the same minute
     lock = threading.Lock()
     clients = [AtomicPuts(boto3.client("dynamodb"), lock) for _ in range(8)]
@@ -258,7 +226,7 @@ def test_eight_lambdas_hammering_one_instant_get_exactly_the_minute_limit(aws: N
     assert sum(c.puts for c in clients) == 9 + sum(b.conflicts for b in budgets)
 
 
-def test_eight_lambdas_over_time_never_exceed_any_sliding_window(aws: None) -> None:
+def test_eight_lambdas_over_time_never_exceed_any_sliding_window(dynamodb: Any) -> None:
     clock = Clock(step=timedelta(seconds=1))  # time moves on every reading of the clock
     lock = threading.Lock()
     clients = [AtomicPuts(boto3.client("dynamodb"), lock) for _ in range(8)]

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
-from bridge.store.dynamo import LazyClient, is_conditional_check_failure, table_name_from_env
-from bridge.store.read_budget import (
-    BUDGET_PK,
+from bridge.store.read_budget_item import BUDGET_PK, state_from_item, state_to_item
+from bridge.sync.read_budget_rules import (
     BudgetLimits,
     BudgetPolicy,
     BudgetState,
@@ -18,8 +17,6 @@ from bridge.store.read_budget import (
     Refused,
     Window,
     decide,
-    state_from_item,
-    state_to_item,
 )
 
 CATCH_UP, PAYMENTS, OPERATOR = ReadConsumer.CATCH_UP, ReadConsumer.PAYMENTS, ReadConsumer.OPERATOR
@@ -286,35 +283,3 @@ def test_an_unknown_consumer_in_the_item_still_spends_the_limit() -> None:
     state = state_from_item(item)
     assert state.recent == ((1_000, OPERATOR),)
     assert state.minutes == {0: {OPERATOR: 3}}
-
-
-# --- the table helper -------------------------------------------------------------------------------------
-
-
-def test_table_name_comes_from_the_environment() -> None:
-    assert table_name_from_env({"BRIDGE_TABLE": "salesdrive-utp-bridge-dev"}) == "salesdrive-utp-bridge-dev"
-    with pytest.raises(RuntimeError, match="BRIDGE_TABLE"):
-        table_name_from_env({})
-
-
-def test_lazy_client_is_created_once_on_first_use() -> None:
-    made: list[object] = []
-
-    def factory() -> object:
-        made.append(object())
-        return made[-1]
-
-    lazy = LazyClient(factory=factory)
-    assert not lazy.created
-    assert lazy.get() is lazy.get() is made[0]
-    assert len(made) == 1
-
-
-def test_conditional_failures_are_recognised_by_code() -> None:
-    class Failure(Exception):
-        def __init__(self, code: str) -> None:
-            self.response = {"Error": {"Code": code}}
-
-    assert is_conditional_check_failure(Failure("ConditionalCheckFailedException"))
-    assert not is_conditional_check_failure(Failure("ProvisionedThroughputExceededException"))
-    assert not is_conditional_check_failure(ValueError("x"))

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge.read_budget import ReadConsumer
-from bridge.store.read_budget import (
+from bridge.sync.read_budget_rules import (
     BudgetLimits,
     BudgetPolicy,
     BudgetState,

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
+
+from sandbox.runner.template import read_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
@@ -16,9 +17,7 @@ FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 @pytest.fixture(scope="module")
 def resources() -> dict[str, Any]:
-    data, matches = decode(str(TEMPLATE))
-    assert not matches
-    return dict(data["Resources"])
+    return dict(read_template(TEMPLATE)["Resources"])
 
 
 def alarms(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:

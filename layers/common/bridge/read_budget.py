@@ -2,8 +2,9 @@
 
 SalesDrive allows 10 list calls a minute, 100 an hour and 1,000 a day for the whole account, and every
 function of a deployment reads lists (catch-up sweep, payment import, tools). The SalesDrive client asks
-a ``ReadBudget`` for a token before each list call; the DynamoDB implementation lives in
-``bridge.store.read_budget``. This module holds only the contract so that neither side imports the other.
+a ``ReadBudget`` for a token before each list call. The rules live in ``bridge.sync.read_budget_rules``,
+the DynamoDB store in ``bridge.store.read_budget_item``; this module holds only the contract, so that
+the client and the budget never import each other.
 """
 
 from __future__ import annotations

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bridge.salesdrive.client import SalesDriveClient
     from bridge.settings import BridgeSettings
+    from bridge.store.bucket import CatalogFingerprintStore, SeenStatusStore
     from bridge.store.catalog_changes import CatalogChangeQueue
     from bridge.store.cursors import CursorStore
     from bridge.store.deal_queue import DealQueue
     from bridge.store.deals import DealStore
-    from bridge.store.fingerprints import FingerprintStore
-    from bridge.store.read_budget import DynamoReadBudget
+    from bridge.store.read_budget_item import DynamoReadBudget
     from bridge.store.status_writes import StatusWritesStore
     from bridge.sync.accounting_state import AccountingStateWriter
     from bridge.sync.deals import DealCollaborators
@@ -94,23 +94,23 @@ def yml_public_key() -> str:
 
 
 @cache
-def fingerprint_store() -> FingerprintStore:
-    from bridge.store.fingerprints import FingerprintStore
+def fingerprint_store() -> CatalogFingerprintStore:
+    from bridge.store.bucket import CatalogFingerprintStore
 
     bucket = os.environ.get("CATALOG_BUCKET")
     if not bucket:
         raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
-    return FingerprintStore(bucket)
+    return CatalogFingerprintStore(bucket)
 
 
 @cache
-def seen_statuses() -> FingerprintStore | None:
+def seen_statuses() -> SeenStatusStore | None:
     """The status reconciler's memory of the last run (``statuses/seen.json.gz`` in the bridge's bucket);
     ``None`` where the bucket is not given (every order of the window is then checked in DynamoDB)."""
-    from bridge.store.fingerprints import FingerprintStore
+    from bridge.store.bucket import SeenStatusStore
 
     bucket = os.environ.get("CATALOG_BUCKET")
-    return FingerprintStore(bucket, key="statuses/seen.json.gz") if bucket else None
+    return SeenStatusStore(bucket) if bucket else None
 
 
 @cache
@@ -162,7 +162,7 @@ def cursors() -> CursorStore:
 
 @cache
 def read_budget() -> DynamoReadBudget:
-    from bridge.store.read_budget import DynamoReadBudget
+    from bridge.store.read_budget_item import DynamoReadBudget
 
     return DynamoReadBudget(deployment().table_name)
 

@@ -8,21 +8,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bridge.store.aws_clients import LazyClient
+
 MESSAGE_PRODUCTS = 500  # ≈ 20 KB of keys per message, far below SQS's 256 KB
 
 
 class CatalogChangeQueue:
     def __init__(self, queue_url: str, *, sqs: Any | None = None) -> None:
         self._queue_url = queue_url
-        self._sqs = sqs
-
-    @property
-    def _client(self) -> Any:
-        if self._sqs is None:  # lazily: tests and moto swap the client
-            import boto3
-
-            self._sqs = boto3.client("sqs")
-        return self._sqs
+        self._sqs = LazyClient("sqs", sqs)
 
     def send(self, product_keys: Sequence[str], *, requested_at: datetime, source: str) -> int:
         """Enqueue the keys (in messages of ≤ 500); the number of messages sent."""
@@ -33,7 +27,7 @@ class CatalogChangeQueue:
                 "requested_at": requested_at.isoformat(),
                 "source": source[:100],
             }
-            self._client.send_message(
+            self._sqs.get().send_message(
                 QueueUrl=self._queue_url, MessageBody=json.dumps(body, ensure_ascii=False)
             )
             sent += 1

@@ -8,7 +8,6 @@
 | contact → counterparty   | ``contact#<phone|email>``  | ``counterparty``    |
 | SKU → product            | ``sku#<sku>``              | ``product``         |
 | parked order             | ``parked``                 | ``order#<sd id>``   |
-| parked order by SKU      | ``parked-sku#<sku>``       | ``order#<sd id>``   |
 
 Exactly once: 1C cannot create a document idempotently, so every UTP document the bridge
 creates goes through the ledger. An *intent* is recorded (conditionally) before the UTP write, the
@@ -19,15 +18,16 @@ that finds no intent knows no write was ever attempted and saves that UTP call.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from bridge.store.table import TTL_ATTRIBUTE, BridgeTable
 
 AUDIT_TTL_DAYS = 400  # the accountant's year-end plus a margin
 
@@ -119,27 +119,11 @@ class DealStore:
         dynamodb: Any | None = None,
         now: Callable[[], str] = _now_iso,
     ) -> None:
-        self._table_name = table_name
-        self._dynamodb = dynamodb
+        self._table = BridgeTable(table_name, dynamodb=dynamodb)
         self._now = now
 
-    @property
-    def _db(self) -> Any:
-        if self._dynamodb is None:  # created lazily so tests and moto can swap it
-            import boto3
-
-            self._dynamodb = boto3.client("dynamodb")
-        return self._dynamodb
-
-    # -- low level -------------------------------------------------------------------------------
-
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = self._db.get_item(
-            TableName=self._table_name,
-            Key={"pk": {"S": pk}, "sk": {"S": sk}},
-            ConsistentRead=True,
-        ).get("Item")
-        return json.loads(item["data"]["S"]) if item else None
+        return self._table.get_document(pk, sk)
 
     def _put(
         self,
@@ -151,41 +135,14 @@ class DealStore:
         values: dict[str, Any] | None = None,
     ) -> bool:
         """Write an item; with a condition, return False instead of raising when it does not hold."""
-        request: dict[str, Any] = {
-            "TableName": self._table_name,
-            "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "data": {"S": json.dumps(data, ensure_ascii=False)}},
-        }
-        if "expires_at" in data:
-            request["Item"]["expires_at"] = {"N": str(data["expires_at"])}
+        attributes: dict[str, Any] = {}
+        if TTL_ATTRIBUTE in data:
+            attributes[TTL_ATTRIBUTE] = data[TTL_ATTRIBUTE]
         if data.get("claim"):  # top level, so conditions can test it
-            request["Item"]["claim"] = {"S": data["claim"]}
-        if condition:
-            request["ConditionExpression"] = condition
-        if values:
-            request["ExpressionAttributeValues"] = values
-        try:
-            self._db.put_item(**request)
-        except self._db.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
-    def _delete(self, pk: str, sk: str) -> None:
-        self._db.delete_item(TableName=self._table_name, Key={"pk": {"S": pk}, "sk": {"S": sk}})
-
-    def _query(self, pk: str, prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self._table_name,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            for item in page.get("Items", []):
-                yield item["sk"]["S"], json.loads(item["data"]["S"])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            attributes["claim"] = data["claim"]
+        return self._table.put_document(
+            pk, sk, data, attributes=attributes, condition=condition, values=values
+        )
 
     # -- order state: the stale and duplicate guard ----------------------------------------------
 
@@ -245,7 +202,7 @@ class DealStore:
             "doc",
             data,
             condition="claim = :claim",
-            values={":claim": {"S": previous.claim or ""}},
+            values={":claim": previous.claim or ""},
         )
         return entry if taken else None
 
@@ -257,7 +214,7 @@ class DealStore:
             "doc",
             data,
             condition="claim = :claim",
-            values={":claim": {"S": entry.claim or ""}},
+            values={":claim": entry.claim or ""},
         )
 
     def record_document(
@@ -320,26 +277,18 @@ class DealStore:
             cause=cause or ("sku" if skus else "utp"),
         )
         self._put("parked", f"order#{order_id}", parked.model_dump(mode="json"))
-        for sku in parked.skus:
-            self._put(f"parked-sku#{sku}", f"order#{order_id}", {"order_id": order_id})
 
     def unpark(self, order_id: int) -> None:
-        previous = self._get("parked", f"order#{order_id}")
-        if previous is None:
-            return
-        for sku in previous.get("skus", []):
-            self._delete(f"parked-sku#{sku}", f"order#{order_id}")
-        self._delete("parked", f"order#{order_id}")
+        self._table.delete("parked", f"order#{order_id}")
 
     def parked_orders(self) -> list[ParkedOrder]:
-        return [ParkedOrder.model_validate(data) for _, data in self._query("parked", "order#")]
+        return [
+            ParkedOrder.model_validate(data) for _, data in self._table.query_documents("parked", "order#")
+        ]
 
     def parked_order(self, order_id: int) -> ParkedOrder | None:
         data = self._get("parked", f"order#{order_id}")
         return ParkedOrder.model_validate(data) if data else None
-
-    def orders_waiting_for_sku(self, sku: str) -> list[int]:
-        return [int(data["order_id"]) for _, data in self._query(f"parked-sku#{sku}", "order#")]
 
     # -- audit trail -----------------------------------------------------------------------------
 
@@ -349,9 +298,9 @@ class DealStore:
             "at": at,
             "event": event,
             "detail": detail,
-            "expires_at": int(time.time()) + AUDIT_TTL_DAYS * 86400,
+            TTL_ATTRIBUTE: int(time.time()) + AUDIT_TTL_DAYS * 86400,
         }
         self._put(f"order#{order_id}", f"audit#{at}#{uuid.uuid4().hex[:8]}", data)
 
     def audit_trail(self, order_id: int) -> list[dict[str, Any]]:
-        return [data for _, data in self._query(f"order#{order_id}", "audit#")]
+        return [data for _, data in self._table.query_documents(f"order#{order_id}", "audit#")]

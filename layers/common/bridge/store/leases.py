@@ -11,7 +11,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
+
+from bridge.store.table import PK, SK, BridgeTable
 
 
 class Lease:
@@ -25,62 +28,40 @@ class Lease:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._table_name = table_name
-        self._name = name
+        self._table = BridgeTable(table_name, dynamodb=dynamodb)
+        self._pk = f"lease#{name}"
         self._ttl_s = ttl_s
-        self._dynamodb = dynamodb
         self._clock = clock
         self._sleep = sleep
         self._owner = str(uuid.uuid4())
-
-    @property
-    def _db(self) -> Any:
-        if self._dynamodb is None:
-            import boto3
-
-            self._dynamodb = boto3.client("dynamodb")
-        return self._dynamodb
-
-    def _key(self) -> dict[str, Any]:
-        return {"pk": {"S": f"lease#{self._name}"}, "sk": {"S": "lease"}}
 
     def acquire(self, wait_s: float = 60.0, *, poll_s: float = 0.2) -> bool:
         """Take the lease, waiting up to ``wait_s`` for its holder; False if it never came free."""
         deadline = self._clock() + wait_s
         while True:
-            now = self._clock()
-            try:
-                self._db.put_item(
-                    TableName=self._table_name,
-                    Item={
-                        **self._key(),
-                        "owner": {"S": self._owner},
-                        "expires": {"N": f"{now + self._ttl_s:.3f}"},
-                    },
-                    ConditionExpression="attribute_not_exists(pk) OR expires < :now OR #o = :me",
-                    ExpressionAttributeNames={"#o": "owner"},
-                    ExpressionAttributeValues={":now": {"N": f"{now:.3f}"}, ":me": {"S": self._owner}},
-                )
+            if self._try_take(self._clock()):
                 return True
-            except Exception as exc:
-                if (
-                    getattr(exc, "response", {}).get("Error", {}).get("Code")
-                    != "ConditionalCheckFailedException"
-                ):
-                    raise
             if self._clock() >= deadline:
                 return False
             self._sleep(poll_s)
 
+    def _try_take(self, now: float) -> bool:
+        return self._table.put(
+            {PK: self._pk, SK: "lease", "owner": self._owner, "expires": _seconds(now + self._ttl_s)},
+            condition="attribute_not_exists(pk) OR expires < :now OR #o = :me",
+            names={"#o": "owner"},
+            values={":now": _seconds(now), ":me": self._owner},
+        )
+
     def release(self) -> None:
-        try:
-            self._db.delete_item(
-                TableName=self._table_name,
-                Key=self._key(),
-                ConditionExpression="#o = :me",
-                ExpressionAttributeNames={"#o": "owner"},
-                ExpressionAttributeValues={":me": {"S": self._owner}},
-            )
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
+        self._table.delete(
+            self._pk,
+            "lease",
+            condition="#o = :me",
+            names={"#o": "owner"},
+            values={":me": self._owner},
+        )
+
+
+def _seconds(moment: float) -> Decimal:
+    return Decimal(f"{moment:.3f}")  # epoch seconds to the millisecond, as stored

@@ -1,69 +1,14 @@
-"""SalesDrive's shared read budget: one token per list call, shared by every function of a deployment.
+"""SalesDrive's shared read budget, the rules: one token per list call, in minute, hour and day windows.
 
-SalesDrive allows 10 list calls a minute, 100 an hour and 1,000 a day per account, and does not say
-whether those are calendar or sliding windows. Every Lambda that lists (catch-up sweep, payment importer,
-operator tools) takes a token here first; when there is none it learns *when* to come back
-(``ReadBudgetExhausted.retry_at``) instead of being throttled by SalesDrive.
-
-Safety against a sliding window
--------------------------------
-Granted calls are kept so that **any** interval of ``window + guard`` contains at most ``limit`` of them,
-for each window (60 s, 3,600 s, 86,400 s). That is the strictest reading: a calendar window, a sliding
-window, or any other window of that length is then within the limit too.
-
-* minute: exact, on the timestamps of the calls of the last ``60 s + guard`` (at most the minute limit);
-* hour: per-minute buckets, a bucket counted while any part of it overlaps the last ``3,600 s + guard``;
-* day: per-hour buckets, counted while overlapping the last ``86,400 s + guard``.
-
-Counting a whole bucket that only partly overlaps the window over-estimates the usage, so it can defer a
-call (by at most a minute in the hour window, an hour in the day window) but never over-spend.
-
-The ``guard`` (default 5 s) stretches every window because the time a token is taken is not the time the
-request reaches SalesDrive: if each request arrives within ``guard`` of its token, any SalesDrive window of
-the nominal length holds only calls whose tokens fit in ``window + guard``, hence at most ``limit``. It
-also absorbs small clock differences between Lambdas (a token stamped "in the future" still counts).
-
-The default limits keep a margin below SalesDrive's: **9/min, 95/h, 950/day**. The scope of the limit is
-unknown (per key, per account, per endpoint), so the margin leaves room for list calls the bridge does not
-see (another integration, a person or a script using the same account) and for off-by-one counting at
-SalesDrive (a closed window, whole-second timestamps). The bridge's own needs fit easily: a day of 2,000
-orders arrives by webhook, and list calls only serve the catch-up sweep (one page per run: 360 a day at
-one run every 4 minutes) and payment polling (288 a day at one poll every 5 minutes); see
-``bench/bench_read_budget.py``.
-
-Priorities: reserved shares and a common pool
----------------------------------------------
-Each consumer has a share of every window; its *reserve* there is ``floor(share × limit)`` (at least 1 for a
-positive share). What the reserves leave is a *common pool*. In each window a consumer may take a token if
-
-1. its usage is below its reserve (a consumer within its reserve is never refused), or
-2. after taking it, the free capacity still covers every *other* consumer's unused reserve.
-
-A busy consumer therefore borrows only from the pool, never from what is still unused of another
-consumer's reserve: that stays available to its owner at any moment of the window.
-
-Defaults: CATCH_UP 40 %, PAYMENTS 32 %, OPERATOR 10 %, pool 18 %. Reserves (catch-up/payments/operator):
-minute 3/2/1 (pool 3), hour 38/30/9 (pool 18), day 380/304/95 (pool 171). The day reserves cover the
-default schedules on their own (a sweep every 4 minutes = 360, a payment poll every 5 minutes = 288); the
-pool absorbs multi-page catch-ups and operator bursts. (A deviation from shares adding up to 100 %, such as
-45/35/20: then rule 2 can never apply, since the free capacity is exactly the sum of the unused reserves,
-and nothing could ever be borrowed.)
-
-Example, minute window of 9 with those reserves. Payments and operator are idle; a catch-up backlog asks
-for pages: it gets 3 (its reserve) + 3 (the pool) = 6, then is refused, because the 3 left are payments' 2
-and operator's 1, which they may need at any second of that minute. Payments then polls and gets its 2 at
-once. Had payments already used 1 of its 2, the catch-up could still take ``9 - 1 - (1 + 1) = 6``: only
-what is still unused of the others' reserves is out of reach.
-
-Design
-------
 The decision is a pure function, ``decide(state, consumer, now, policy)``, over an immutable
-``BudgetState``; ``InMemoryReadBudget`` (simulations, benchmarks) and ``DynamoReadBudget`` (production)
-only differ in how they load and store that state. The DynamoDB state is one item
-(``pk="budget#salesdrive"``, ``sk="state"``) written back with a condition on its ``version``; a writer
-that lost the race re-reads and decides again, so concurrent Lambdas never over-spend. Refusals write
-nothing. After ``max_attempts`` lost races in a row the caller is refused with ``window="contention"`` and
-a ``retry_at`` one second later: deferring is always safe, guessing is not.
+``BudgetState``. ``InMemoryReadBudget`` keeps that state in one process (simulations, benchmarks, the
+sandbox); ``bridge.store.read_budget_item.DynamoReadBudget`` keeps it in the bridge's table for every
+Lambda of a deployment. Callers only see the contract in ``bridge.read_budget``.
+
+Windows: granted calls are kept so that *any* interval of ``window + guard`` holds at most ``limit`` of
+them (minute: exact timestamps; hour: per-minute buckets; day: per-hour buckets, a bucket counted whole
+while any part of it is inside). That is the strictest reading of SalesDrive's unstated window kind;
+whole buckets may defer a call (by a minute, or an hour) but never over-spend.
 """
 
 from __future__ import annotations
@@ -80,43 +25,11 @@ from types import MappingProxyType
 from typing import Any
 
 from bridge.read_budget import ReadBudget, ReadBudgetExhausted, ReadConsumer
-from bridge.store.dynamo import (
-    PK,
-    SK,
-    TTL_ATTRIBUTE,
-    DynamoDBClient,
-    LazyClient,
-    is_conditional_check_failure,
-)
-
-__all__ = [
-    "DEFAULT_LIMITS",
-    "DEFAULT_SHARES",
-    "BudgetLimits",
-    "BudgetPolicy",
-    "BudgetSnapshot",
-    "BudgetState",
-    "DynamoReadBudget",
-    "Granted",
-    "InMemoryReadBudget",
-    "Refused",
-    "Window",
-    "WindowUsage",
-    "decide",
-    "state_from_item",
-    "state_to_item",
-    "usage",
-]
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-BUDGET_PK = "budget#salesdrive"
-BUDGET_SK = "state"
-ITEM_TTL = timedelta(days=2)  # an idle item is stale after a day anyway; TTL only tidies up
-CONTENTION = "contention"  # the ``window`` of a refusal caused by endless write conflicts, not by the limits
 
 
 class Window(StrEnum):
@@ -132,7 +45,13 @@ WINDOW_MS: Mapping[Window, int] = MappingProxyType(
 
 @dataclass(frozen=True)
 class BudgetLimits:
-    """How many list calls the bridge allows itself per window (below SalesDrive's 10/100/1,000)."""
+    """How many list calls the bridge allows itself per window (below SalesDrive's 10/100/1,000).
+
+    The margin (9/95/950) leaves room for list calls the bridge does not see (another integration or a
+    person on the same account) and for off-by-one counting at SalesDrive. ``guard`` stretches every
+    window: a token is taken a little before its request reaches SalesDrive, and Lambdas' clocks differ
+    slightly; if each request arrives within ``guard`` of its token, no SalesDrive window over-spends.
+    """
 
     per_minute: int = 9
     per_hour: int = 95
@@ -163,7 +82,16 @@ DEFAULT_SHARES: Mapping[ReadConsumer, float] = MappingProxyType(
 
 @dataclass(frozen=True, init=False)
 class BudgetPolicy:
-    """Limits plus shares, resolved into whole reserves per window and consumer; validated."""
+    """Limits plus shares, resolved into whole reserves per window and consumer; validated.
+
+    A consumer's *reserve* in a window is ``floor(share × limit)`` (at least 1 for a positive share); what
+    the reserves leave is a common *pool*. A consumer may take a token when its usage is below its reserve,
+    or when, after taking it, the free capacity still covers every other consumer's unused reserve: a busy
+    consumer borrows only from the pool. Default shares 40/32/10 % (pool 18 %) give reserves
+    (catch-up/payments/operator) of 3/2/1 a minute, 38/30/9 an hour and 380/304/95 a day, which cover the
+    default schedules alone (a sweep every 4 minutes, a payment poll every 5). Shares adding up to 100 %
+    would leave no pool, so nothing could ever be borrowed.
+    """
 
     limits: BudgetLimits
     shares: Mapping[ReadConsumer, float]
@@ -416,73 +344,14 @@ class BudgetSnapshot:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The stored state as one DynamoDB item (low-level attribute values)
-
-
-def _consumer(value: str) -> ReadConsumer:
-    # A consumer this code does not know (a newer deployment wrote it) still spends the shared limit.
-    try:
-        return ReadConsumer(value)
-    except ValueError:
-        return ReadConsumer.OPERATOR
-
-
-def _buckets_to_attr(buckets: Buckets) -> dict[str, Any]:
-    return {
-        "M": {
-            str(index): {"M": {str(c): {"N": str(n)} for c, n in counts.items()}}
-            for index, counts in buckets.items()
-        }
-    }
-
-
-def _buckets_from_attr(attr: Mapping[str, Any] | None) -> dict[int, dict[ReadConsumer, int]]:
-    buckets: dict[int, dict[ReadConsumer, int]] = {}
-    for index, counts in (attr or {}).get("M", {}).items():
-        bucket = buckets.setdefault(int(index), {})
-        for consumer, count in counts.get("M", {}).items():
-            c = _consumer(consumer)
-            bucket[c] = bucket.get(c, 0) + int(count["N"])
-    return buckets
-
-
-def state_to_item(state: BudgetState, now: datetime) -> dict[str, Any]:
-    """The DynamoDB item (attribute-value form) holding ``state``; readable in the console."""
-    return {
-        PK: {"S": BUDGET_PK},
-        SK: {"S": BUDGET_SK},
-        "version": {"N": str(state.version)},
-        "recent": {"L": [{"L": [{"N": str(ts)}, {"S": str(c)}]} for ts, c in state.recent]},
-        "minutes": _buckets_to_attr(state.minutes),
-        "hours": _buckets_to_attr(state.hours),
-        "updated_at": {"S": now.astimezone(UTC).isoformat()},
-        TTL_ATTRIBUTE: {"N": str(int((now + ITEM_TTL).timestamp()))},
-    }
-
-
-def state_from_item(item: Mapping[str, Any] | None) -> BudgetState:
-    if not item:
-        return BudgetState()
-    recent = tuple(
-        (int(pair["L"][0]["N"]), _consumer(pair["L"][1]["S"])) for pair in item.get("recent", {}).get("L", [])
-    )
-    return BudgetState(
-        recent=recent,
-        minutes=_buckets_from_attr(item.get("minutes")),
-        hours=_buckets_from_attr(item.get("hours")),
-        version=int(item["version"]["N"]),
-    )
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The budgets
+# The budget in one process
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _StateBudget(ABC):
+class StateBudget(ABC):
     """The ``ReadBudget`` protocol over a loadable state; subclasses choose where the state lives."""
 
     def __init__(
@@ -522,7 +391,7 @@ class _StateBudget(ABC):
         return self.snapshot().remaining(consumer)
 
 
-class InMemoryReadBudget(_StateBudget):
+class InMemoryReadBudget(StateBudget):
     """The same rules in one process: local simulations, benchmarks, the sandbox."""
 
     def __init__(
@@ -549,74 +418,5 @@ class InMemoryReadBudget(_StateBudget):
             return decision.at
 
 
-class DynamoReadBudget(_StateBudget):
-    """The budget shared by all Lambdas of a deployment: one item, optimistic concurrency on ``version``."""
-
-    def __init__(
-        self,
-        table_name: str,
-        *,
-        dynamodb: DynamoDBClient | None = None,
-        limits: BudgetLimits = DEFAULT_LIMITS,
-        shares: Mapping[ReadConsumer, float] = DEFAULT_SHARES,
-        now: Callable[[], datetime] = utc_now,
-        max_attempts: int = 25,
-        contention_backoff: timedelta = timedelta(seconds=1),
-    ) -> None:
-        super().__init__(limits=limits, shares=shares, now=now)
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        self.table_name = table_name
-        self._client = LazyClient(dynamodb)
-        self._max_attempts = max_attempts
-        self._contention_backoff = contention_backoff
-        self._stats_lock = threading.Lock()
-        self.conflicts = 0  # lost write races, each one re-read and decided again (a metric)
-
-    @property
-    def client_created(self) -> bool:
-        return self._client.created
-
-    def load(self) -> BudgetState:
-        response = self._client.get().get_item(
-            TableName=self.table_name,
-            Key={PK: {"S": BUDGET_PK}, SK: {"S": BUDGET_SK}},
-            ConsistentRead=True,  # an eventually consistent read would only cause more conflicts
-        )
-        return state_from_item(response.get("Item"))
-
-    def _store(self, state: BudgetState, expected_version: int, now: datetime) -> bool:
-        """Write ``state`` if the item is still at ``expected_version``; False if another writer won."""
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "Item": state_to_item(state, now)}
-        if expected_version == 0:
-            kwargs["ConditionExpression"] = "attribute_not_exists(#pk)"
-            kwargs["ExpressionAttributeNames"] = {"#pk": PK}
-        else:
-            kwargs["ConditionExpression"] = "#version = :expected"
-            kwargs["ExpressionAttributeNames"] = {"#version": "version"}
-            kwargs["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-        try:
-            self._client.get().put_item(**kwargs)
-        except Exception as exc:
-            if is_conditional_check_failure(exc):
-                return False
-            raise
-        return True
-
-    def acquire(self, consumer: ReadConsumer) -> datetime:
-        for _ in range(self._max_attempts):
-            now = self._clock()
-            state = self.load()
-            decision = decide(state, consumer, now, self.policy)
-            if isinstance(decision, Refused):
-                raise decision.error()
-            if self._store(decision.state, state.version, now):
-                return decision.at
-            with self._stats_lock:
-                self.conflicts += 1
-        # Still losing races after many attempts: defer briefly rather than risk throttling.
-        raise ReadBudgetExhausted(consumer, now + self._contention_backoff, CONTENTION)
-
-
-def _satisfies_protocol(budget: _StateBudget) -> ReadBudget:
+def _satisfies_protocol(budget: StateBudget) -> ReadBudget:
     return budget  # mypy proves here that both budgets are a ``ReadBudget``
