@@ -1,4 +1,5 @@
-"""Item 4: products → SalesDrive (SKU, name, folder as category), when "Transfer products to CRM" is on.
+"""Products → SalesDrive (SKU, name, folder as category), when "Transfer products to CRM" is on
+(capability 4 in docs/mission.md).
 
 Reads ``Catalog_Номенклатура`` paged by ``Ref_Key`` (folders come in the same pages: their names become
 SalesDrive categories) and the "SalesDrive ID" property of every product (paged as well). The SalesDrive
