@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
@@ -18,6 +19,13 @@ from bridge.utp.client import UtpClient
 from bridge.utp.names import CLOSURE, INVOICE
 from bridge.utp.names import RETURN as RETURN_NOTE
 from bridge.utp.sales_documents import document_extra
+
+
+def _shipping_extra(settings: BridgeSettings, reference: UtpReference | None) -> dict[str, Any]:
+    """Ответственный and the reflection flags of an invoice or a return note, from the settings."""
+    return document_extra(
+        reference.responsible_key if reference else None, accounting=settings.reflect_in_accounting
+    )
 
 
 def posted_invoice(utp: UtpClient, order_ref: str) -> ExistingDocument | None:
@@ -37,9 +45,7 @@ def ensure_sales_invoice(
     """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read order, create, post).
 
     Dated now, never before the order; Ответственный and the reflection flags from the settings."""
-    extra = document_extra(
-        reference.responsible_key if reference else None, accounting=settings.reflect_in_accounting
-    )
+    extra = _shipping_extra(settings, reference)
     return ensure_document(
         store,
         DocumentKind.SALES_INVOICE,
@@ -68,9 +74,7 @@ def ensure_sales_return(
     """UTP calls: 0 if recorded; else 1 lookup, + 3 to create (read invoice, create, post).
 
     Dated now, never before the invoice; rows keep the invoice's Качество."""
-    extra = document_extra(
-        reference.responsible_key if reference else None, accounting=settings.reflect_in_accounting
-    )
+    extra = _shipping_extra(settings, reference)
     return ensure_document(
         store,
         DocumentKind.RETURN_NOTE,
