@@ -32,8 +32,9 @@ sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
 from bridge.salesdrive.products import BatchResult, PushMode  # noqa: E402
 from bridge.settings import BridgeSettings  # noqa: E402
 from bridge.store.bucket import MemoryObjectStore as MemoryFingerprintStore  # noqa: E402
-from bridge.sync.catalog import plan_options, push_catalog  # noqa: E402
 from bridge.sync.catalog_diff import CatalogSnapshot, Fingerprints, ProductData, plan_push  # noqa: E402
+from bridge.sync.catalog_push import push_catalog  # noqa: E402
+from bridge.sync.catalog_send import plan_options  # noqa: E402
 
 WAREHOUSES = 10
 

@@ -739,7 +739,7 @@ def run_catalog_read(warehouses: int, sizes: tuple[int, int]) -> dict[str, Any]:
     from bridge.read_budget import UnlimitedReadBudget
     from bridge.salesdrive.client import SalesDriveClient
     from bridge.store.bucket import CatalogFingerprintStore as FingerprintStore
-    from bridge.sync.catalog import push_catalog, read_catalog
+    from bridge.sync.catalog_push import push_catalog, read_catalog
     from bridge.sync.reference import resolve_reference
     from bridge.sync.stock import stock_warehouses
     from bridge.utp.client import UtpClient
@@ -804,8 +804,9 @@ def run_diff(products: int) -> dict[str, float]:
     from bench_catalog import CountingSalesDrive, settings, synthetic
 
     from bridge.store.bucket import MemoryObjectStore as MemoryFingerprintStore
-    from bridge.sync.catalog import plan_options, push_catalog
     from bridge.sync.catalog_diff import Fingerprints, plan_push
+    from bridge.sync.catalog_push import push_catalog
+    from bridge.sync.catalog_send import plan_options
 
     rng = random.Random(5)
     snapshot = synthetic(products, rng)

@@ -657,8 +657,8 @@ def catalog_push(
 
     console = _options(ctx).console
     try:
-        read_catalog = public_function("bridge.sync.catalog", "read_catalog")
-        push_catalog = public_function("bridge.sync.catalog", "push_catalog")
+        read_catalog = public_function("bridge.sync.catalog_push", "read_catalog")
+        push_catalog = public_function("bridge.sync.catalog_push", "push_catalog")
         stock_warehouses = public_function("bridge.sync.stock", "stock_warehouses")
     except FeatureUnavailable as exc:
         raise _fail(console, f"the catalog push is not available: {exc}", EXIT_UNAVAILABLE) from exc

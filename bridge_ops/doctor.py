@@ -20,7 +20,7 @@ _STYLE = {"ok": "green", "warning": "yellow", "blocker": "bold red"}
 
 def settings_problem(exc: Exception) -> Any:
     """Settings that do not even validate: one blocker, so the report still prints."""
-    from bridge.sync.preflight import Finding, Report, Severity
+    from bridge.sync.preflight_findings import Finding, Report, Severity
 
     return Report(
         findings=[

@@ -1,7 +1,7 @@
 """SKU matching and the catalog push (issue 5), run in process against the target.
 
 Both are discovered at run time through their public functions only (``bridge.sync.sku_matching.match_skus``,
-``bridge.sync.catalog.read_catalog`` / ``push_catalog``, ``bridge.sync.stock.stock_warehouses``), so this
+``bridge.sync.catalog_push.read_catalog`` / ``push_catalog``, ``bridge.sync.stock.stock_warehouses``), so this
 tool keeps working, and says clearly what is missing, while that work is unfinished.
 """
 

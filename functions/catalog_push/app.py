@@ -13,7 +13,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
-from bridge.sync.catalog import push_catalog, request_push, scheduled_push
+from bridge.sync.catalog_push import push_catalog, scheduled_push
+from bridge.sync.catalog_trigger import request_push
 from bridge.sync.stock import stock_warehouses
 
 logger = Logger()

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
 from bridge.store.leases import Lease
-from bridge.sync.catalog import push_products, refresh_products
+from bridge.sync.catalog_refresh import push_products, refresh_products
 from bridge.sync.stock import stock_warehouses
 
 logger = Logger()

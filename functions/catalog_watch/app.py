@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
 from bridge.store.bucket import CatalogWatchStateStore
-from bridge.sync.catalog import CURSOR as CATALOG_PUSH_CURSOR
+from bridge.sync.catalog_push import CURSOR as CATALOG_PUSH_CURSOR
 from bridge.sync.catalog_watch import last_full_push, watch
 
 logger = Logger()

@@ -47,10 +47,4 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
     if report.unreadable:  # not orders at all (no readable id): skipped, the rest of the page went on
         logger.warning("list items that are not orders", items=report.unreadable)
     logger.info("catch-up sweep", sent=report.sent, read=report.orders_read, watermark=report.watermark)
-    return {
-        "sent": report.sent,
-        "orders_read": report.orders_read,
-        "watermark": report.watermark,
-        "unreadable": report.unreadable,
-        "budget_exhausted": report.budget_exhausted_until is not None,
-    }
+    return report.as_dict()

@@ -1,4 +1,5 @@
-"""Payment importer: on a schedule, SalesDrive incoming payments → posted UTP cash receipts (item 11)."""
+"""Payment importer: on a schedule, SalesDrive incoming payments → posted UTP cash receipts
+(capability 11 in docs/mission.md)."""
 
 from __future__ import annotations
 
@@ -55,10 +56,4 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         waiting=report.waiting,
         watermark=report.watermark,
     )
-    return {
-        "created": report.created,
-        "waiting": sorted(report.waiting),
-        "unallocated": report.unallocated,
-        "watermark": report.watermark,
-        "budget_exhausted": report.budget_exhausted_until is not None,
-    }
+    return report.as_dict()

@@ -1,5 +1,6 @@
-"""Status reconciler: on a schedule, order statuses people set in UTP are pushed to SalesDrive (item 2,
-UTP → SalesDrive), without echoes and with the precedence policy of ``bridge.sync.order_statuses``."""
+"""Status reconciler: on a schedule, order statuses people set in UTP are pushed to SalesDrive
+(capability 2 in docs/mission.md, UTP → SalesDrive), without echoes and with the precedence policy of
+``bridge.sync.order_statuses``."""
 
 from __future__ import annotations
 
@@ -39,10 +40,4 @@ def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str,
         unrecognised=report.unrecognised,
         checked=report.orders_checked,
     )
-    return {
-        "pushed": {str(k): v for k, v in report.pushed.items()},
-        "refused": report.refused,
-        "unrecognised": report.unrecognised,
-        "orders_checked": report.orders_checked,
-        "orders_changed": report.orders_changed,
-    }
+    return report.as_dict()

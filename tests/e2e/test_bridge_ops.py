@@ -277,7 +277,7 @@ def test_issue_5_commands_say_clearly_when_the_functions_are_missing(
     real = issue5.importlib.import_module
 
     def missing(name: str, package: str | None = None) -> Any:
-        if name in ("bridge.sync.sku_matching", "bridge.sync.catalog"):
+        if name in ("bridge.sync.sku_matching", "bridge.sync.catalog_push"):
             raise ModuleNotFoundError(f"No module named {name!r}")
         return real(name, package)
 

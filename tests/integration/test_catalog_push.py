@@ -22,16 +22,10 @@ from bridge.salesdrive.products import ProductUpdate, PushMode
 from bridge.settings import BridgeSettings
 from bridge.store.bucket import CatalogFingerprintStore
 from bridge.store.cursors import CursorStore
-from bridge.sync.catalog import (
-    CURSOR,
-    TRIGGER_CURSOR,
-    is_due,
-    push_catalog,
-    push_products,
-    refresh_products,
-    request_push,
-)
 from bridge.sync.catalog_diff import Fingerprints
+from bridge.sync.catalog_push import CURSOR, is_due, push_catalog
+from bridge.sync.catalog_refresh import push_products, refresh_products
+from bridge.sync.catalog_trigger import TRIGGER_CURSOR, request_push
 from bridge.sync.reference import UtpReference, resolve_reference
 from bridge.sync.stock import stock_warehouses
 from bridge.utp.client import UtpClient
@@ -543,7 +537,7 @@ def test_after_a_complete_push_the_next_ticks_wait_for_the_interval(shop: Shop) 
     mismatch once made every minute's tick a full push: found by the cost benchmark.)"""
     from datetime import UTC, datetime, timedelta
 
-    from bridge.sync.catalog import scheduled_push
+    from bridge.sync.catalog_push import scheduled_push
 
     start = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
     first = scheduled_push(

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from bridge.settings import SettingsError
-from bridge.sync.catalog import push_catalog
+from bridge.sync.catalog_push import push_catalog
 from bridge.sync.prices import check_price_type, convert_currency, round_price
 from bridge.sync.reference import resolve_reference
 from bridge.sync.stock import stock_warehouses

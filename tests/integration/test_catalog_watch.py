@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from bridge.store.bucket import MemoryObjectStore
 from bridge.store.leases import Lease
-from bridge.sync.catalog import refresh_products
+from bridge.sync.catalog_refresh import refresh_products
 from bridge.sync.catalog_watch import WatchState, poll, watch
 from sandbox.utp.catalog_bodies import receipt_body
 from tests.integration.test_catalog_push import Shop, refresh, set_price

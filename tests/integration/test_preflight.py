@@ -15,7 +15,8 @@ import pytest
 from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import BridgeSettings, StatusRule
-from bridge.sync.preflight import Finding, Report, Severity, run_preflight
+from bridge.sync.preflight import run_preflight
+from bridge.sync.preflight_findings import Finding, Report, Severity
 from bridge.utp import names as n
 from bridge.utp.client import UtpClient
 from sandbox.salesdrive.app import SalesDriveEmulatorConfig

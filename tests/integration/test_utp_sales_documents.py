@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 
 from bridge.settings import SettingsError
+from bridge.sync.order_documents import ensure_sales_invoice
 from bridge.sync.reference import resolve_reference
-from bridge.sync.sales_invoice import ensure_sales_invoice
 
 from .test_deal_flow import World, new_customer_order, world  # noqa: F401  (fixture)
 

@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.sync.preflight import (
-    Finding,
-    MetadataError,
-    Severity,
-    check_schema,
-    parse_metadata,
-    unchecked,
-)
+from bridge.sync.preflight_findings import Finding, Severity
+from bridge.sync.preflight_schema import MetadataError, check_schema, parse_metadata, unchecked
 from bridge.utp import names as n
 from sandbox.utp.metadata import build_metadata
 

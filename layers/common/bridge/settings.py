@@ -29,7 +29,8 @@ class StatusRule(_Frozen):
     """Which SalesDrive statuses call for a rule: explicit status ids, or SalesDrive status types.
 
     Ids are account-specific and change when statuses are reconfigured; types (1 in progress, 2 sale,
-    3 refusal/return, 4 deleted — inferred, see the reference) are portable, so types are the default.
+    3 refusal/return, 4 deleted — inferred from SalesDrive's status list) are portable, so types are the
+    default.
     """
 
     status_ids: frozenset[int] = frozenset()
@@ -40,7 +41,8 @@ class StatusRule(_Frozen):
 
 
 class Characteristic(_Frozen):
-    """A SalesDrive deal field imported into a UTP additional property of the sales order (item 12).
+    """A SalesDrive deal field imported into a UTP additional property of the sales order (capability 12
+    in docs/mission.md).
 
     ``field`` is ``sajt`` (the site's text from ``meta``), a UTM field (``utmSource`` …),
     ``payment_method``, ``shipping_method`` or the code of a custom field.
@@ -66,7 +68,7 @@ class Characteristic(_Frozen):
 
 
 class SkuNormalisation(_Frozen):
-    """How SKUs are compared when SalesDrive products are matched with UTP products (item 7).
+    """How SKUs are compared when SalesDrive products are matched with UTP products (capability 7).
 
     ``separators`` are characters removed before comparing (e.g. ``" -./"`` makes ``481 010-365``
     equal ``481010365``). Defaults are conservative: trim and ignore case only.
@@ -112,7 +114,7 @@ class BridgeSettings(_Frozen):
     # ОтражатьВБухгалтерскомУчете of invoices and returns: off by default (they
     # post on any base; the accountant reflects them), see docs/utp-accounting-reflection.md.
     reflect_in_accounting: bool = False
-    # Status rules (items 8–10).
+    # Status rules (capabilities 8–10).
     completed: StatusRule = StatusRule(status_types=frozenset({2}))
     cancelled: StatusRule = StatusRule(status_types=frozenset({3}))
     # Where the bridge marks what it writes in UTP (no configuration change needed).
@@ -124,7 +126,7 @@ class BridgeSettings(_Frozen):
     characteristics: tuple[Characteristic, ...] = (
         Characteristic(field="sajt", property="SalesDrive: источник"),
     )
-    # Catalog (items 4–6).
+    # Catalog (capabilities 4–6).
     transfer_products: bool = True
     transfer_prices: bool = True
     transfer_stock: bool = True
@@ -151,7 +153,7 @@ class BridgeSettings(_Frozen):
     catalog_on_save: bool = True
     # Writes of the "SalesDrive ID" property into UTP per minute (the first run at 200,000 products).
     product_id_writes_per_minute: int = Field(default=300, ge=1, le=6000)
-    # SKU matching (item 7): how SKUs are compared between SalesDrive and UTP.
+    # SKU matching (capability 7): how SKUs are compared between SalesDrive and UTP.
     sku_normalisation: SkuNormalisation = SkuNormalisation()
     # Periodic SalesDrive readers and the status reconciler. The overlap re-reads the end of
     # the previous window (clock skew, changes committed late); it costs no extra list call.

@@ -11,8 +11,8 @@ code the settings name (``accounting_state_field``), or a line of the order's co
 One ``/api/order/update/`` per change, never in a loop: the text is written only when it differs from
 what the event carries, and what was written is remembered (the own-writes item
 ``order#<id>``/``accounting-state``) with the content of the event it followed. SalesDrive may answer
-the update with a webhook (``status_change`` on any edit: the reference leaves open which edits fire
-it); an event whose only change is this text is that echo, and the deal processor ignores it instead of
+the update with a webhook (``status_change`` on any edit: SalesDrive does not document which edits
+fire it); an event whose only change is this text is that echo, and the deal processor ignores it instead of
 applying it again (``is_echo``). A failed write never fails the deal: the next event of the order (or
 the replay of a parked one) writes it.
 """

@@ -255,12 +255,8 @@ def plan_push(snapshot: CatalogSnapshot, previous: Fingerprints, options: PlanOp
         if before is not None and before[1] != sd_id:
             before = None  # pushed under another id: a new product for SalesDrive
         if product.deletion_mark:
-            if before is None:
-                continue  # never created in SalesDrive: nothing to do
-            if options.deleted_product_policy == "delete":
-                plan.delete.append((ref, sd_id))
-            elif options.transfer_stock and before[0][16:] != zero_stock_fp:
-                plan.zero_stock.append((ref, sd_id))
+            if before is not None:  # else never created in SalesDrive: nothing to do
+                _retire(plan, options, ref, sd_id, before[0], zero_stock_fp)
             continue
         data_fp = data_fingerprint(product, snapshot.folders.get(product.folder_ref or "", ""))
         price_fp = price_fingerprint(snapshot.prices[i])
@@ -292,14 +288,19 @@ def plan_push(snapshot: CatalogSnapshot, previous: Fingerprints, options: PlanOp
         if plan.full and plan.full[-1] == i:
             plan.full_aspects[i] = (options.transfer_prices and price_fp != ABSENT, options.transfer_stock)
     for ref, (fp, sd_id) in [] if options.partial else rows.items():
-        if ref in seen or (ref in snapshot.index and snapshot.products[snapshot.index[ref]].deletion_mark):
-            continue
-        if ref not in snapshot.index:  # physically deleted in UTP (or lost its id): same as marked
-            if options.deleted_product_policy == "delete":
-                plan.delete.append((ref, sd_id))
-            elif options.transfer_stock and fp[16:] != zero_stock_fp:
-                plan.zero_stock.append((ref, sd_id))
+        if ref not in seen and ref not in snapshot.index:  # physically deleted in UTP (or lost its id)
+            _retire(plan, options, ref, sd_id, fp, zero_stock_fp)  # same as marked for deletion
     return plan
+
+
+def _retire(
+    plan: PushPlan, options: PlanOptions, ref: str, sd_id: str, fingerprint: bytes, zero_stock_fp: bytes
+) -> None:
+    """A product SalesDrive holds that UTP deleted: delete it there, or zero its stock (the policy)."""
+    if options.deleted_product_policy == "delete":
+        plan.delete.append((ref, sd_id))
+    elif options.transfer_stock and fingerprint[16:] != zero_stock_fp:
+        plan.zero_stock.append((ref, sd_id))
 
 
 def committed(

@@ -1,28 +1,15 @@
 """The catalog change watcher: fresh stock and prices in SalesDrive with no change to the 1C configuration.
 
-Stock, reserves and prices move only when a document is posted, unposted, re-posted or deleted (UTP 1.2:
-the registers ``ТоварыНаСкладах``, ``ТоварыВРезервеНаСкладах`` and ``ЦеныНоменклатуры`` are written by
-the ``ОбработкаПроведения`` of the documents in ``WATCHED``; malakhovua/utp, Documents/<Name>/Ext/
-ObjectModule.bsl, procedure ОбработкаПроведения). Every such write gives the document a new
-``DataVersion``. So the watcher lists, for each of those document types, the documents dated in a recent
-window with four small fields, compares each ``DataVersion`` with the one it saw last, and for the changed
-documents only reads their lines. The products of a changed document that is or was posted go to the
-catalog change queue, where the targeted push (``refresh_products``) sends them as it sends the on-save
-subscription's: same rules, same fingerprints.
+Stock, reserves and prices move only when a document of ``WATCHED`` is posted, unposted, re-posted or
+deleted (its ``ОбработкаПроведения`` writes the registers), and every such write gives the document a new
+``DataVersion``. So each poll lists those documents dated in a recent window (four small fields), reads
+the lines of the changed ones only, and queues the products they moved, before and after the change, for
+the targeted push (``catalog_refresh``: same rules, same fingerprints as the full push).
 
-- Re-posted with other lines: the lines it had (remembered) and the lines it has now both go.
-- Unposted, or marked for deletion (1C unposts a posted document it marks), or deleted: the lines it had.
-- A new product's first price or receipt is a new document: its lines go.
-- ``ЗакрытиеЗаказовПокупателей`` releases the reserves of the orders in its ``Заказы`` lines
-  (Documents/ЗакрытиеЗаказовПокупателей/Ext/ObjectModule.bsl, ДвиженияПоРегистрам): their products go.
-
-Every poll reads the documents dated in the last ``catalog_watch_hot_minutes``; the first poll of each
-invocation (once a minute) reads the whole ``catalog_watch_window_hours``. What no window sees (a
-document dated further back, a product renamed or marked for deletion) the full push sends, every
-``catalog_interval_minutes``. A document type UTP does not publish (404) is skipped and asked again an hour
-later (UTP answers 400 code 6 "segment not found" for an entity set the publication lacks).
-The first run only records what it sees (the full push has sent that state), except documents dated
-after the last complete full push, whose products go.
+The first poll of an invocation reads the whole ``catalog_watch_window_hours``, the others the last
+``catalog_watch_hot_minutes``; what no window sees the full push sends. A document type UTP does not
+publish (404, or 400 code 6 "segment not found") is asked again an hour later. The first run only
+records what it sees, except documents dated after the last complete full push, whose products go.
 """
 
 from __future__ import annotations
@@ -30,7 +17,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -132,42 +119,15 @@ def poll(
     whole window's start, so what it does not look at is kept.
     """
     result = PollResult()
-    since_text = since.isoformat()
     products: dict[str, None] = {}
     for doc in watched:
-        missing_at = state.unpublished.get(doc.entity)
-        if missing_at and now - datetime.fromisoformat(missing_at) < UNPUBLISHED_RETRY:
+        versions = _versions(utp, state, doc, since=since, now=now, result=result)
+        if versions is None:
             continue
-        try:
-            versions = document_versions(utp.odata, doc.entity, since)
-        except (UtpNotFoundError, UtpBadRequestError) as exc:
-            # An entity set the publication does not include: "segment not found", 400 code 6 (or 404).
-            if not isinstance(exc, UtpNotFoundError) and exc.code != "6":
-                raise
-            state.unpublished[doc.entity] = now.isoformat()
-            result.unpublished.append(doc.entity)
-            result.requests += 1
-            continue
-        state.unpublished.pop(doc.entity, None)
-        result.requests += 1 + len(versions) // 1000
-        result.rows += len(versions)
         first_look = doc.entity not in state.documents
         known = state.documents.setdefault(doc.entity, {})
         current = {v.ref: v for v in versions}
-        changed: list[DocumentVersion] = []
-        gone: list[str] = []
-        for ref, version in current.items():
-            seen = known.get(ref)
-            if seen is None:
-                if first_look and not (fresh_after and version.date > fresh_after):
-                    known[ref] = [version.data_version, version.date, version.posted, None]
-                    continue
-                changed.append(version)
-            elif seen[0] != version.data_version:
-                changed.append(version)
-        for ref, seen in known.items():
-            if ref not in current and str(seen[1]) >= since_text:
-                gone.append(ref)  # deleted, or re-dated out of the window: what it moved goes back
+        changed, gone = _changes(known, current, first_look, fresh_after, since.isoformat())
         if first_look:
             result.baseline.append(doc.entity)
         # Lines of the changed documents that are posted now (an unposted draft moves nothing), and of
@@ -177,33 +137,100 @@ def poll(
         ]
         lines, calls = _products_of(utp, doc, need)
         result.requests += calls
-        for ref, seen in list(known.items()):
-            if seen[3] is None:
-                seen[3] = lines.get(ref, []) if seen[2] else []
-        for version in changed:
-            seen = known.get(version.ref)
-            was_posted = bool(seen and seen[2])
-            if was_posted or version.posted:
-                result.changed_documents += 1
-                products.update((p, None) for p in (seen[3] if seen and seen[3] else []))
-                products.update((p, None) for p in lines.get(version.ref, []))
-            known[version.ref] = [
-                version.data_version,
-                version.date,
-                version.posted,
-                lines.get(version.ref, []) if version.posted else [],
-            ]
-        for ref in gone:
-            seen = known.pop(ref)
-            if seen[2] and seen[3]:
-                result.changed_documents += 1
-                products.update((p, None) for p in seen[3])
+        _record(known, changed, gone, lines, result, products)
         # Documents that aged out of the whole window: forgotten (the full push owns them now).
         forget = (window_start or since).isoformat()
         for ref in [r for r, s in known.items() if str(s[1]) < forget and r not in current]:
             del known[ref]
     result.products = list(products)
     return result
+
+
+def _versions(
+    utp: UtpClient,
+    state: WatchState,
+    doc: WatchedDocument,
+    *,
+    since: datetime,
+    now: datetime,
+    result: PollResult,
+) -> list[DocumentVersion] | None:
+    """The type's documents dated since ``since``; None when UTP does not publish it (asked again later)."""
+    missing_at = state.unpublished.get(doc.entity)
+    if missing_at and now - datetime.fromisoformat(missing_at) < UNPUBLISHED_RETRY:
+        return None
+    try:
+        versions = document_versions(utp.odata, doc.entity, since)
+    except (UtpNotFoundError, UtpBadRequestError) as exc:
+        # An entity set the publication does not include: "segment not found", 400 code 6 (or 404).
+        if not isinstance(exc, UtpNotFoundError) and exc.code != "6":
+            raise
+        state.unpublished[doc.entity] = now.isoformat()
+        result.unpublished.append(doc.entity)
+        result.requests += 1
+        return None
+    state.unpublished.pop(doc.entity, None)
+    result.requests += 1 + len(versions) // 1000
+    result.rows += len(versions)
+    return versions
+
+
+def _changes(
+    known: dict[str, list[Any]],
+    current: Mapping[str, DocumentVersion],
+    first_look: bool,
+    fresh_after: str | None,
+    since_text: str,
+) -> tuple[list[DocumentVersion], list[str]]:
+    """The documents new or with another ``DataVersion``, and those gone from the window. On the first
+    look, documents not fresh are only recorded (in ``known``)."""
+    changed: list[DocumentVersion] = []
+    gone: list[str] = []
+    for ref, version in current.items():
+        seen = known.get(ref)
+        if seen is None:
+            if first_look and not (fresh_after and version.date > fresh_after):
+                known[ref] = [version.data_version, version.date, version.posted, None]
+                continue
+            changed.append(version)
+        elif seen[0] != version.data_version:
+            changed.append(version)
+    for ref, seen in known.items():
+        if ref not in current and str(seen[1]) >= since_text:
+            gone.append(ref)  # deleted, or re-dated out of the window: what it moved goes back
+    return changed, gone
+
+
+def _record(
+    known: dict[str, list[Any]],
+    changed: list[DocumentVersion],
+    gone: list[str],
+    lines: Mapping[str, list[str]],
+    result: PollResult,
+    products: dict[str, None],
+) -> None:
+    """Remember what each document now moves; the products of what changed (before and after) go."""
+    for ref, seen in list(known.items()):
+        if seen[3] is None:
+            seen[3] = lines.get(ref, []) if seen[2] else []
+    for version in changed:
+        before = known.get(version.ref)
+        was_posted = bool(before and before[2])
+        if was_posted or version.posted:
+            result.changed_documents += 1
+            products.update((p, None) for p in (before[3] if before and before[3] else []))
+            products.update((p, None) for p in lines.get(version.ref, []))
+        known[version.ref] = [
+            version.data_version,
+            version.date,
+            version.posted,
+            lines.get(version.ref, []) if version.posted else [],
+        ]
+    for ref in gone:
+        seen = known.pop(ref)
+        if seen[2] and seen[3]:
+            result.changed_documents += 1
+            products.update((p, None) for p in seen[3])
 
 
 def _products_of(utp: UtpClient, doc: WatchedDocument, refs: list[str]) -> tuple[dict[str, list[str]], int]:
@@ -238,6 +265,14 @@ class WatchReport:
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def add(self, result: PollResult) -> None:
+        """Count one poll."""
+        self.polls += 1
+        self.utp_requests += result.requests
+        self.rows_read += result.rows
+        self.changed_documents += result.changed_documents
+        self.unpublished = sorted(set(self.unpublished) | set(result.unpublished))
+
 
 def watch(
     *,
@@ -270,29 +305,12 @@ def watch(
         while True:
             tick = monotonic()
             moment = now()
-            local = _local(moment, settings.timezone)
-            span = (
-                timedelta(hours=settings.catalog_watch_window_hours)
-                if report.polls == 0
-                else timedelta(minutes=settings.catalog_watch_hot_minutes)
-            )
             try:
-                result = poll(
-                    utp,
-                    state,
-                    since=local - span,
-                    now=moment,
-                    fresh_after=fresh,
-                    window_start=local - timedelta(hours=settings.catalog_watch_window_hours),
-                )
+                result = _poll_at(utp, state, settings, moment, whole_window=report.polls == 0, fresh=fresh)
             except UtpError as exc:  # UTP down: the next minute's run goes on from the saved state
                 report.stopped = f"UTP: {type(exc).__name__}"
                 break
-            report.polls += 1
-            report.utp_requests += result.requests
-            report.rows_read += result.rows
-            report.changed_documents += result.changed_documents
-            report.unpublished = sorted(set(report.unpublished) | set(result.unpublished))
+            report.add(result)
             dirty = dirty or bool(result.changed_documents or result.baseline or result.unpublished)
             if result.products:
                 queue.send(result.products, requested_at=moment, source="catalog-watch")
@@ -314,6 +332,22 @@ def watch(
     return report
 
 
+def _poll_at(
+    utp: UtpClient,
+    state: WatchState,
+    settings: BridgeSettings,
+    moment: datetime,
+    *,
+    whole_window: bool,
+    fresh: str | None,
+) -> PollResult:
+    """One poll at ``moment``: over the whole window, or over the hot minutes."""
+    local = _local(moment, settings.timezone)
+    window = timedelta(hours=settings.catalog_watch_window_hours)
+    span = window if whole_window else timedelta(minutes=settings.catalog_watch_hot_minutes)
+    return poll(utp, state, since=local - span, now=moment, fresh_after=fresh, window_start=local - window)
+
+
 def last_full_push(cursors_state: Mapping[str, Any] | None) -> datetime | None:
     """When the last complete full push ran (the catalog push's cursor), as an aware UTC time."""
     value = (cursors_state or {}).get("last_complete_at")
@@ -321,7 +355,3 @@ def last_full_push(cursors_state: Mapping[str, Any] | None) -> datetime | None:
         return None
     at = datetime.fromisoformat(str(value))
     return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def distinct(keys: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(keys))

@@ -49,6 +49,16 @@ class SweepReport:
     # Items of a page that are not an order at all (no readable id), with the reason: reported, skipped.
     unreadable: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, Any]:
+        """What the sweep's Lambda returns."""
+        return {
+            "sent": self.sent,
+            "orders_read": self.orders_read,
+            "watermark": self.watermark,
+            "unreadable": self.unreadable,
+            "budget_exhausted": self.budget_exhausted_until is not None,
+        }
+
 
 def _update_at(order: Order) -> str:
     return order.update_at.strftime("%Y-%m-%d %H:%M:%S") if order.update_at else ""
@@ -90,6 +100,29 @@ def _parked_version(store: DealStore, order_id: int) -> tuple[int, str] | None:
         return None
 
 
+def _send_if_newer(
+    order: Order, meta: OrderMeta, *, store: DealStore, queue: DealEventQueue, report: SweepReport
+) -> None:
+    """Enqueue the order unless the bridge applied this version already or holds it parked."""
+    version, update_at = order.version or 0, _update_at(order)
+    state = store.order_state(order.id)
+    if state is not None and not is_newer(version, update_at, state):
+        report.up_to_date += 1
+        return
+    parked = _parked_version(store, order.id)
+    if parked is not None and parked >= (version, update_at):
+        report.left_parked.append(order.id)
+        return
+    queue.send(
+        order_id=order.id,
+        deduplication_id=sweep_deduplication_id(order),
+        body=list_order_event(order, meta),
+        source="catch_up",
+    )
+    store.audit(order.id, "sent_by_catch_up", version=version, update_at=update_at)
+    report.sent.append(order.id)
+
+
 def sweep_orders(
     *,
     salesdrive: SalesDriveClient,
@@ -124,23 +157,7 @@ def sweep_orders(
                 report.orders_read += 1
                 if order.update_at is not None and (latest is None or order.update_at > latest):
                     latest = order.update_at
-                version, update_at = order.version or 0, _update_at(order)
-                state = store.order_state(order.id)
-                if state is not None and not is_newer(version, update_at, state):
-                    report.up_to_date += 1
-                    continue
-                parked = _parked_version(store, order.id)
-                if parked is not None and parked >= (version, update_at):
-                    report.left_parked.append(order.id)
-                    continue
-                queue.send(
-                    order_id=order.id,
-                    deduplication_id=sweep_deduplication_id(order),
-                    body=list_order_event(order, page.meta),
-                    source="catch_up",
-                )
-                store.audit(order.id, "sent_by_catch_up", version=version, update_at=update_at)
-                report.sent.append(order.id)
+                _send_if_newer(order, page.meta, store=store, queue=queue, report=report)
     except (ReadBudgetExhausted, SalesDriveThrottled) as exc:
         # SalesDrive throttled us anyway (someone else spends the account's quota too): stop like an
         # exhausted budget, keep the watermark, come back next run.

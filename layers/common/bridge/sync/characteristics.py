@@ -1,5 +1,6 @@
-"""Deal characteristics (capability 12): source, UTM tags, site, payment and delivery method, custom
-fields, imported into additional properties of the UTP sales order, as the settings map them.
+"""Deal characteristics (capability 12 in docs/mission.md): source, UTM tags, site, payment and
+delivery method, custom fields, imported into additional properties of the UTP sales order, as the
+settings map them.
 
 Select fields are written by name, never by id. The name comes from the order itself (an option object
 ``{id, name}``), else from ``meta`` (``{value, text}`` or ``{id, name}``; a webhook's holds the selected

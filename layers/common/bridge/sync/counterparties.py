@@ -1,4 +1,5 @@
-"""Counterparties created automatically (capability 3): a returning customer is never duplicated.
+"""Counterparties created automatically: a returning customer is never duplicated (capability 3 in
+docs/mission.md).
 
 A SalesDrive customer is identified by phone (canonical E.164, whatever the spelling) and e-mail. The
 bridge first asks its own map, then UTP (the contact-information register, in every spelling people
@@ -250,6 +251,7 @@ def _counterparty_once(
     settings: BridgeSettings,
     reference: UtpReference,
 ) -> CounterpartyLink:
+    """The bridge's map, then UTP's contact information, then a claim on every identity: create once."""
     for key in identity.keys:
         known = store.counterparty_for(key)
         if known is not None:
@@ -266,6 +268,20 @@ def _counterparty_once(
         return _adopt(
             order.id, made_elsewhere, identity, utp=utp, store=store, settings=settings, reference=reference
         )
+    return _create_once(order, identity, claims, utp=utp, store=store, settings=settings, reference=reference)
+
+
+def _create_once(
+    order: Order,
+    identity: CustomerIdentity,
+    claims: list[LedgerEntry],
+    *,
+    utp: UtpClient,
+    store: DealStore,
+    settings: BridgeSettings,
+    reference: UtpReference,
+) -> CounterpartyLink:
+    """Create the counterparty (or adopt the one a crashed run made) under the ledger; link every identity."""
     created: dict[str, str] = {}
 
     def create() -> str:
@@ -282,25 +298,12 @@ def _counterparty_once(
         created["contract"] = new.contract.ref
         return new.counterparty.ref
 
-    def find() -> ExistingDocument | None:
-        found = _find_in_utp(identity, utp)
-        if found is None:
-            # Created before a crash, perhaps before its contact records: complete them.
-            marked = utp.find_counterparties_by_marker(identity.marker)
-            if marked:
-                found = sorted(c.ref for c in marked)[0]
-                for phone in identity.phones:
-                    utp.add_contact(found, "phone", phone)
-                for email in identity.emails:
-                    utp.add_contact(found, "email", email)
-        return ExistingDocument(found, posted=True) if found else None
-
     try:
         ensured = ensure_document(
             store,
             DocumentKind.COUNTERPARTY,
             identity.ledger_key,
-            find=find,
+            find=lambda: _find_or_complete(identity, utp),
             create=create,
             post=None,
         )
@@ -311,15 +314,7 @@ def _counterparty_once(
         store.record_document(DocumentKind.COUNTERPARTY, claim.key, ensured.ref, posted=True)
     contract_ref = created.get("contract")
     if contract_ref is None:  # adopted after a crash: its contract may or may not have been made
-        contract = utp.customer_contract(ensured.ref, reference.organisation_key)
-        if contract is None:
-            contract = utp.create_customer_contract(
-                ensured.ref,
-                organisation_key=reference.organisation_key,
-                currency_key=reference.currency_key,
-                settlement_mode=settings.contract_settlement,
-            )
-        contract_ref = contract.ref
+        contract_ref = _customer_contract(ensured.ref, utp=utp, settings=settings, reference=reference)
     link = CounterpartyLink(counterparty_ref=ensured.ref, contract_ref=contract_ref)
     store.link_counterparty([*identity.keys, f"cp:{ensured.ref}"], link)
     store.audit(
@@ -328,3 +323,33 @@ def _counterparty_once(
         counterparty=ensured.ref,
     )
     return link
+
+
+def _find_or_complete(identity: CustomerIdentity, utp: UtpClient) -> ExistingDocument | None:
+    """The customer's counterparty in UTP; one created before a crash, perhaps before its contact
+    records, is found by its marker and its contact records are completed."""
+    found = _find_in_utp(identity, utp)
+    if found is None:
+        marked = utp.find_counterparties_by_marker(identity.marker)
+        if marked:
+            found = sorted(c.ref for c in marked)[0]
+            for phone in identity.phones:
+                utp.add_contact(found, "phone", phone)
+            for email in identity.emails:
+                utp.add_contact(found, "email", email)
+    return ExistingDocument(found, posted=True) if found else None
+
+
+def _customer_contract(
+    counterparty_key: str, *, utp: UtpClient, settings: BridgeSettings, reference: UtpReference
+) -> str:
+    """The counterparty's customer contract with the organisation, created when it has none."""
+    contract = utp.customer_contract(counterparty_key, reference.organisation_key)
+    if contract is None:
+        contract = utp.create_customer_contract(
+            counterparty_key,
+            organisation_key=reference.organisation_key,
+            currency_key=reference.currency_key,
+            settlement_mode=settings.contract_settlement,
+        )
+    return contract.ref

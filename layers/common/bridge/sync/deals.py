@@ -1,14 +1,15 @@
-"""Deals in real time (capability 1): a SalesDrive deal becomes a posted UTP sales order, exactly once.
+"""Deals in real time: a SalesDrive deal becomes a posted UTP sales order, exactly once (capability 1
+in docs/mission.md; the numbers below are capabilities there).
 
 One event of one order at a time (the FIFO queue groups by order id):
 
 1. stale guard: an event not newer than the last applied one (version, then ``updateAt``) changes nothing;
-2. counterparty and contract (item 3), products by SKU (unknown SKU → the order is parked, not lost);
+2. counterparty and contract (capability 3), products by SKU (unknown SKU → the order is parked);
 3. the sales order: created and posted once; updated (lines replaced whole, re-posted) while no invoice
    exists; after an invoice a change is recorded as a discrepancy, never rewritten;
-4. the SalesDrive status (item 2) and the characteristics (item 12) as properties of the order;
-5. the status rules: completed → sales invoice (item 10); cancelled → return note on the posted invoice
-   (item 9), else order closure (item 8).
+4. the SalesDrive status (capability 2) and the characteristics (12) as properties of the order;
+5. the status rules (``order_documents``): completed → sales invoice (10); cancelled → return note on
+   the posted invoice (9), else order closure (8).
 
 A refusal by UTP (1C's business error) parks the order with 1C's message; it is replayed automatically.
 Transport failures propagate, so the queue redelivers the event.
@@ -16,28 +17,32 @@ Transport failures propagate, so the queue redelivers the event.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
 from bridge.salesdrive.models import Order, OrderMeta, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
-from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
+from bridge.store.deals import (
+    CounterpartyLink,
+    DealStore,
+    DocumentKind,
+    LedgerState,
+    OrderState,
+    is_newer,
+)
 from bridge.store.status_writes import StatusWritesStore
 from bridge.sync.accounting_state import AccountingStateWriter
 from bridge.sync.characteristics import Dictionaries, characteristic_values
 from bridge.sync.counterparties import counterparty_for_deal
-from bridge.sync.deal_checks import line_sku, order_problems, unreadable_version
+from bridge.sync.deal_checks import order_problems, unreadable_version
 from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
-from bridge.sync.order_closure import ensure_order_closure
+from bridge.sync.order_documents import cancel_documents, ensure_sales_invoice
+from bridge.sync.order_lines import UnknownSkus, fingerprint, order_lines, resolve_products, warehouse_of
 from bridge.sync.order_statuses import read_status, settle_incoming_status, status_text, write_status
 from bridge.sync.reference import UtpReference, utp_now
-from bridge.sync.sales_invoice import ensure_sales_invoice, posted_invoice
-from bridge.sync.sales_return import ensure_sales_return
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import DocumentHeader, OrderLineInput, SalesOrderInput
@@ -47,7 +52,6 @@ from bridge.utp.sales_documents import document_extra
 # After this many deliveries a UTP outage parks the order (replayed automatically) instead of sending
 # the event to the dead-letter queue, which is kept for what no retry can fix.
 PARK_AFTER_DELIVERIES = 5
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -76,12 +80,6 @@ class DealOutcome:
     order_header: DocumentHeader | None = None  # the sales order as 1C answered its creation
 
 
-class UnknownSkus(Exception):
-    def __init__(self, skus: list[str]) -> None:
-        super().__init__(f"unknown SKU in UTP: {', '.join(skus)}")
-        self.skus = skus
-
-
 def marker_of(order_id: int) -> str:
     """The find-before-create marker written into the sales order (≤ 20 characters)."""
     return f"SD-{order_id}"
@@ -99,83 +97,6 @@ def parse_deal_event(payload: Mapping[str, Any] | str | bytes) -> tuple[Order, O
         OrderMeta.model_validate(decoded.get("meta") or {}) if isinstance(decoded, Mapping) else OrderMeta()
     )
     return order, meta, raw if isinstance(raw, str) else raw.decode()
-
-
-def resolve_products(order: Order, *, utp: UtpClient, store: DealStore) -> dict[str, ProductLink]:
-    """SKU → product link for every line: the bridge's map first, then one UTP lookup for the rest."""
-    skus = [s for s in (line_sku(line) for line in order.products) if s]
-    missing_sku_lines = [line for line in order.products if line_sku(line) is None]
-    if missing_sku_lines:
-        names = ", ".join(str(line.name or line.product_id) for line in missing_sku_lines)
-        raise UnknownSkus([f"(line without SKU: {names})"])
-    links: dict[str, ProductLink] = {}
-    for sku in dict.fromkeys(skus):
-        known = store.product_for(sku)
-        if known is not None:
-            links[sku] = known
-    missing = [s for s in dict.fromkeys(skus) if s not in links]
-    if missing:
-        found = utp.products_by_sku(missing)
-        for sku, product in found.items():
-            # Goods need their unit; a service (delivery, installation) has none in many bases.
-            if (product.unit_key is None and not product.is_service) or product.deletion_mark:
-                continue
-            link = ProductLink(product_ref=product.ref, unit_ref=product.unit_key, service=product.is_service)
-            store.link_product(sku, link)
-            links[sku] = link
-    unknown = [s for s in dict.fromkeys(skus) if s not in links]
-    if unknown:
-        raise UnknownSkus(unknown)
-    return links
-
-
-def order_lines(
-    order: Order, products: Mapping[str, ProductLink], settings: BridgeSettings
-) -> list[OrderLineInput]:
-    lines: list[OrderLineInput] = []
-    for line in order.products:
-        sku = line_sku(line)
-        assert sku is not None  # resolve_products refused lines without SKU
-        link = products[sku]
-        quantity = line.amount or Decimal(0)
-        price = line.price or Decimal(0)
-        gross = price * quantity
-        discount = line.discount or Decimal(0)
-        if line.percent_discount:
-            percent = discount
-            amount = gross * (1 - percent / 100)
-        else:
-            absolute = discount * quantity if settings.absolute_discount_per_unit else discount
-            amount = gross - absolute
-            percent = (absolute / gross * 100) if gross else Decimal(0)
-        lines.append(
-            OrderLineInput(
-                product_key=link.product_ref,
-                unit_key=link.unit_ref or "",
-                quantity=quantity,
-                price=price,
-                discount_percent=percent.quantize(CENT, ROUND_HALF_UP),
-                amount=max(amount, Decimal(0)).quantize(CENT, ROUND_HALF_UP),
-                vat_rate=settings.vat_rate,
-                service=link.service,
-                description=str(line.name or sku) if link.service else "",
-            )
-        )
-    return lines
-
-
-def warehouse_of(order: Order, reference: UtpReference) -> str:
-    for line in order.products:
-        if line.stock_id is not None and line.stock_id in reference.warehouse_keys:
-            return reference.warehouse_keys[line.stock_id]
-    return reference.default_warehouse_key
-
-
-def fingerprint(lines: list[OrderLineInput], warehouse_key: str, counterparty_key: str) -> str:
-    content = json.dumps(
-        [warehouse_key, counterparty_key, [line.model_dump(mode="json") for line in lines]], sort_keys=True
-    )
-    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def apply_deal_event(payload: Mapping[str, Any] | str | bytes, ctx: DealCollaborators) -> DealOutcome:
@@ -259,19 +180,75 @@ def _apply(
     print_ = fingerprint(lines, warehouse_key, customer.counterparty_ref)
     status_names = ctx.statuses()
     previous = state.characteristics if state else {}
+    wanted, status = _wanted_values(order, meta, previous, status_names, ctx)
+    # Attributes of the customer's base (when the settings name them) travel inside the order itself.
+    attributes = {k[1:]: v for k, v in wanted.items() if k.startswith("@")}
+    draft = _order_draft(order, customer, lines, warehouse_key, attributes, ctx)
+    order_ref, created, header = _ensure_order(order, draft, version, ctx)
+    documents: list[str] = []
+    discrepancy = state.discrepancy if state else None
+    written: set[str] = set()
+    if created:
+        store.audit(order.id, "utp_order_created", ref=order_ref)
+        documents.append("sales_order")
+        written = {f"@{name}" for name in attributes}
+    elif state is not None and state.lines_fingerprint not in (None, print_):
+        discrepancy, updated = _update_order(order, order_ref, draft, version, discrepancy, ctx)
+        if updated:
+            documents.append("sales_order_updated")
+            written = {f"@{name}" for name in attributes}
+    status, skip_status_write = _settle_status(order, status, previous, order_ref, status_names, ctx)
+    if status:
+        wanted[settings.status_key] = status
+    to_write = _write_properties(order, order_ref, wanted, previous, written, skip_status_write, ctx)
+    documents += _status_documents(order, order_ref, status_names, draft.date, ctx)
+    applied = OrderState(
+        order_id=order.id,
+        version=version,
+        update_at=update_at,
+        status_id=order.status_id,
+        utp_order_ref=order_ref,
+        lines_fingerprint=print_,
+        characteristics=wanted,
+        discrepancy=discrepancy,
+    )
+    newer = store.save_order_state_unless_newer(applied)
+    if settings.status_key in to_write or newer is not None:
+        _keep_status_of_newest(order.id, order_ref, newer or applied, ctx)
+    return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
+
+
+def _wanted_values(
+    order: Order,
+    meta: OrderMeta,
+    previous: Mapping[str, str],
+    status_names: Mapping[int, tuple[str, int | None]],
+    ctx: DealCollaborators,
+) -> tuple[dict[str, str], str | None]:
+    """The characteristics the order should carry in UTP, and the status text (None: no name for it)."""
+    settings = ctx.settings
     unresolved: list[str] = []
     wanted = characteristic_values(order, meta, settings, ctx.option_names, unresolved)
     status = status_text(order, meta, {k: v[0] for k, v in status_names.items()})
     if status is None and order.status_id is not None:
         unresolved.append(f"statusId: no name for status {order.status_id}")
     if unresolved:  # nothing is written for these rather than a bare id
-        store.audit(order.id, "names_unresolved", fields=unresolved)
-    key = settings.status_key
-    if status and key not in previous:  # a new order carries its status from the start
-        wanted[key] = status
-    # Attributes of the customer's base (when the settings name them) travel inside the order itself.
-    attributes = {k[1:]: v for k, v in wanted.items() if k.startswith("@")}
-    draft = SalesOrderInput(
+        ctx.store.audit(order.id, "names_unresolved", fields=unresolved)
+    if status and settings.status_key not in previous:  # a new order carries its status from the start
+        wanted[settings.status_key] = status
+    return wanted, status
+
+
+def _order_draft(
+    order: Order,
+    customer: CounterpartyLink,
+    lines: list[OrderLineInput],
+    warehouse_key: str,
+    attributes: dict[str, str],
+    ctx: DealCollaborators,
+) -> SalesOrderInput:
+    settings, reference = ctx.settings, ctx.reference
+    return SalesOrderInput(
         date=order.order_time or utp_now(settings),
         organisation_key=reference.organisation_key,
         counterparty_key=customer.counterparty_ref,
@@ -286,6 +263,12 @@ def _apply(
         extra=document_extra(reference.responsible_key, more=attributes),
     )
 
+
+def _ensure_order(
+    order: Order, draft: SalesOrderInput, version: int, ctx: DealCollaborators
+) -> tuple[str, bool, DocumentHeader | None]:
+    """The sales order, created and posted once: its ref, whether this call created it, 1C's answer then."""
+    utp = ctx.utp
     created: list[DocumentHeader] = []
 
     def create_order() -> str:
@@ -297,7 +280,7 @@ def _apply(
         return ExistingDocument(found.ref, found.posted) if found is not None else None
 
     ensured = ensure_document(
-        store,
+        ctx.store,
         DocumentKind.SALES_ORDER,
         str(order.id),
         find=find_order,
@@ -305,45 +288,70 @@ def _apply(
         post=utp.post_sales_order,
         detail={"version": version},
     )
-    order_ref = ensured.ref
-    documents: list[str] = []
-    discrepancy = state.discrepancy if state else None
-    written: set[str] = set()
-    if ensured.created:
-        store.audit(order.id, "utp_order_created", ref=order_ref)
-        documents.append("sales_order")
-        written = {f"@{name}" for name in attributes}
-    elif state is not None and state.lines_fingerprint not in (None, print_):
-        shipped = store.ledger(DocumentKind.SALES_INVOICE, str(order.id))
-        if shipped is not None and shipped.state is not LedgerState.INTENT:
-            discrepancy = f"order changed in SalesDrive (version {version}) after the sales invoice"
-            store.audit(order.id, "discrepancy_recorded", detail=discrepancy)
-        else:
-            utp.update_sales_order(order_ref, draft, repost=True)
-            store.audit(order.id, "utp_order_updated", ref=order_ref, version=version)
-            documents.append("sales_order_updated")
-            written = {f"@{name}" for name in attributes}
+    return ensured.ref, ensured.created, created[-1] if created else None
 
-    skip_status_write = False
-    prop = key
+
+def _update_order(
+    order: Order,
+    order_ref: str,
+    draft: SalesOrderInput,
+    version: int,
+    discrepancy: str | None,
+    ctx: DealCollaborators,
+) -> tuple[str | None, bool]:
+    """Changed lines: rewrite the order while no invoice exists, else record a discrepancy.
+    Returns the discrepancy and whether the order was rewritten."""
+    store = ctx.store
+    shipped = store.ledger(DocumentKind.SALES_INVOICE, str(order.id))
+    if shipped is not None and shipped.state is not LedgerState.INTENT:
+        discrepancy = f"order changed in SalesDrive (version {version}) after the sales invoice"
+        store.audit(order.id, "discrepancy_recorded", detail=discrepancy)
+        return discrepancy, False
+    ctx.utp.update_sales_order(order_ref, draft, repost=True)
+    store.audit(order.id, "utp_order_updated", ref=order_ref, version=version)
+    return discrepancy, True
+
+
+def _settle_status(
+    order: Order,
+    status: str | None,
+    previous: Mapping[str, str],
+    order_ref: str,
+    status_names: Mapping[int, tuple[str, int | None]],
+    ctx: DealCollaborators,
+) -> tuple[str | None, bool]:
+    """A changed status may be an echo of the bridge's own push, or conflict with a person's change in UTP.
+    Returns the status to keep and whether its write is skipped."""
+    prop = ctx.settings.status_key
     changed = status is not None and prop in previous and previous[prop] != status
-    if changed and order.status_id is not None and ctx.status_writes is not None and status:
-        # An echo of the bridge's own push, or a conflict with a person's change in UTP.
-        settled = settle_incoming_status(
-            order.id,
-            order.status_id,
-            status,
-            previous[prop],
-            order_ref=order_ref,
-            utp=utp,
-            store=store,
-            writes=ctx.status_writes,
-            settings=settings,
-            statuses=status_names,
-        )
-        status, skip_status_write = settled.text, not settled.write
-    if status:
-        wanted[key] = status
+    if not (changed and order.status_id is not None and ctx.status_writes is not None and status):
+        return status, False
+    settled = settle_incoming_status(
+        order.id,
+        order.status_id,
+        status,
+        previous[prop],
+        order_ref=order_ref,
+        utp=ctx.utp,
+        store=ctx.store,
+        writes=ctx.status_writes,
+        settings=ctx.settings,
+        statuses=status_names,
+    )
+    return settled.text, not settled.write
+
+
+def _write_properties(
+    order: Order,
+    order_ref: str,
+    wanted: Mapping[str, str],
+    previous: Mapping[str, str],
+    written: set[str],
+    skip_status_write: bool,
+    ctx: DealCollaborators,
+) -> dict[str, str]:
+    """Write what changed: properties one by one, attributes (``@name``) in one PATCH; returns the changes."""
+    utp, key = ctx.utp, ctx.settings.status_key
     to_write = {
         name: value
         for name, value in wanted.items()
@@ -355,34 +363,41 @@ def _apply(
     changed_attributes = {k[1:]: v for k, v in to_write.items() if k.startswith("@")}
     if changed_attributes:  # one PATCH for every changed attribute
         utp.set_document_fields(ORDER_ENTITY, order_ref, changed_attributes)
-    store.audit(order.id, "properties_written", properties=sorted(set(to_write) | written))
+    ctx.store.audit(order.id, "properties_written", properties=sorted(set(to_write) | written))
+    return to_write
 
-    status_type = status_names.get(order.status_id, ("", None))[1] if order.status_id is not None else None
-    if order.status_id is not None and settings.completed.matches(order.status_id, status_type):
+
+def _status_documents(
+    order: Order,
+    order_ref: str,
+    status_names: Mapping[int, tuple[str, int | None]],
+    order_date: datetime,
+    ctx: DealCollaborators,
+) -> list[str]:
+    """The status rules: completed → sales invoice; cancelled → return note or order closure."""
+    if order.status_id is None:
+        return []
+    settings = ctx.settings
+    status_type = status_names.get(order.status_id, ("", None))[1]
+    if settings.completed.matches(order.status_id, status_type):
         invoice = ensure_sales_invoice(
-            order.id, order_ref, utp=utp, store=store, settings=settings, reference=reference
+            order.id, order_ref, utp=ctx.utp, store=ctx.store, settings=settings, reference=ctx.reference
         )
         if invoice.created:
-            documents.append("sales_invoice")
-            store.audit(order.id, "sales_invoice_created", ref=invoice.ref)
-    elif order.status_id is not None and settings.cancelled.matches(order.status_id, status_type):
-        documents += _cancel(order.id, order_ref, ctx, draft.date)
-
-    applied = OrderState(
-        order_id=order.id,
-        version=version,
-        update_at=update_at,
-        status_id=order.status_id,
-        utp_order_ref=order_ref,
-        lines_fingerprint=print_,
-        characteristics=wanted,
-        discrepancy=discrepancy,
-    )
-    newer = store.save_order_state_unless_newer(applied)
-    if key in to_write or newer is not None:
-        _keep_status_of_newest(order.id, order_ref, newer or applied, ctx)
-    header = created[-1] if created else None
-    return DealOutcome(order.id, "applied", order_ref, documents=documents, order_header=header)
+            ctx.store.audit(order.id, "sales_invoice_created", ref=invoice.ref)
+            return ["sales_invoice"]
+        return []
+    if settings.cancelled.matches(order.status_id, status_type):
+        return cancel_documents(
+            order.id,
+            order_ref,
+            utp=ctx.utp,
+            store=ctx.store,
+            settings=settings,
+            reference=ctx.reference,
+            order_date=order_date,
+        )
+    return []
 
 
 def _keep_status_of_newest(order_id: int, order_ref: str, newest: OrderState, ctx: DealCollaborators) -> None:
@@ -399,34 +414,3 @@ def _keep_status_of_newest(order_id: int, order_ref: str, newest: OrderState, ct
     if shown != wanted:
         write_status(utp, settings, order_ref, wanted)
         store.audit(order_id, "status_restored", utp_status_lost=shown, status=wanted)
-
-
-def _cancel(order_id: int, order_ref: str, ctx: DealCollaborators, order_date: datetime) -> list[str]:
-    """Return note on the posted invoice if the goods left; else close the order."""
-    utp, store, settings = ctx.utp, ctx.store, ctx.settings
-    recorded = store.ledger(DocumentKind.SALES_INVOICE, str(order_id))
-    if recorded is not None and recorded.state is LedgerState.POSTED and recorded.ref:
-        invoice: ExistingDocument | None = ExistingDocument(recorded.ref, posted=True)
-    else:
-        invoice = posted_invoice(utp, order_ref)
-    if invoice is not None and invoice.posted:
-        note = ensure_sales_return(
-            order_id, order_ref, invoice.ref, utp=utp, store=store, settings=settings, reference=ctx.reference
-        )
-        if note.created:
-            store.audit(order_id, "return_note_created", ref=note.ref)
-            return ["return_note"]
-        return []
-    closure = ensure_order_closure(
-        order_id,
-        order_ref,
-        utp=utp,
-        store=store,
-        settings=settings,
-        reference=ctx.reference,
-        order_date=order_date,
-    )
-    if closure.created:
-        store.audit(order_id, "order_closure_created", ref=closure.ref)
-        return ["order_closure"]
-    return []

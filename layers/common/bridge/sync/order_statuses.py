@@ -1,5 +1,6 @@
-"""Two-way order statuses (capability 2). SalesDrive → UTP: the status is written to the sales order;
-UTP → SalesDrive: ``reconcile_statuses`` pushes what people set in UTP (precedence policy below).
+"""Two-way order statuses (capability 2 in docs/mission.md). SalesDrive → UTP: the status is written
+to the sales order; UTP → SalesDrive: ``reconcile_statuses`` pushes what people set in UTP (precedence
+policy below).
 
 UT 10.3 has no order-status field, so the status lives in an additional property of the order (or a
 custom attribute the settings name). The text is the status name as SalesDrive shows it; the id
@@ -14,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.models import Order, OrderMeta
@@ -149,6 +150,16 @@ class StatusReport:
     orders_checked: int = 0
     orders_changed: int = 0  # of those checked: a status other than the last run saw (read in DynamoDB)
 
+    def as_dict(self) -> dict[str, Any]:
+        """What the reconciler's Lambda returns."""
+        return {
+            "pushed": {str(k): v for k, v in self.pushed.items()},
+            "refused": self.refused,
+            "unrecognised": self.unrecognised,
+            "orders_checked": self.orders_checked,
+            "orders_changed": self.orders_changed,
+        }
+
 
 class SeenStatuses(Protocol):
     """Where the reconciler keeps the statuses it saw last run (one small object: ``FingerprintStore``)."""
@@ -177,6 +188,26 @@ def _shipped(store: DealStore, order_id: int) -> bool:
     return invoice is not None and invoice.state is LedgerState.POSTED
 
 
+def _status_values(
+    utp: UtpClient, settings: BridgeSettings, now: datetime
+) -> tuple[list[tuple[int, str]], dict[str, object]]:
+    """The window's orders the bridge made (SalesDrive id, ref) and their status values by lowercase ref."""
+    orders = utp.sales_orders_since(now - timedelta(days=settings.status_window_days))
+    marked: list[tuple[int, str]] = []
+    values: dict[str, object] = {}
+    for order in orders:
+        found = _SD_MARKER.match(order.marker or "")
+        if found is not None:
+            marked.append((int(found.group(1)), order.ref))
+            if settings.order_status_attribute:  # read with the headers: no further UTP call
+                values[order.ref.lower()] = order.attributes.get(settings.order_status_attribute)
+    if not settings.order_status_attribute:
+        values = dict(
+            utp.property_values_of(settings.order_status_property, ORDER_ENTITY, [r for _, r in marked])
+        )
+    return marked, values
+
+
 def reconcile_statuses(
     *,
     utp: UtpClient,
@@ -199,20 +230,8 @@ def reconcile_statuses(
     report = StatusReport()
     previous = _decode_seen(seen.load()) if seen is not None else {}
     current: dict[str, str] = {}
-    key = settings.status_key
-    orders = utp.sales_orders_since(now - timedelta(days=settings.status_window_days))
-    marked: list[tuple[int, str]] = []
-    values: dict[str, object] = {}
-    for order in orders:
-        found = _SD_MARKER.match(order.marker or "")
-        if found is not None:
-            marked.append((int(found.group(1)), order.ref))
-            if settings.order_status_attribute:  # read with the headers: no further UTP call
-                values[order.ref.lower()] = order.attributes.get(settings.order_status_attribute)
-    if not settings.order_status_attribute:
-        values = dict(
-            utp.property_values_of(settings.order_status_property, ORDER_ENTITY, [r for _, r in marked])
-        )
+    marked, values = _status_values(utp, settings, now)
+    push = _StatusPush(utp, salesdrive, store, writes, settings, statuses, report)
     for order_id, ref in marked:
         value = values.get(ref.lower())
         if not isinstance(value, str):
@@ -222,47 +241,73 @@ def reconcile_statuses(
         if previous.get(ref.lower()) == value:
             continue  # the same as last run, which handled it
         report.orders_changed += 1
+        push.changed(order_id, ref, value)
+    if seen is not None:  # only after every change was handled: a run that failed is done again
+        seen.save(_encode_seen(current))
+    return report
+
+
+@dataclass
+class _StatusPush:
+    """What the reconciler does with one order whose UTP status changed since the last run."""
+
+    utp: UtpClient
+    salesdrive: SalesDriveClient
+    store: DealStore
+    writes: StatusWritesStore
+    settings: BridgeSettings
+    statuses: Mapping[int, tuple[str, int | None]]
+    report: StatusReport
+
+    def changed(self, order_id: int, ref: str, value: str) -> None:
+        store, writes, report = self.store, self.writes, self.report
         state = store.order_state(order_id)
         if state is None:
-            continue
+            return
         own = writes.get(order_id)
-        if value in {state.characteristics.get(key), own.utp_text if own else None}:
-            continue  # the bridge's own write, or a change already handled
-        wanted = resolve_status_id(value, statuses)
+        if value in {state.characteristics.get(self.settings.status_key), own.utp_text if own else None}:
+            return  # the bridge's own write, or a change already handled
+        wanted = resolve_status_id(value, self.statuses)
         if wanted is None:
             report.unrecognised.append(order_id)
             writes.record_push(order_id, utp_text=value, status_id=None)
             store.audit(order_id, "status_unrecognised", utp_status=value)
-            continue
+            return
         if wanted == state.status_id:
             writes.record_push(order_id, utp_text=value, status_id=None)
-            continue
-        status_type = statuses.get(wanted, ("", None))[1]
-        moves_forward = settings.completed.matches(wanted, status_type) or settings.cancelled.matches(
-            wanted, status_type
-        )
-        synced = state.characteristics.get(key)
-        if _shipped(store, order_id) and not moves_forward and synced:
-            write_status(utp, settings, ref, synced)
-            report.refused.append(order_id)
-            store.audit(
-                order_id,
-                "status_push_refused",
-                reason="the order has a posted sales invoice",
-                utp_status_lost=value,
-                kept=synced,
-            )
-            continue
-        if read_status(utp, settings, ref) != value:
+            return
+        if self._refused_after_shipment(order_id, ref, value, wanted, state.characteristics):
+            return
+        if read_status(self.utp, self.settings, ref) != value:
             # The deal flow wrote UTP since the window was read (a newer SalesDrive status, saved with its
             # state after we read the values): pushing the old value would undo that change in SalesDrive.
             # The next run reads the current value. (Found by the chaos run; one UTP read per push.)
             report.superseded.append(order_id)
-            continue
-        salesdrive.update_order(order_id, status_id=wanted)
+            return
+        self.salesdrive.update_order(order_id, status_id=wanted)
         writes.record_push(order_id, utp_text=value, status_id=wanted)
         store.audit(order_id, "status_pushed_to_salesdrive", status_id=wanted, utp_status=value)
         report.pushed[order_id] = wanted
-    if seen is not None:  # only after every change was handled: a run that failed is done again
-        seen.save(_encode_seen(current))
-    return report
+
+    def _refused_after_shipment(
+        self, order_id: int, ref: str, value: str, wanted: int, characteristics: Mapping[str, str]
+    ) -> bool:
+        """A shipped order only moves forward (completed or cancelled): UTP gets the synced status back."""
+        settings = self.settings
+        status_type = self.statuses.get(wanted, ("", None))[1]
+        moves_forward = settings.completed.matches(wanted, status_type) or settings.cancelled.matches(
+            wanted, status_type
+        )
+        synced = characteristics.get(settings.status_key)
+        if not (_shipped(self.store, order_id) and not moves_forward and synced):
+            return False
+        write_status(self.utp, settings, ref, synced)
+        self.report.refused.append(order_id)
+        self.store.audit(
+            order_id,
+            "status_push_refused",
+            reason="the order has a posted sales invoice",
+            utp_status_lost=value,
+            kept=synced,
+        )
+        return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, ParkedOrder
@@ -30,6 +31,19 @@ class ReplayReport:
     waiting_for_sku: list[int] = field(default_factory=list)
     backing_off: list[int] = field(default_factory=list)
     waiting_for_change: list[int] = field(default_factory=list)  # parked for the order's own data
+
+    @property
+    def parked_count(self) -> int:
+        """The ParkedOrders metric: replayed, waiting for a SKU or backing off (not waiting for a change)."""
+        return len(self.replayed) + len(self.waiting_for_sku) + len(self.backing_off)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the replayer's Lambda returns."""
+        return {
+            "replayed": self.replayed,
+            "waiting_for_sku": self.waiting_for_sku,
+            "backing_off": self.backing_off,
+        }
 
 
 def next_attempt_at(parked: ParkedOrder, first_pause: timedelta = FIRST_PAUSE) -> datetime:

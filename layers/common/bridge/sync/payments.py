@@ -1,4 +1,5 @@
-"""Payments in (capability 11): SalesDrive incoming payments become posted UTP cash receipt vouchers.
+"""Payments in: SalesDrive incoming payments become posted UTP cash receipt vouchers (capability 11 in
+docs/mission.md).
 
 Each run (on a schedule; SalesDrive sends no payment webhook):
 
@@ -38,12 +39,13 @@ from bridge.settings import BridgeSettings, SettingsError
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.sync.deals import marker_of
-from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
+from bridge.sync.exactly_once import DocumentInProgress, EnsuredDocument, ExistingDocument, ensure_document
 from bridge.sync.reference import UtpReference, utp_now
-from bridge.sync.watermarks import format_watermark, next_watermark, parse_watermark, window_for
-from bridge.utp.client import RECEIPT, UtpClient
+from bridge.sync.watermarks import Window, format_watermark, next_watermark, parse_watermark, window_for
+from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
-from bridge.utp.models import CashReceiptInput
+from bridge.utp.models import CashReceiptInput, SalesOrder
+from bridge.utp.names import RECEIPT
 
 JOB = "payments"
 UNALLOCATED_KEPT = 200  # the cursor remembers this many unallocated payments for the operator
@@ -104,6 +106,16 @@ class PaymentReport:
     # Payments SalesDrive sent in a form the bridge cannot read: "<id>: <reason>"; the rest goes on.
     unreadable: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict[str, Any]:
+        """What the importer's Lambda returns."""
+        return {
+            "created": self.created,
+            "waiting": sorted(self.waiting),
+            "unallocated": self.unallocated,
+            "watermark": self.watermark,
+            "budget_exhausted": self.budget_exhausted_until is not None,
+        }
+
 
 @dataclass
 class PaymentCollaborators:
@@ -161,46 +173,12 @@ def import_part(part: PaymentPart, ctx: PaymentCollaborators, report: PaymentRep
     if order_ref is None:
         report.waiting[part.marker] = "the order is not in UTP yet"
         return False
-    utp = ctx.utp
-    order = utp.get_sales_order(order_ref)
+    order = ctx.utp.get_sales_order(order_ref)
     if not order.counterparty_key or not order.contract_key:
         report.waiting[part.marker] = "the UTP order has no counterparty or contract"
         return False
-    paid_at = datetime.strptime(part.date, "%Y-%m-%d %H:%M:%S") if part.date else None
-    moment = paid_at or order.date or utp_now(ctx.settings)
-    draft = CashReceiptInput(
-        date=moment,
-        organisation_key=order.organisation_key or ctx.reference.organisation_key,
-        cash_desk_key=ctx.reference.cash_desk_key,
-        counterparty_key=order.counterparty_key,
-        contract_key=order.contract_key,
-        currency_key=order.currency_key or ctx.reference.currency_key,
-        order_key=order_ref,
-        amount=part.amount,
-        marker=part.marker,
-        vat_rate=ctx.settings.vat_rate,
-        received_from=part.payer[:100],
-        responsible_key=ctx.reference.responsible_key,
-        basis=f"SalesDrive: оплата #{part.payment_id}, замовлення #{part.order_id}",
-    )
-
-    def find() -> ExistingDocument | None:
-        found = utp.find_cash_receipt_by_marker(part.marker)
-        if found is None or found.deletion_mark:
-            return None
-        return ExistingDocument(found.ref, found.posted)
-
     try:
-        ensured = ensure_document(
-            ctx.store,
-            DocumentKind.CASH_RECEIPT,
-            part.marker,
-            find=find,
-            create=lambda: utp.create_cash_receipt(draft, post=False).ref,
-            post=lambda ref: utp.post_document(RECEIPT, ref),
-            find_first=True,
-            detail={"payment_id": part.payment_id, "amount": str(part.amount)},
-        )
+        ensured = _ensure_receipt(part, _receipt_draft(part, order, order_ref, ctx), ctx)
     except UtpBusinessRefusal as exc:
         reason = f"UTP refused: {exc}"
         report.waiting[part.marker] = reason
@@ -220,6 +198,121 @@ def import_part(part: PaymentPart, ctx: PaymentCollaborators, report: PaymentRep
     return True
 
 
+def _receipt_draft(
+    part: PaymentPart, order: SalesOrder, order_ref: str, ctx: PaymentCollaborators
+) -> CashReceiptInput:
+    """The cash receipt of one part: dated when paid, for the order's counterparty and contract."""
+    paid_at = datetime.strptime(part.date, "%Y-%m-%d %H:%M:%S") if part.date else None
+    assert order.counterparty_key and order.contract_key  # import_part waits for orders without them
+    return CashReceiptInput(
+        date=paid_at or order.date or utp_now(ctx.settings),
+        organisation_key=order.organisation_key or ctx.reference.organisation_key,
+        cash_desk_key=ctx.reference.cash_desk_key,
+        counterparty_key=order.counterparty_key,
+        contract_key=order.contract_key,
+        currency_key=order.currency_key or ctx.reference.currency_key,
+        order_key=order_ref,
+        amount=part.amount,
+        marker=part.marker,
+        vat_rate=ctx.settings.vat_rate,
+        received_from=part.payer[:100],
+        responsible_key=ctx.reference.responsible_key,
+        basis=f"SalesDrive: оплата #{part.payment_id}, замовлення #{part.order_id}",
+    )
+
+
+def _ensure_receipt(part: PaymentPart, draft: CashReceiptInput, ctx: PaymentCollaborators) -> EnsuredDocument:
+    utp = ctx.utp
+
+    def find() -> ExistingDocument | None:
+        found = utp.find_cash_receipt_by_marker(part.marker)
+        if found is None or found.deletion_mark:
+            return None
+        return ExistingDocument(found.ref, found.posted)
+
+    return ensure_document(
+        ctx.store,
+        DocumentKind.CASH_RECEIPT,
+        part.marker,
+        find=find,
+        create=lambda: utp.create_cash_receipt(draft, post=False).ref,
+        post=lambda ref: utp.post_document(RECEIPT, ref),
+        find_first=True,
+        detail={"payment_id": part.payment_id, "amount": str(part.amount)},
+    )
+
+
+class _PaymentRun:
+    """One run's state: the parts waiting in the cursor, the unallocated payments kept for the operator."""
+
+    def __init__(self, ctx: PaymentCollaborators, now: datetime) -> None:
+        self.ctx = ctx
+        self.now = now
+        self.report = PaymentReport()
+        cursor = ctx.cursors.get(JOB) or {}
+        self.pending: dict[str, dict[str, Any]] = dict(cursor.get("pending") or {})
+        self.unallocated: dict[str, dict[str, Any]] = dict(cursor.get("unallocated") or {})
+        self.watermark = parse_watermark(cursor.get("updated_at"))
+
+    def save(self, new_watermark: datetime | None) -> None:
+        kept = dict(sorted(self.unallocated.items(), key=lambda kv: int(kv[0]))[-UNALLOCATED_KEPT:])
+        value: dict[str, Any] = {"pending": self.pending, "unallocated": kept}
+        if new_watermark is not None:
+            value["updated_at"] = format_watermark(new_watermark)
+        self.ctx.cursors.put(JOB, value)
+
+    def _import_or_wait(self, part: PaymentPart) -> bool:
+        try:
+            return import_part(part, self.ctx, self.report)
+        except (UtpError, DocumentInProgress) as exc:
+            # One part's outage or lost answer must not stop the others: it waits with its reason
+            # (kept in the cursor, retried next run without a list call; its ledger finds it again).
+            self.report.waiting[part.marker] = f"UTP unavailable, retried next run: {exc}"
+            return False
+
+    def handle(self, parts: Iterable[PaymentPart]) -> None:
+        for part in parts:
+            if self._import_or_wait(part):
+                self.pending.pop(part.key, None)
+            else:
+                first = self.pending.get(part.key, {}).get("waiting_since") or format_watermark(self.now)
+                self.pending[part.key] = part.dump() | {
+                    "waiting_since": first,
+                    "reason": self.report.waiting[part.marker],
+                }
+
+    def unreadable_payment(self, item: Mapping[str, Any], reason: str) -> None:
+        # Kept with the unallocated payments so that the operator sees it (bridge_ops), never dropped.
+        key = str(item.get("id"))
+        self.report.unreadable.append(f"{key}: {reason}")
+        self.unallocated[key] = {"unreadable": reason, "sum": str(item.get("sum")), "date": item.get("date")}
+
+    def handle_changed(self, window: Window, overlap: timedelta) -> datetime | None:
+        """Import the payments changed in ``window``; returns the latest change seen."""
+        latest: datetime | None = None
+        report = self.report
+        for payment in self.ctx.salesdrive.iter_payments(
+            window.start, window.end, overlap=overlap, on_invalid=self.unreadable_payment
+        ):
+            report.payments_read += 1
+            if payment.type and payment.type != "incoming":
+                continue
+            parts, has_unallocated = payment_parts(payment)
+            if has_unallocated:
+                report.unallocated.append(payment.id)
+                self.unallocated[str(payment.id)] = {
+                    "sum": str(payment.sum) if payment.sum is not None else None,
+                    "date": payment.date.strftime("%Y-%m-%d %H:%M:%S") if payment.date else None,
+                    "allocated_to": [p.order_id for p in parts],
+                }
+            else:
+                self.unallocated.pop(str(payment.id), None)
+            self.handle(parts)
+            if payment.updated_at is not None and (latest is None or payment.updated_at > latest):
+                latest = payment.updated_at
+        return latest
+
+
 def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes: int) -> PaymentReport:
     """One run of the payment importer. ``now`` is SalesDrive's account-local wall-clock time."""
     if not ctx.reference.responsible_key:
@@ -229,76 +322,15 @@ def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes
             "responsible_user: required for cash receipts (UTP posts a customer's payment only with "
             "Ответственный); name the UTP user the bridge acts for"
         )
-    report = PaymentReport()
-    cursor = ctx.cursors.get(JOB) or {}
-    pending: dict[str, dict[str, Any]] = dict(cursor.get("pending") or {})
-    unallocated: dict[str, dict[str, Any]] = dict(cursor.get("unallocated") or {})
-    watermark = parse_watermark(cursor.get("updated_at"))
-
-    def save(new_watermark: datetime | None) -> None:
-        kept = dict(sorted(unallocated.items(), key=lambda kv: int(kv[0]))[-UNALLOCATED_KEPT:])
-        value: dict[str, Any] = {"pending": pending, "unallocated": kept}
-        if new_watermark is not None:
-            value["updated_at"] = format_watermark(new_watermark)
-        ctx.cursors.put(JOB, value)
-
-    def import_or_wait(part: PaymentPart) -> bool:
-        try:
-            return import_part(part, ctx, report)
-        except (UtpError, DocumentInProgress) as exc:
-            # One part's outage or lost answer must not stop the others: it waits with its reason
-            # (kept in the cursor, retried next run without a list call; its ledger finds it again).
-            report.waiting[part.marker] = f"UTP unavailable, retried next run: {exc}"
-            return False
-
-    def handle(parts: Iterable[PaymentPart]) -> None:
-        for part in parts:
-            if import_or_wait(part):
-                pending.pop(part.key, None)
-            else:
-                first = pending.get(part.key, {}).get("waiting_since") or format_watermark(now)
-                pending[part.key] = part.dump() | {
-                    "waiting_since": first,
-                    "reason": report.waiting[part.marker],
-                }
-
+    run = _PaymentRun(ctx, now)
+    report, watermark = run.report, run.watermark
     # 1. parts that waited for their order (no list call).
-    handle([PaymentPart.load(data) for data in list(pending.values())])
-    save(watermark)
-
+    run.handle([PaymentPart.load(data) for data in list(run.pending.values())])
+    run.save(watermark)
     # 2. payments changed since the watermark.
     window = window_for(watermark, now)
-    latest: datetime | None = None
     try:
-
-        def unreadable_payment(item: Mapping[str, Any], reason: str) -> None:
-            # Kept with the unallocated payments so that the operator sees it (bridge_ops), never dropped.
-            key = str(item.get("id"))
-            report.unreadable.append(f"{key}: {reason}")
-            unallocated[key] = {"unreadable": reason, "sum": str(item.get("sum")), "date": item.get("date")}
-
-        for payment in ctx.salesdrive.iter_payments(
-            window.start,
-            window.end,
-            overlap=timedelta(minutes=overlap_minutes),
-            on_invalid=unreadable_payment,
-        ):
-            report.payments_read += 1
-            if payment.type and payment.type != "incoming":
-                continue
-            parts, has_unallocated = payment_parts(payment)
-            if has_unallocated:
-                report.unallocated.append(payment.id)
-                unallocated[str(payment.id)] = {
-                    "sum": str(payment.sum) if payment.sum is not None else None,
-                    "date": payment.date.strftime("%Y-%m-%d %H:%M:%S") if payment.date else None,
-                    "allocated_to": [p.order_id for p in parts],
-                }
-            else:
-                unallocated.pop(str(payment.id), None)
-            handle(parts)
-            if payment.updated_at is not None and (latest is None or payment.updated_at > latest):
-                latest = payment.updated_at
+        latest = run.handle_changed(window, timedelta(minutes=overlap_minutes))
     except (ReadBudgetExhausted, SalesDriveThrottled) as exc:
         # SalesDrive throttled us anyway (someone else spends the account's quota too): stop like an
         # exhausted budget, keep the watermark, come back next run.
@@ -307,10 +339,10 @@ def import_payments(ctx: PaymentCollaborators, *, now: datetime, overlap_minutes
             if isinstance(exc, ReadBudgetExhausted)
             else now + timedelta(seconds=exc.retry_after or 60)
         )
-        save(watermark)  # the window is incomplete: keep the watermark
+        run.save(watermark)  # the window is incomplete: keep the watermark
         report.watermark = format_watermark(watermark) if watermark else None
         return report
     new_watermark = next_watermark(window, latest, now)
-    save(new_watermark)
+    run.save(new_watermark)
     report.watermark = format_watermark(new_watermark)
     return report

@@ -1,8 +1,9 @@
-"""Item 5: prices → SalesDrive, for the one price type of the settings, as UTP itself computes them.
+"""Prices → SalesDrive, for the one price type of the settings, as UTP itself computes them (capability
+5 in docs/mission.md).
 
 A price row of ``ЦеныНоменклатуры`` has its own unit and currency; SalesDrive sells the product's
 storage unit (``ЕдиницаХраненияОстатков``) in the national currency. The price SalesDrive gets is the one
-UTP's own ``Ценообразование.ПолучитьЦенуНоменклатуры`` (malakhovua/utp, CommonModules/Ценообразование)
+UTP's own ``Ценообразование.ПолучитьЦенуНоменклатуры`` (UTP 1.2 configuration, CommonModules/Ценообразование)
 returns for that unit and currency, in its order:
 
 1. the row of the price type (for a computed type, ``Рассчитывается``: the row of its base type, turned

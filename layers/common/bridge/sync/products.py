@@ -1,4 +1,5 @@
-"""Item 4: products → SalesDrive (SKU, name, folder as category), when "Transfer products to CRM" is on.
+"""Products → SalesDrive (SKU, name, folder as category), when "Transfer products to CRM" is on
+(capability 4 in docs/mission.md).
 
 Reads ``Catalog_Номенклатура`` paged by ``Ref_Key`` (folders come in the same pages: their names become
 SalesDrive categories) and the "SalesDrive ID" property of every product (paged as well). The SalesDrive
@@ -16,7 +17,20 @@ from bridge.salesdrive.products import Category, ProductUpdate
 from bridge.sync.catalog_diff import CatalogSnapshot, ProductData
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
+from bridge.utp.models import Product
 from bridge.utp.names import PRODUCTS as PRODUCT_ENTITY
+
+
+def _product_data(item: Product) -> ProductData:
+    return ProductData(
+        ref=item.ref,
+        sku=item.sku,
+        name=item.description,
+        folder_ref=item.parent_key,
+        unit_ref=item.unit_key,
+        deletion_mark=item.deletion_mark,
+        service=item.is_service,
+    )
 
 
 def read_products(
@@ -35,17 +49,7 @@ def read_products(
         if item.is_folder:
             folders[item.ref] = item.description
             continue
-        products.append(
-            ProductData(
-                ref=item.ref,
-                sku=item.sku,
-                name=item.description,
-                folder_ref=item.parent_key,
-                unit_ref=item.unit_key,
-                deletion_mark=item.deletion_mark,
-                service=item.is_service,
-            )
-        )
+        products.append(_product_data(item))
     calls = rows // page_size + 1
     try:
         values = utp.property_values(id_property, PRODUCT_ENTITY, page_size=page_size)
@@ -74,18 +78,7 @@ def read_products_of(
     if folder_keys:
         calls += 1
         folders = {f.ref: f.description for f in utp.products_by_key(folder_keys).values() if f.is_folder}
-    products = [
-        ProductData(
-            ref=item.ref,
-            sku=item.sku,
-            name=item.description,
-            folder_ref=item.parent_key,
-            unit_ref=item.unit_key,
-            deletion_mark=item.deletion_mark,
-            service=item.is_service,
-        )
-        for item in found.values()
-    ]
+    products = [_product_data(item) for item in found.values()]
     try:
         values = utp.property_values_of(id_property, PRODUCT_ENTITY, list(found))
         calls += 1

@@ -1,4 +1,5 @@
-"""Item 7: SKU matching. Link the products that exist on both sides, export the ones only UTP has.
+"""SKU matching (capability 7 in docs/mission.md): link the products that exist on both sides, export
+the ones only UTP has.
 
 SalesDrive's products come from its YML feed (the only product listing), UTP's from a paged read of
 ``Catalog_Номенклатура`` (not folders, not marked for deletion). SKUs are compared after the
@@ -143,8 +144,136 @@ class MatchReport:
         return "\n".join(lines)
 
 
+@dataclass
+class MatchRun:
+    """One run of the matcher's Lambda: ``report`` is None when a resume run found no IDs left to write."""
+
+    dry_run: bool
+    resumed: bool
+    report: MatchReport | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        if self.report is None:
+            return {"dry_run": self.dry_run, "resumed": self.resumed, "summary": {}}
+        return {
+            "dry_run": self.dry_run,
+            "resumed": self.resumed,
+            "summary": self.report.summary,
+            "report": self.report.to_json(),
+            "csv": self.report.to_csv(),
+        }
+
+
 def _utp_products(utp: UtpClient, page_size: int) -> list[Product]:
     return [p for p in utp.iter_products(page_size) if not p.deletion_mark and not p.is_folder]
+
+
+def _known_ids(utp: UtpClient, settings: BridgeSettings) -> dict[str, str]:
+    """UTP product ref → the "SalesDrive ID" its card holds (none when the property does not exist)."""
+    try:
+        return {
+            ref: str(value).strip()
+            for ref, value in utp.property_values(settings.product_id_property, PRODUCT_ENTITY).items()
+        }
+    except UtpNotFoundError:
+        return {}
+
+
+class _Matcher:
+    """Classifies one normalised SKU at a time into report rows, exports and "SalesDrive ID" writes."""
+
+    def __init__(
+        self, report: MatchReport, known_ids: dict[str, str], store: DealStore, settings: BridgeSettings
+    ) -> None:
+        self.report = report
+        self.known_ids = known_ids
+        self.store = store
+        self.settings = settings
+        self.to_export: list[Product] = []
+        self.id_writes: dict[str, str] = {}
+
+    def match(self, key: str, sd_offers: list[YmlOffer], products: list[Product]) -> None:
+        rows = self.report.rows
+        row_ids = tuple(o.id for o in sd_offers)
+        refs, codes = tuple(p.ref for p in products), tuple(p.code for p in products)
+        display = (sd_offers[0].sku if sd_offers else products[0].sku) or ""
+        if not key:
+            if products:
+                rows.append(MatchRow("only_in_utp", "", (), refs, codes, note="UTP products without SKU"))
+            if sd_offers:
+                rows.append(
+                    MatchRow("only_in_salesdrive", "", row_ids, note="SalesDrive products without SKU")
+                )
+        elif len(sd_offers) > 1 or len(products) > 1:
+            where = "SalesDrive" if len(sd_offers) > 1 else "UTP"
+            if len(sd_offers) > 1 and len(products) > 1:
+                where = "both sides"
+            rows.append(
+                MatchRow("ambiguous", display, row_ids, refs, codes, note=f"SKU duplicated in {where}")
+            )
+        elif not products:
+            rows.append(MatchRow("only_in_salesdrive", display, row_ids, name=sd_offers[0].name or ""))
+        elif not sd_offers:
+            self._only_in_utp(products[0], display, refs, codes)
+        else:
+            self._pair(sd_offers[0], products[0], display, row_ids, refs, codes)
+
+    def _only_in_utp(
+        self, product: Product, display: str, refs: tuple[str, ...], codes: tuple[str, ...]
+    ) -> None:
+        known = self.known_ids.get(product.ref)
+        if known:
+            note = "has a SalesDrive ID that is not in the feed"
+            self.report.rows.append(
+                MatchRow("only_in_utp", display, (known,), refs, codes, product.description, note)
+            )
+        elif self.settings.transfer_products:
+            self.to_export.append(product)
+        else:
+            note = "transfer_products is off"
+            self.report.rows.append(
+                MatchRow("only_in_utp", display, (), refs, codes, product.description, note)
+            )
+
+    def _pair(
+        self,
+        offer: YmlOffer,
+        product: Product,
+        display: str,
+        row_ids: tuple[str, ...],
+        refs: tuple[str, ...],
+        codes: tuple[str, ...],
+    ) -> None:
+        existing = self.known_ids.get(product.ref)
+        if existing and existing != offer.id:
+            note = f"UTP product already has SalesDrive ID {existing!r}"
+            self.report.rows.append(
+                MatchRow("ambiguous", display, row_ids, refs, codes, product.description, note)
+            )
+            return
+        # Already linked: by the property, or by the catalog push's rule (no property: id = UTP SKU).
+        same = existing == offer.id or (not existing and offer.id == product.sku.strip())
+        status: Status = "matched" if same else "linked"
+        note = ""
+        if existing != offer.id:  # linked, or matched by SKU without the property: the card gets it
+            self.id_writes[product.ref] = offer.id
+        if not self.report.dry_run:
+            try:
+                self._link(offer, product)
+            except Exception as exc:  # one bad product must not stop the run: reported, retried next run
+                status, note = "failed", f"{type(exc).__name__}: {exc}"
+        self.report.rows.append(MatchRow(status, display, row_ids, refs, codes, product.description, note))
+
+    def _link(self, offer: YmlOffer, product: Product) -> None:
+        """The ID map learns the SKU as SalesDrive spells it, the SalesDrive id and the UTP SKU."""
+        link = ProductLink(
+            product_ref=product.ref,
+            unit_ref=product.unit_key,
+            salesdrive_id=offer.id,
+            service=product.is_service,
+        )
+        for sku in dict.fromkeys(s for s in (offer.sku or "", offer.id, product.sku) if s.strip()):
+            self.store.link_product(sku.strip(), link)
 
 
 def match_skus(
@@ -170,108 +299,12 @@ def match_skus(
     erp: dict[str, list[Product]] = defaultdict(list)
     for product in _utp_products(utp, page_size):
         erp[normalise(product.sku)].append(product)
-    try:
-        known_ids = {
-            ref: str(value).strip()
-            for ref, value in utp.property_values(settings.product_id_property, PRODUCT_ENTITY).items()
-        }
-    except UtpNotFoundError:
-        known_ids = {}
-
-    to_export: list[Product] = []
-    id_writes: dict[str, str] = {}
+    matcher = _Matcher(report, _known_ids(utp, settings), store, settings)
     for key in sorted(set(crm) | set(erp)):
-        sd_offers, products = crm.get(key, []), erp.get(key, [])
-        row_ids = tuple(o.id for o in sd_offers)
-        refs, codes = tuple(p.ref for p in products), tuple(p.code for p in products)
-        display = (sd_offers[0].sku if sd_offers else products[0].sku) or ""
-        if not key:
-            if products:
-                report.rows.append(
-                    MatchRow("only_in_utp", "", (), refs, codes, note="UTP products without SKU")
-                )
-            if sd_offers:
-                report.rows.append(
-                    MatchRow("only_in_salesdrive", "", row_ids, note="SalesDrive products without SKU")
-                )
-            continue
-        if len(sd_offers) > 1 or len(products) > 1:
-            where = "SalesDrive" if len(sd_offers) > 1 else "UTP"
-            if len(sd_offers) > 1 and len(products) > 1:
-                where = "both sides"
-            report.rows.append(
-                MatchRow("ambiguous", display, row_ids, refs, codes, note=f"SKU duplicated in {where}")
-            )
-            continue
-        if not products:
-            offer = sd_offers[0]
-            report.rows.append(MatchRow("only_in_salesdrive", display, row_ids, name=offer.name or ""))
-            continue
-        product = products[0]
-        if not sd_offers:
-            if known_ids.get(product.ref):
-                report.rows.append(
-                    MatchRow(
-                        "only_in_utp",
-                        display,
-                        (known_ids[product.ref],),
-                        refs,
-                        codes,
-                        product.description,
-                        "has a SalesDrive ID that is not in the feed",
-                    )
-                )
-            elif settings.transfer_products:
-                to_export.append(product)
-            else:
-                report.rows.append(
-                    MatchRow(
-                        "only_in_utp",
-                        display,
-                        (),
-                        refs,
-                        codes,
-                        product.description,
-                        "transfer_products is off",
-                    )
-                )
-            continue
-        offer = sd_offers[0]
-        existing = known_ids.get(product.ref)
-        if existing and existing != offer.id:
-            report.rows.append(
-                MatchRow(
-                    "ambiguous",
-                    display,
-                    row_ids,
-                    refs,
-                    codes,
-                    product.description,
-                    f"UTP product already has SalesDrive ID {existing!r}",
-                )
-            )
-            continue
-        # Already linked: by the property, or by the catalog push's rule (no property: id = UTP SKU).
-        same = existing == offer.id or (not existing and offer.id == product.sku.strip())
-        status: Status = "matched" if same else "linked"
-        note = ""
-        if existing != offer.id:  # linked, or matched by SKU without the property: the card gets it
-            id_writes[product.ref] = offer.id
-        if not dry_run:
-            try:
-                link = ProductLink(
-                    product_ref=product.ref,
-                    unit_ref=product.unit_key,
-                    salesdrive_id=offer.id,
-                    service=product.is_service,
-                )
-                for sku in dict.fromkeys(s for s in (offer.sku or "", offer.id, product.sku) if s.strip()):
-                    store.link_product(sku.strip(), link)
-            except Exception as exc:  # one bad product must not stop the run: reported, retried next run
-                status, note = "failed", f"{type(exc).__name__}: {exc}"
-        report.rows.append(MatchRow(status, display, row_ids, refs, codes, product.description, note))
+        matcher.match(key, crm.get(key, []), erp.get(key, []))
 
-    _export(to_export, salesdrive=salesdrive, store=store, report=report, dry_run=dry_run)
+    _export(matcher.to_export, salesdrive=salesdrive, store=store, report=report, dry_run=dry_run)
+    id_writes = matcher.id_writes
     id_writes.update({row.utp_refs[0]: row.sku for row in report.of("exported") if row.utp_refs})
     report.id_pending = len(id_writes)
     if not dry_run and (id_writes or cursors is not None):  # an empty run clears a pending cursor
@@ -324,8 +357,3 @@ def _export(
                     "" if ok else f"export failed: {note}",
                 )
             )
-
-
-def report_dict(report: MatchReport) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(report.to_json())
-    return data

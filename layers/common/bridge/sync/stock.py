@@ -1,6 +1,7 @@
-"""Item 6: free stock → SalesDrive, per warehouse (``stockBalanceByStock``), any number of warehouses.
+"""Free stock → SalesDrive, per warehouse (``stockBalanceByStock``), any number of warehouses
+(capability 6 in docs/mission.md).
 
-Free stock is UTP's own web-shop formula (malakhovua/utp, CommonModules/ПроцедурыОбменаССайтом,
+Free stock is UTP's own web-shop formula (UTP 1.2 configuration, CommonModules/ПроцедурыОбменаССайтом,
 НастроитьПостроительОтчета): ``ТоварыНаСкладах + ТоварыВРознице + ТоварыВНТТ − ТоварыВРезервеНаСкладах
 − ТоварыКПередачеСоСкладов`` (balances of the warehouse, all reserve documents alike), never negative here
 (SalesDrive takes no negative stock), summed over characteristics and series (SalesDrive knows products

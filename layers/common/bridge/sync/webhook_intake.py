@@ -1,4 +1,5 @@
-"""Deals in real time (capability 1), first hop: accept a SalesDrive webhook and enqueue it.
+"""Deals in real time, first hop (capability 1 in docs/mission.md): accept a SalesDrive webhook and
+enqueue it.
 
 SalesDrive signs nothing, so the webhook URL carries a secret token; it is compared in constant time
 with every accepted token (the current one and, during a rotation, the previous one). Only enough of
