@@ -19,7 +19,7 @@ import pytest
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpNotFoundError
 from bridge.utp.models import CashReceiptInput, OrderLineInput, Product, SalesOrderInput
-from bridge.utp.odata import eq
+from bridge.utp.odata_query import eq
 from bridge.utp.sales_documents import user_key
 
 ROOT = "http://utp.local/utp/odata/standard.odata/"

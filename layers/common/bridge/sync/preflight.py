@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from bridge.settings import BridgeSettings
 from bridge.utp import names as n
 from bridge.utp.errors import UtpAccessError, UtpError, UtpNotFoundError
-from bridge.utp.odata import and_, eq
+from bridge.utp.odata_query import and_, eq
 
 EDM = "{http://schemas.microsoft.com/ado/2009/11/edm}"
 

@@ -30,7 +30,7 @@ from bridge.utp.names import (
     STOCK,
     UNITS,
 )
-from bridge.utp.odata import EMPTY_REF, CastRef, Guid, and_, eq, in_
+from bridge.utp.odata_query import EMPTY_REF, CastRef, Guid, and_, eq, in_
 
 if TYPE_CHECKING:
     from bridge.utp.client import UtpClient

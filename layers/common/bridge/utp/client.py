@@ -90,6 +90,7 @@ from typing import Any, Literal
 
 import httpx
 
+from bridge.retries import RetryPolicy
 from bridge.utp.base import UtpBase, select_of
 from bridge.utp.catalog import Catalog
 from bridge.utp.counterparties import CONTACT_KINDS, Counterparties
@@ -111,7 +112,8 @@ from bridge.utp.names import COUNTERPARTIES as COUNTERPARTY
 from bridge.utp.names import PRODUCTS as PRODUCT
 from bridge.utp.names import UNITS as UNIT
 from bridge.utp.names import WAREHOUSES as WAREHOUSE_TYPE
-from bridge.utp.odata import ODataClient, RetryPolicy, Timeouts, VirtualTableStyle
+from bridge.utp.odata import ODataClient, Timeouts
+from bridge.utp.odata_query import VirtualTableStyle
 from bridge.utp.properties import Properties, PropertyValue
 from bridge.utp.reference import ReferenceData
 from bridge.utp.sales_documents import SalesDocuments
@@ -190,7 +192,7 @@ class UtpClient(ReferenceData, Catalog, Counterparties, SalesDocuments, SalesOrd
     @classmethod
     def from_http(cls, http: httpx.Client, **options: Any) -> UtpClient:
         """Wrap a prepared ``httpx.Client`` (tests: a WSGI/mock transport)."""
-        odata_keys = {"retry", "sleep", "rand", "virtual_table_style"}
+        odata_keys = {"retry", "sleep", "jitter", "virtual_table_style"}
         odata_opts = {k: options.pop(k) for k in list(options) if k in odata_keys}
         return cls(ODataClient(http, **odata_opts), **options)
 

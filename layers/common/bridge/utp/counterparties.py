@@ -13,7 +13,7 @@ from bridge.utp.base import UtpBase, _chunks, _unique, select_of
 from bridge.utp.errors import UtpDuplicateKeyError
 from bridge.utp.models import CompositeRef, ContactMatch, Contract, Counterparty, NewCounterparty
 from bridge.utp.names import CONTACTS, CONTRACTS, COUNTERPARTIES, PRICE_TYPES
-from bridge.utp.odata import TYPE_PREFIX, Guid, and_, eq, isof, or_, substringof
+from bridge.utp.odata_query import TYPE_PREFIX, Guid, and_, eq, isof, or_, substringof
 
 CONTACT_KINDS = {"phone": "Телефон", "email": "АдресЭлектроннойПочты"}
 

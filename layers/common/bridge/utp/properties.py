@@ -12,7 +12,8 @@ from bridge.utp.base import UtpBase, _chunks, _not_found, _unique
 from bridge.utp.errors import UtpDuplicateKeyError
 from bridge.utp.models import CompositeRef
 from bridge.utp.names import PROPERTIES, PROPERTY_VALUES
-from bridge.utp.odata import TYPE_PREFIX, CastRef, Filter, Guid, JsonObject, and_, eq, in_, isof, literal
+from bridge.utp.odata_answers import JsonObject
+from bridge.utp.odata_query import TYPE_PREFIX, CastRef, Filter, Guid, and_, eq, in_, isof, literal
 
 PropertyValue = str | Decimal | int | bool | CompositeRef
 

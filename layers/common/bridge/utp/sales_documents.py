@@ -24,12 +24,12 @@ from bridge.utp.models import (
     vat_amount,
 )
 from bridge.utp.names import CLOSURE, COUNTERPARTIES, INVOICE, ORDER, RECEIPT, RETURN, WAREHOUSES
-from bridge.utp.odata import (
+from bridge.utp.odata_answers import JsonObject
+from bridge.utp.odata_query import (
     EMPTY_REF,
     CastRef,
     Filter,
     Guid,
-    JsonObject,
     any_,
     eq,
     format_datetime,

@@ -12,7 +12,8 @@ from typing import Any
 from bridge.utp.base import UtpBase, select_of
 from bridge.utp.models import CompositeRef, SalesOrder, SalesOrderInput, composite_fields, vat_amount
 from bridge.utp.names import ORDER, WAREHOUSES
-from bridge.utp.odata import EMPTY_REF, JsonObject, and_, eq, format_datetime, ge
+from bridge.utp.odata_answers import JsonObject
+from bridge.utp.odata_query import EMPTY_REF, and_, eq, format_datetime, ge
 
 
 class SalesOrders(UtpBase):
