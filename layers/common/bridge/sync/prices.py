@@ -32,8 +32,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from bridge.salesdrive.products import ProductUpdate
 from bridge.settings import SettingsError
 from bridge.sync.catalog_diff import CatalogSnapshot, ProductData
-from bridge.utp import catalog_reads
-from bridge.utp.catalog_reads import PriceRow, PriceTypeSettings
+from bridge.utp import catalog as catalog_reads
+from bridge.utp.catalog import PriceRow, PriceTypeSettings
 from bridge.utp.client import UtpClient
 
 BY_MARKUP = "ПоПроцентнойНаценкеНаБазовыйТип"
