@@ -1,7 +1,7 @@
 """The catalog in UTP: products, units, prices (with price-type settings and exchange rates) and the
 balances of the stock registers. No rules here (``bridge.sync.prices`` / ``bridge.sync.stock`` combine).
 
-Facts (malakhovua/utp, UTP 1.2):
+Facts of the UTP 1.2 configuration (its metadata objects named in brackets):
 - ``InformationRegister_ЦеныНоменклатуры`` rows carry ``Валюта`` and ``ЕдиницаИзмерения`` of their own
   (InformationRegisters/ЦеныНоменклатуры.xml); a computed price type (``Рассчитывается``) has at most
   per-product markups there, its prices come from ``БазовыйТипЦен`` (CommonModules/Ценообразование,

@@ -5,8 +5,8 @@ The ONE module naming 1C objects: the client (``bridge.utp.*``) and the rules (`
 entity-set names from here, and the doctor (``bridge.sync.preflight``) checks a base's ``$metadata`` against
 ``USED``. The emulators (``sandbox/``) keep their own names: they are written independently of the bridge.
 
-How 1C publishes a configuration's attribute (the platform's OData type mapping; malakhovua/utp object
-XMLs for the attribute types):
+How 1C publishes a configuration's attribute (the platform's OData type mapping; the attribute
+types are those of the UTP 1.2 configuration's metadata):
 
 - a reference to one kind of object → ``<Имя>_Key`` ``Edm.Guid``;
 - a composite type (several kinds) → ``<Имя>`` and ``<Имя>_Type``, both ``Edm.String``;

@@ -1,6 +1,6 @@
 """Sales documents of an order in UTP: invoices, return notes, order closures and cash receipts; found by
 their order, created from it (and posted) with what UTP's own fill-from-basis (``ОбработкаЗаполнения`` of
-each document, malakhovua/utp) sets."""
+each document in the UTP 1.2 configuration) sets."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class SalesDocuments(SalesOrders):
     """The documents of an order: found, read, created and posted."""
 
     def _docs(self, entity: str, flt: Filter) -> list[DocumentHeader]:
-        # A closure has no СуммаДокумента (§2.2): asking for it is a 400 code 6.
+        # A closure has no СуммаДокумента: asking for it is a 400 code 6.
         select = _DOC_STANDARD if entity == CLOSURE else _DOC_HEADER
         return self._list(entity, DocumentHeader, flt, select=select)
 

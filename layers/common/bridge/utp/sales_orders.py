@@ -165,7 +165,7 @@ class SalesOrders(UtpBase):
         return updated
 
     def post_sales_order(self, ref: str) -> None:
-        """Post (non-operational: ``ЗаказПокупателя`` forbids real-time posting). [1]"""
+        """Post in the regular mode (``PostingModeOperational=false``), as every bridge posting. [1]"""
         self.odata.post_document(ORDER, ref, operational=False)
 
     def unpost_sales_order(self, ref: str) -> None:
