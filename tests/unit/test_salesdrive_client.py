@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer, UnlimitedReadBudget
-from bridge.salesdrive.client import RetryPolicy, SalesDriveClient
+from bridge.retries import RetryPolicy
+from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.errors import (
     NotAnOrder,
     SalesDriveAuthError,
