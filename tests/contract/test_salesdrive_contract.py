@@ -24,7 +24,8 @@ from bridge.salesdrive.errors import (
     SalesDriveRefused,
     SalesDriveThrottled,
 )
-from bridge.salesdrive.models import OrderWebhook, StatusType
+from bridge.salesdrive.meta import StatusType
+from bridge.salesdrive.models import OrderWebhook
 from bridge.salesdrive.products import Category, ProductUpdate, PushMode
 from sandbox.salesdrive.app import SalesDriveEmulatorConfig, create_app
 from sandbox.salesdrive.clock import ManualClock

@@ -13,18 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.salesdrive.errors import NotAnOrder
-from bridge.salesdrive.models import (
-    Contact,
-    FieldMeta,
-    OrderLine,
-    OrderMeta,
-    OrderWebhook,
-    Pagination,
-    Payment,
-    Status,
-    StatusType,
-    parse_order,
-)
+from bridge.salesdrive.meta import FieldMeta, OrderMeta, Status, StatusType
+from bridge.salesdrive.models import Contact, OrderLine, OrderWebhook, Pagination, parse_order
+from bridge.salesdrive.payments import Payment
 
 # Reference "A. Webhook new_order (reconstructed)", verbatim.
 PAYLOAD_A = """{

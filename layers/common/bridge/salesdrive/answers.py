@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bridge.salesdrive._coerce import to_int
+from bridge.salesdrive.coerce import to_int
 from bridge.salesdrive.errors import (
     NotAnOrder,
     SalesDriveAuthError,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from bridge.read_budget import ReadConsumer
 from bridge.salesdrive.answers import readable
 from bridge.salesdrive.errors import SalesDriveProtocolError
-from bridge.salesdrive.models import NamedRef, OrderMeta, Status, parse_meta
+from bridge.salesdrive.meta import NamedRef, OrderMeta, Status, parse_meta
 from bridge.salesdrive.orders_api import ALL_STATUSES
 from bridge.salesdrive.transport import (
     DELIVERY_METHODS,

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.read_budget import ReadConsumer
-from bridge.salesdrive._coerce import to_int
 from bridge.salesdrive.answers import PAGE_SIZE, orders_of
+from bridge.salesdrive.coerce import to_int
 from bridge.salesdrive.errors import NotAnOrder, SalesDriveProtocolError
-from bridge.salesdrive.models import CreatedOrder, Order, OrderMeta, parse_meta
+from bridge.salesdrive.meta import OrderMeta, parse_meta
+from bridge.salesdrive.models import CreatedOrder, Order
 from bridge.salesdrive.transport import ORDER_CREATE, ORDER_LIST, ORDER_UPDATE, Call, SalesDriveTransport
 
 NOT_DELETED = "__NOTDELETED__"

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 from bridge.read_budget import ReadConsumer
 from bridge.salesdrive.answers import PAGE_SIZE
-from bridge.salesdrive.models import Payment, describe_validation_error
+from bridge.salesdrive.models import describe_validation_error
+from bridge.salesdrive.payments import Payment
 from bridge.salesdrive.transport import PAYMENT_LIST, SalesDriveTransport
 
 

@@ -24,8 +24,8 @@ import httpx
 
 from bridge.read_budget import ReadBudget, ReadConsumer
 from bridge.retries import SALESDRIVE_RETRY, RetryPolicy, may_resend
-from bridge.salesdrive._coerce import format_datetime
 from bridge.salesdrive.answers import PAGE_SIZE, decode, error_for, page_count
+from bridge.salesdrive.coerce import format_datetime
 from bridge.salesdrive.errors import (
     SalesDriveOutcomeUnknown,
     SalesDriveProtocolError,

@@ -24,7 +24,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from bridge.salesdrive.models import Order, OrderMeta, OrderWebhook, parse_order
+from bridge.salesdrive.meta import OrderMeta
+from bridge.salesdrive.models import Order, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState, OrderState, ProductLink, is_newer
 from bridge.store.status_writes import StatusWritesStore
