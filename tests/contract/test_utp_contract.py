@@ -20,7 +20,7 @@ from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpNotFoundError
 from bridge.utp.models import CashReceiptInput, OrderLineInput, Product, SalesOrderInput
 from bridge.utp.odata_query import eq
-from bridge.utp.sales_documents import user_key
+from bridge.utp.reference import user_key
 
 ROOT = "http://utp.local/utp/odata/standard.odata/"
 NOW = datetime(2024, 5, 20, 10, 15)

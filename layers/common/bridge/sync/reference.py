@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
-from bridge.utp.sales_documents import user_key
+from bridge.utp.reference import user_key
 
 
 class UtpReference(BaseModel):

@@ -162,12 +162,17 @@ class Counterparties(UtpBase):
                 if patched
                 else counterparty.model_copy(update={"main_contract_key": contract.ref})
             )
+        count = self._create_contacts(counterparty.ref, phones, emails)
+        return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
+
+    def _create_contacts(self, counterparty_ref: str, phones: Sequence[str], emails: Sequence[str]) -> int:
+        """One contact record per distinct phone and e-mail; their number. [len(phones) + len(emails)]"""
         count = 0
         for kind, values in (("phone", phones), ("email", emails)):
             for index, value in enumerate(_unique(values)):
-                self.odata.create(CONTACTS, self._contact_body(counterparty.ref, kind, value, index))
+                self.odata.create(CONTACTS, self._contact_body(counterparty_ref, kind, value, index))
                 count += 1
-        return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
+        return count
 
     def find_counterparties_by_marker(self, marker: str) -> list[Counterparty]:
         """Counterparties whose ``Комментарий`` carries ``marker`` as a whole word (the bridge writes it

@@ -36,7 +36,6 @@ from bridge.utp.odata_query import (
     or_,
     substringof,
 )
-from bridge.utp.reference import user_key as user_key  # kept for its former importers
 from bridge.utp.sales_orders import SalesOrders
 
 
@@ -155,9 +154,6 @@ class SalesDocuments(SalesOrders):
 
     # -- create documents ---------------------------------------------------------------------------
 
-    def _post_and_mark(self, entity: str, ref: str, operational: bool = False) -> None:
-        self.odata.post_document(entity, ref, operational=operational)
-
     def create_invoice_from_order(
         self,
         order: SalesOrder | str,
@@ -175,45 +171,8 @@ class SalesDocuments(SalesOrders):
         date = not_before(date, order.date)
         header_wh = order.warehouse_key if order.warehouse and order.warehouse.entity == WAREHOUSES else None
         default_wh = warehouse_key or header_wh
-        lines = []
-        for n, line in enumerate(order.lines, start=1):
-            placed = line.placement.key if line.placement and line.placement.entity == WAREHOUSES else None
-            row_wh = placed or default_wh
-            if not row_wh:
-                raise ValueError("the order names no warehouse: pass warehouse_key")
-            lines.append(
-                {
-                    "LineNumber": str(n),
-                    "Номенклатура_Key": line.product_key,
-                    "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                    "ЕдиницаИзмерения_Key": line.unit_key,
-                    "Коэффициент": line.coefficient,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": line.amount,
-                    "ПроцентСкидкиНаценки": line.discount_percent,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": line.vat_amount,
-                    "Склад_Key": row_wh,
-                    "ЗаказПокупателя_Key": order.ref,
-                    # Reserved rows are shipped out of the reserve, others from free stock.
-                    "СпособСписанияОстаткаТоваров": "ИзРезерва" if placed else "СоСклада",
-                }
-            )
-        services = [
-            {
-                "LineNumber": str(n),
-                "Номенклатура_Key": line.product_key,
-                "Содержание": line.description,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": line.amount,
-                "СтавкаНДС": line.vat_rate,
-                "СуммаНДС": line.vat_amount,
-                "ЗаказПокупателя_Key": order.ref,
-            }
-            for n, line in enumerate(order.services, start=1)
-        ]
+        lines = _invoice_goods_rows(order, default_wh)
+        services = _invoice_service_rows(order)
         body: dict[str, Any] = {
             "Date": format_datetime(date),
             "ВидОперации": self.invoice_operation,
@@ -241,7 +200,7 @@ class SalesDocuments(SalesOrders):
         }
         invoice = Invoice.model_validate(self.odata.create(INVOICE, body))
         if post:
-            self._post_and_mark(INVOICE, invoice.ref)
+            self.odata.post_document(INVOICE, invoice.ref)
             invoice = invoice.model_copy(update={"posted": True})
         return invoice
 
@@ -264,29 +223,7 @@ class SalesDocuments(SalesOrders):
         source = list(lines if lines is not None else invoice.lines)
         if not source:
             raise ValueError("nothing to return: the invoice has no lines")
-        rows = []
-        for n, line in enumerate(source, start=1):
-            wh = line.warehouse_key or invoice.warehouse_key
-            rows.append(
-                {
-                    "LineNumber": str(n),
-                    "Номенклатура_Key": line.product_key,
-                    "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                    "ЕдиницаИзмерения_Key": line.unit_key,
-                    "Коэффициент": line.coefficient,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": line.amount,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": line.vat_amount,
-                    "Склад_Key": wh or EMPTY_REF,
-                    "ЗаказПокупателя_Key": line.order_key or EMPTY_REF,
-                    # UTP 1.2: Documents/ВозвратТоваровОтПокупателя/Ext/ObjectModule.bsl,
-                    # ПроверитьЗаполнениеТабличнойЧастиТовары: required, nothing fills it on write.
-                    "Качество_Key": line.quality_key or EMPTY_REF,
-                    **invoice.as_ref().odata_fields("ДокументПартии"),
-                }
-            )
+        rows = _return_rows(invoice, source)
         deal = invoice.deal or invoice.as_ref()
         warehouse = invoice.warehouse_key or rows[0]["Склад_Key"]
         body: dict[str, Any] = {
@@ -311,7 +248,7 @@ class SalesDocuments(SalesOrders):
         }
         note = ReturnNote.model_validate(self.odata.create(RETURN, body))
         if post:
-            self._post_and_mark(RETURN, note.ref)
+            self.odata.post_document(RETURN, note.ref)
             note = note.model_copy(update={"posted": True})
         return note
 
@@ -344,7 +281,7 @@ class SalesDocuments(SalesOrders):
         }
         closure = OrderClosure.model_validate(self.odata.create(CLOSURE, body))
         if post:
-            self._post_and_mark(CLOSURE, closure.ref)
+            self.odata.post_document(CLOSURE, closure.ref)
             closure = closure.model_copy(update={"posted": True})
         return closure
 
@@ -400,6 +337,82 @@ class SalesDocuments(SalesOrders):
         body[self.receipt_marker_field] = f"{existing} {receipt.marker}" if existing else receipt.marker
         created = self._receipt(self.odata.create(RECEIPT, body))
         if post:
-            self._post_and_mark(RECEIPT, created.ref, operational=False)
+            self.odata.post_document(RECEIPT, created.ref)
             created = created.model_copy(update={"posted": True})
         return created
+
+
+def _invoice_goods_rows(order: SalesOrder, default_wh: str | None) -> list[dict[str, Any]]:
+    """``Товары`` of an invoice from the order's lines: each row with its warehouse and the order."""
+    lines = []
+    for n, line in enumerate(order.lines, start=1):
+        placed = line.placement.key if line.placement and line.placement.entity == WAREHOUSES else None
+        row_wh = placed or default_wh
+        if not row_wh:
+            raise ValueError("the order names no warehouse: pass warehouse_key")
+        lines.append(
+            {
+                "LineNumber": str(n),
+                "Номенклатура_Key": line.product_key,
+                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+                "ЕдиницаИзмерения_Key": line.unit_key,
+                "Коэффициент": line.coefficient,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": line.amount,
+                "ПроцентСкидкиНаценки": line.discount_percent,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": line.vat_amount,
+                "Склад_Key": row_wh,
+                "ЗаказПокупателя_Key": order.ref,
+                # Reserved rows are shipped out of the reserve, others from free stock.
+                "СпособСписанияОстаткаТоваров": "ИзРезерва" if placed else "СоСклада",
+            }
+        )
+    return lines
+
+
+def _invoice_service_rows(order: SalesOrder) -> list[dict[str, Any]]:
+    """``Услуги`` of an invoice from the order's services."""
+    return [
+        {
+            "LineNumber": str(n),
+            "Номенклатура_Key": line.product_key,
+            "Содержание": line.description,
+            "Количество": line.quantity,
+            "Цена": line.price,
+            "Сумма": line.amount,
+            "СтавкаНДС": line.vat_rate,
+            "СуммаНДС": line.vat_amount,
+            "ЗаказПокупателя_Key": order.ref,
+        }
+        for n, line in enumerate(order.services, start=1)
+    ]
+
+
+def _return_rows(invoice: Invoice, source: Sequence[InvoiceLine]) -> list[dict[str, Any]]:
+    """``Товары`` of a return note: the invoice's lines, each with the invoice as ``ДокументПартии``."""
+    rows = []
+    for n, line in enumerate(source, start=1):
+        wh = line.warehouse_key or invoice.warehouse_key
+        rows.append(
+            {
+                "LineNumber": str(n),
+                "Номенклатура_Key": line.product_key,
+                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+                "ЕдиницаИзмерения_Key": line.unit_key,
+                "Коэффициент": line.coefficient,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": line.amount,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": line.vat_amount,
+                "Склад_Key": wh or EMPTY_REF,
+                "ЗаказПокупателя_Key": line.order_key or EMPTY_REF,
+                # UTP 1.2: Documents/ВозвратТоваровОтПокупателя/Ext/ObjectModule.bsl,
+                # ПроверитьЗаполнениеТабличнойЧастиТовары: required, nothing fills it on write.
+                "Качество_Key": line.quality_key or EMPTY_REF,
+                **invoice.as_ref().odata_fields("ДокументПартии"),
+            }
+        )
+    return rows

@@ -70,45 +70,7 @@ class SalesOrders(UtpBase):
 
     def _order_body(self, order: SalesOrderInput) -> dict[str, Any]:
         warehouse = CompositeRef(key=order.warehouse_key, entity=WAREHOUSES)
-        lines: list[dict[str, Any]] = []
-        services: list[dict[str, Any]] = []
-        total = Decimal(0)
-        for line in order.lines:
-            amount = line.line_amount()
-            total += amount
-            vat = vat_amount(amount, line.vat_rate, amount_includes_vat=order.prices_include_vat)
-            if line.service:
-                services.append(
-                    {
-                        "LineNumber": str(len(services) + 1),
-                        "Номенклатура_Key": line.product_key,
-                        "Содержание": line.description[:150],
-                        "Количество": line.quantity,
-                        "Цена": line.price,
-                        "Сумма": amount,
-                        "ПроцентСкидкиНаценки": line.discount_percent,
-                        "СтавкаНДС": line.vat_rate,
-                        "СуммаНДС": vat,
-                    }
-                )
-                continue
-            n = len(lines) + 1
-            lines.append(
-                {
-                    "LineNumber": str(n),  # Int64 as 1C writes it; 1..n, consecutive
-                    "Номенклатура_Key": line.product_key,
-                    "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                    "ЕдиницаИзмерения_Key": line.unit_key,
-                    "Коэффициент": line.coefficient,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": amount,
-                    "ПроцентСкидкиНаценки": line.discount_percent,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": vat,
-                    **composite_fields("Размещение", warehouse if order.reserve else None),
-                }
-            )
+        lines, services, total = _order_rows(order, warehouse)
         body: dict[str, Any] = {
             "Date": format_datetime(order.date),
             # UTP 1.2: Documents/ЗаказПокупателя/Ext/ObjectModule.bsl, ОпределитьСтатусПартии: without
@@ -183,3 +145,48 @@ class SalesOrders(UtpBase):
     def mark_deleted(self, entity: str, ref: str, mark: bool = True) -> None:
         """Set/clear ``DeletionMark`` (unpost a posted document first). [1]"""
         self.odata.update(entity, ref, {"DeletionMark": mark})
+
+
+def _order_rows(
+    order: SalesOrderInput, warehouse: CompositeRef
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Decimal]:
+    """The ``Товары`` and ``Услуги`` rows of an order body and the document total."""
+    lines: list[dict[str, Any]] = []
+    services: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for line in order.lines:
+        amount = line.line_amount()
+        total += amount
+        vat = vat_amount(amount, line.vat_rate, amount_includes_vat=order.prices_include_vat)
+        if line.service:
+            services.append(
+                {
+                    "LineNumber": str(len(services) + 1),
+                    "Номенклатура_Key": line.product_key,
+                    "Содержание": line.description[:150],
+                    "Количество": line.quantity,
+                    "Цена": line.price,
+                    "Сумма": amount,
+                    "ПроцентСкидкиНаценки": line.discount_percent,
+                    "СтавкаНДС": line.vat_rate,
+                    "СуммаНДС": vat,
+                }
+            )
+            continue
+        lines.append(
+            {
+                "LineNumber": str(len(lines) + 1),  # Int64 as 1C writes it; 1..n, consecutive
+                "Номенклатура_Key": line.product_key,
+                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+                "ЕдиницаИзмерения_Key": line.unit_key,
+                "Коэффициент": line.coefficient,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": amount,
+                "ПроцентСкидкиНаценки": line.discount_percent,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": vat,
+                **composite_fields("Размещение", warehouse if order.reserve else None),
+            }
+        )
+    return lines, services, total
