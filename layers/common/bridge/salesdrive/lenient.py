@@ -19,9 +19,7 @@ from bridge.salesdrive import coerce
 
 LenientInt = Annotated[int | None, BeforeValidator(coerce.to_int)]
 Money = Annotated[Decimal | None, BeforeValidator(coerce.to_decimal)]
-Flag = Annotated[bool | None, BeforeValidator(coerce.to_bool)]
 Text = Annotated[str | None, BeforeValidator(coerce.to_str)]
-TextList = Annotated[list[str], BeforeValidator(coerce.to_str_list)]
 RequiredInt = Annotated[int, BeforeValidator(coerce.to_int)]
 Moment = Annotated[datetime | None, BeforeValidator(coerce.to_datetime)]
 Day = Annotated[date | None, BeforeValidator(coerce.to_date)]

@@ -41,9 +41,10 @@ from bridge.sync.deals import marker_of
 from bridge.sync.exactly_once import DocumentInProgress, ExistingDocument, ensure_document
 from bridge.sync.reference import UtpReference, utp_now
 from bridge.sync.watermarks import format_watermark, next_watermark, parse_watermark, window_for
-from bridge.utp.client import RECEIPT, UtpClient
+from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpError
 from bridge.utp.models import CashReceiptInput
+from bridge.utp.names import RECEIPT
 
 JOB = "payments"
 UNALLOCATED_KEPT = 200  # the cursor remembers this many unallocated payments for the operator

@@ -163,18 +163,6 @@ class Catalog(UtpBase):
                     out[key] = out.get(key, Decimal(0)) + Decimal(str(row.get("КоличествоBalance") or 0))
         return out
 
-    def stock_balances_of(
-        self, product_keys: Iterable[str], warehouse_keys: Iterable[str]
-    ) -> dict[tuple[str, str], Decimal]:
-        """Physical stock of a few products per warehouse. [⌈n/chunk⌉]"""
-        return self._balances_of(STOCK, product_keys, warehouse_keys)
-
-    def reserve_balances_of(
-        self, product_keys: Iterable[str], warehouse_keys: Iterable[str]
-    ) -> dict[tuple[str, str], Decimal]:
-        """Reserved quantity of a few products per warehouse. [⌈n/chunk⌉]"""
-        return self._balances_of(RESERVES, product_keys, warehouse_keys)
-
     def stock_balance(self, warehouse_key: str) -> dict[str, Decimal]:
         """Physical stock per product on one warehouse (``ТоварыНаСкладах`` ``Balance``). [1]"""
         return self._balance(STOCK, warehouse_key)

@@ -238,12 +238,6 @@ class Counterparties(UtpBase):
             self.odata.create(CONTACTS, self._contact_body(counterparty_key, kind, value))
 
 
-def counterparty_roles(utp: UtpBase, ref: str) -> tuple[bool, bool]:
-    """(is a buyer, is a supplier) of one counterparty. [1]"""
-    row = utp.odata.get_entity(COUNTERPARTIES, ref, select=["Ref_Key", "Покупатель", "Поставщик"])
-    return bool(row.get("Покупатель")), bool(row.get("Поставщик"))
-
-
 def mark_as_buyer(utp: UtpBase, ref: str) -> None:
     """Tick ``Покупатель`` on a counterparty, as an accountant does before opening a contract with a
     buyer (UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl, ПередЗаписью refuses a
