@@ -176,15 +176,7 @@ class SalesDocuments(SalesOrders):
         body: dict[str, Any] = {
             "Date": format_datetime(date),
             "ВидОперации": self.invoice_operation,
-            "Организация_Key": order.organisation_key,
-            "Контрагент_Key": order.counterparty_key,
-            "ДоговорКонтрагента_Key": order.contract_key,
-            "ВалютаДокумента_Key": order.currency_key,
-            "КурсВзаиморасчетов": order.exchange_rate,
-            "КратностьВзаиморасчетов": str(order.multiplicity),
-            "ТипЦен_Key": order.price_type_key or EMPTY_REF,
-            "УчитыватьНДС": order.account_vat,
-            "СуммаВключаетНДС": order.prices_include_vat,
+            **_settlement_fields(order),
             "Склад_Key": default_wh or (lines[0]["Склад_Key"] if lines else EMPTY_REF),
             **order.as_ref().odata_fields("Сделка"),
             # UTP 1.2: Documents/РеализацияТоваровУслуг/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки:
@@ -228,15 +220,7 @@ class SalesDocuments(SalesOrders):
         warehouse = invoice.warehouse_key or rows[0]["Склад_Key"]
         body: dict[str, Any] = {
             "Date": format_datetime(date),
-            "Организация_Key": invoice.organisation_key,
-            "Контрагент_Key": invoice.counterparty_key,
-            "ДоговорКонтрагента_Key": invoice.contract_key,
-            "ВалютаДокумента_Key": invoice.currency_key,
-            "КурсВзаиморасчетов": invoice.exchange_rate,
-            "КратностьВзаиморасчетов": str(invoice.multiplicity),
-            "ТипЦен_Key": invoice.price_type_key or EMPTY_REF,
-            "УчитыватьНДС": invoice.account_vat,
-            "СуммаВключаетНДС": invoice.prices_include_vat,
+            **_settlement_fields(invoice),
             **deal.odata_fields("Сделка"),
             **CompositeRef(key=warehouse, entity=WAREHOUSES).odata_fields("СкладОрдер"),
             "ВидПоступления": "НаСклад",
@@ -416,3 +400,19 @@ def _return_rows(invoice: Invoice, source: Sequence[InvoiceLine]) -> list[dict[s
             }
         )
     return rows
+
+
+def _settlement_fields(source: SalesOrder | Invoice) -> dict[str, Any]:
+    """The header fields a document copies from the one it is based on: parties, contract, currency,
+    rate, price type and the VAT flags."""
+    return {
+        "Организация_Key": source.organisation_key,
+        "Контрагент_Key": source.counterparty_key,
+        "ДоговорКонтрагента_Key": source.contract_key,
+        "ВалютаДокумента_Key": source.currency_key,
+        "КурсВзаиморасчетов": source.exchange_rate,
+        "КратностьВзаиморасчетов": str(source.multiplicity),
+        "ТипЦен_Key": source.price_type_key or EMPTY_REF,
+        "УчитыватьНДС": source.account_vat,
+        "СуммаВключаетНДС": source.prices_include_vat,
+    }
