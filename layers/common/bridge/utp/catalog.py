@@ -3,11 +3,11 @@ balances of the stock registers. No rules here (``bridge.sync.prices`` / ``bridg
 
 Facts of the UTP 1.2 configuration (its metadata objects named in brackets):
 - ``InformationRegister_ЦеныНоменклатуры`` rows carry ``Валюта`` and ``ЕдиницаИзмерения`` of their own
-  (InformationRegisters/ЦеныНоменклатуры.xml); a computed price type (``Рассчитывается``) has at most
-  per-product markups there, its prices come from ``БазовыйТипЦен`` (CommonModules/Ценообразование,
+  (register ЦеныНоменклатуры); a computed price type (``Рассчитывается``) has at most
+  per-product markups there, its prices come from ``БазовыйТипЦен`` (common module Ценообразование,
   ПолучитьЦенуНоменклатуры).
 - ``InformationRegister_КурсыВалют`` is independent and periodic by day: ``SliceLast`` is bound to the
-  register's own set (InformationRegisters/КурсыВалют.xml).
+  register's own set (register КурсыВалют).
 """
 
 from __future__ import annotations

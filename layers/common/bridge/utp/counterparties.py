@@ -44,8 +44,8 @@ class Counterparties(UtpBase):
         """Counterparties whose contact records contain any given spelling (phones and e-mails OR-ed).
 
         ``Представление`` is a string of unlimited length, which 1C's query language cannot compare
-        with ``=`` (UTP 1.2: InformationRegisters/КонтактнаяИнформация.xml; the configuration itself
-        matches it with ``ПОДОБНО``, Documents/Событие/Ext/ObjectModule.bsl): the filter asks
+        with ``=`` (UTP 1.2: register КонтактнаяИнформация; the configuration itself
+        matches it with ``ПОДОБНО``, Событие's object module): the filter asks
         ``substringof`` and each candidate is verified here — the spelling must stand alone in the
         presentation, not inside a longer number or address. 1C cannot case-fold or strip on the
         server, so the caller passes every spelling to try. Deduplicated by (counterparty, kind,
@@ -240,6 +240,6 @@ class Counterparties(UtpBase):
 
 def mark_as_buyer(utp: UtpBase, ref: str) -> None:
     """Tick ``Покупатель`` on a counterparty, as an accountant does before opening a contract with a
-    buyer (UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl, ПередЗаписью refuses a
+    buyer (UTP 1.2: ДоговорыКонтрагентов's object module, ПередЗаписью refuses a
     "with buyer" contract of a counterparty that is not a buyer). Its other roles stay. [1]"""
     utp.odata.update(COUNTERPARTIES, ref, {"Покупатель": True})

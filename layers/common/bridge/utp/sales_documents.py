@@ -40,7 +40,7 @@ from bridge.utp.sales_orders import SalesOrders
 
 
 def not_before(date: datetime, basis_date: datetime | None) -> datetime:
-    """A document dated before its order is refused (CommonModules/УправлениеЗаказами,
+    """A document dated before its order is refused (common module УправлениеЗаказами,
     ПроверитьРеквизитыЗаказов; ЗакрытиеЗаказовПокупателей, ПроверитьЗаполнениеТабличнойЧастиЗаказы)."""
     return max(date, basis_date) if basis_date is not None else date
 
@@ -179,7 +179,7 @@ class SalesDocuments(SalesOrders):
             **_settlement_fields(order),
             "Склад_Key": default_wh or (lines[0]["Склад_Key"] if lines else EMPTY_REF),
             **order.as_ref().odata_fields("Сделка"),
-            # UTP 1.2: Documents/РеализацияТоваровУслуг/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки:
+            # UTP 1.2: РеализацияТоваровУслуг's object module, ПроверитьЗаполнениеШапки:
             # required, no default; the form's fill-from-order sets СоСклада (stock leaves at once).
             "ВидПередачи": "СоСклада",
             **reflection(False),
@@ -304,8 +304,8 @@ class SalesDocuments(SalesOrders):
             **order.odata_fields("ДокументОснование"),
             "ПринятоОт": receipt.received_from,
             "Основание": receipt.basis,
-            # As UTP's fill-from-order leaves them (UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/
-            # ObjectModule.bsl, ОбработкаЗаполнения): paid, in management accounting. Reflection in the
+            # As UTP's fill-from-order leaves them (UTP 1.2: ПриходныйКассовыйОрдер's object module,
+            # ОбработкаЗаполнения): paid, in management accounting. Reflection in the
             # books needs the accounts of the cash and of the settlements (docs/utp-cash-receipts.md).
             "Оплачено": True,
             "ОтражатьВУправленческомУчете": True,
@@ -393,7 +393,7 @@ def _return_rows(invoice: Invoice, source: Sequence[InvoiceLine]) -> list[dict[s
                 "СуммаНДС": line.vat_amount,
                 "Склад_Key": wh or EMPTY_REF,
                 "ЗаказПокупателя_Key": line.order_key or EMPTY_REF,
-                # UTP 1.2: Documents/ВозвратТоваровОтПокупателя/Ext/ObjectModule.bsl,
+                # UTP 1.2: ВозвратТоваровОтПокупателя's object module,
                 # ПроверитьЗаполнениеТабличнойЧастиТовары: required, nothing fills it on write.
                 "Качество_Key": line.quality_key or EMPTY_REF,
                 **invoice.as_ref().odata_fields("ДокументПартии"),

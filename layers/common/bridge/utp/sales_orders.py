@@ -73,7 +73,7 @@ class SalesOrders(UtpBase):
         lines, services, total = _order_rows(order, warehouse)
         body: dict[str, Any] = {
             "Date": format_datetime(order.date),
-            # UTP 1.2: Documents/ЗаказПокупателя/Ext/ObjectModule.bsl, ОпределитьСтатусПартии: without
+            # UTP 1.2: ЗаказПокупателя's object module, ОпределитьСтатусПартии: without
             # ВидОперации the order's lines carry an empty batch status that invoices never close.
             "ВидОперации": "ПродажаКомиссия",
             "Организация_Key": order.organisation_key,
