@@ -1,7 +1,7 @@
 """The production UTP client against the UTP emulator, in process (WSGI transport, no sockets).
 
-The emulator is written independently from the same reference; a failure here is either a client
-that misread the reference (fix the client) or an emulator deviation (report it, never bend either).
+The emulator is written independently from the same description of 1C's OData; a failure here is either
+a client that misread it (fix the client) or an emulator deviation (report it, never bend either).
 """
 
 from __future__ import annotations
