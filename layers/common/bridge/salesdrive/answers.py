@@ -128,7 +128,8 @@ def readable(model: type[M], items: list[Any]) -> list[M]:
 
 
 def page_count(body: Mapping[str, Any]) -> int | None:
-    """``pagination.pageCount`` (not ``meta.totalPages``: that is MED's bug), else from ``totals.count``."""
+    """``pagination.pageCount``, else from ``totals.count``. Not ``meta.totalPages``: one account was seen
+    to report it wrong."""
     try:
         pagination = Pagination.model_validate(body.get("pagination") or {})
     except ValueError:

@@ -98,7 +98,7 @@ class SalesDriveTransport:
         self._form_key = form_key
         self._budget = budget
         self._owns_http = http is None
-        # SalesDrive sometimes takes ~20 s to answer writes (ELF): the read timeout is generous.
+        # SalesDrive sometimes takes ~20 s to answer writes: the read timeout is generous.
         self._http = http if http is not None else httpx.Client(timeout=timeout)
         self._retry = retry or SALESDRIVE_RETRY
         self._throttle_retry_max_wait = throttle_retry_max_wait

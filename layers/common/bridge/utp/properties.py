@@ -73,7 +73,7 @@ class Properties(UtpBase):
             kind = "Boolean" if isinstance(value, bool) else "String"
             if isinstance(value, int | Decimal) and not isinstance(value, bool):
                 kind = "Number"
-            # The reference's (unverified) form: cast(Значение,'String') eq '…'.
+            # An alternative form, not verified on a live base: cast(Значение,'String') eq '…'.
             return Filter(f"cast(Значение,{literal(kind)}) eq {literal(value)}")
         return eq("Значение", value)
 
