@@ -33,7 +33,7 @@ def main() -> int:
     from bridge.utp.client import UtpClient
     from bridge.utp.models import CashReceiptInput, OrderLineInput, SalesOrderInput
     from bridge.utp.names import ORDER, PRICE_TYPES
-    from bridge.utp.sales_documents import user_key
+    from bridge.utp.reference import user_key
     from sandbox.utp.app import UtpEmulatorConfig, create_app
 
     emulator = create_app(UtpEmulatorConfig(products=500))

@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from bridge.utp.client import UtpClient
-from bridge.utp.odata import Guid, LiteralValue, ODataClient
+from bridge.utp.odata import ODataClient
+from bridge.utp.odata_query import Guid, LiteralValue
 
 # -- DynamoDB ------------------------------------------------------------------------------------------
 

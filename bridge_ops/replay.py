@@ -21,8 +21,9 @@ from typing import Any
 
 from bridge import runtime
 from bridge.read_budget import ReadConsumer
-from bridge.salesdrive.client import ALL_STATUSES, NOT_DELETED
-from bridge.salesdrive.models import Order, OrderMeta
+from bridge.salesdrive.meta import OrderMeta
+from bridge.salesdrive.models import Order
+from bridge.salesdrive.orders_api import ALL_STATUSES, NOT_DELETED
 from bridge.store.accounting_state import WrittenStateStore
 from bridge.store.deals import DealStore, is_newer
 from bridge.store.status_writes import StatusWritesStore

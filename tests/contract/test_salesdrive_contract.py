@@ -1,7 +1,7 @@
 """The production SalesDrive client against the SalesDrive emulator, in process (WSGI), no sockets.
 
-The emulator was written from the reference independently of the client: where both agree, neither has
-misread the reference alone. Every test runs against both throttle shapes seen in the wild.
+The emulator was written from SalesDrive's API description independently of the client: where both agree,
+neither has misread it alone. Every test runs against both throttle shapes seen in the wild.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from bridge.salesdrive.errors import (
     SalesDriveRefused,
     SalesDriveThrottled,
 )
-from bridge.salesdrive.models import OrderWebhook, StatusType
+from bridge.salesdrive.meta import StatusType
+from bridge.salesdrive.models import OrderWebhook
 from bridge.salesdrive.products import Category, ProductUpdate, PushMode
 from sandbox.salesdrive.app import SalesDriveEmulatorConfig, create_app
 from sandbox.salesdrive.clock import ManualClock

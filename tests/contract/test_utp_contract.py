@@ -1,7 +1,7 @@
 """The production UTP client against the UTP emulator, in process (WSGI transport, no sockets).
 
-The emulator is written independently from the same reference; a failure here is either a client
-that misread the reference (fix the client) or an emulator deviation (report it, never bend either).
+The emulator is written independently from the same description of 1C's OData; a failure here is either
+a client that misread it (fix the client) or an emulator deviation (report it, never bend either).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpBusinessRefusal, UtpNotFoundError
 from bridge.utp.models import CashReceiptInput, OrderLineInput, Product, SalesOrderInput
-from bridge.utp.odata import eq
-from bridge.utp.sales_documents import user_key
+from bridge.utp.odata_query import eq
+from bridge.utp.reference import user_key
 
 ROOT = "http://utp.local/utp/odata/standard.odata/"
 NOW = datetime(2024, 5, 20, 10, 15)

@@ -14,7 +14,7 @@ import pytest
 
 from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
-from bridge.salesdrive.models import OrderMeta
+from bridge.salesdrive.meta import OrderMeta
 from bridge.store.accounting_state import WrittenStateStore
 from bridge.sync.accounting_state import AccountingStateWriter, manager_reason
 from bridge.sync.catch_up import list_order_event

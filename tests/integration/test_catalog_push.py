@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from bridge.read_budget import UnlimitedReadBudget
-from bridge.salesdrive.client import RetryPolicy, SalesDriveClient
+from bridge.retries import RetryPolicy
+from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.products import ProductUpdate, PushMode
 from bridge.settings import BridgeSettings
 from bridge.store.bucket import CatalogFingerprintStore

@@ -14,7 +14,7 @@ from bridge.sync.catalog_push import push_catalog
 from bridge.sync.prices import check_price_type, convert_currency, round_price
 from bridge.sync.reference import resolve_reference
 from bridge.sync.stock import stock_warehouses
-from bridge.utp.catalog_reads import PriceTypeSettings, price_type_settings
+from bridge.utp.catalog import PriceTypeSettings, price_type_settings
 from sandbox.utp.catalog_bodies import price_row, receipt_body
 
 from .test_catalog_push import Shop, refresh, shop  # noqa: F401  (the fixture)

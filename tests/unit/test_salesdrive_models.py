@@ -1,5 +1,5 @@
-# ruff: noqa: E501  (the reference payloads are kept verbatim, long lines included)
-"""Payload models: the reference's reconstructed payloads A, B, C verbatim, and SalesDrive's loose typing."""
+# ruff: noqa: E501  (the reconstructed payloads are kept verbatim, long lines included)
+"""Payload models: three payloads reconstructed from SalesDrive's API (A, B, C, verbatim) and its loose typing."""
 
 from __future__ import annotations
 
@@ -13,20 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bridge.salesdrive.errors import NotAnOrder
-from bridge.salesdrive.models import (
-    Contact,
-    FieldMeta,
-    OrderLine,
-    OrderMeta,
-    OrderWebhook,
-    Pagination,
-    Payment,
-    Status,
-    StatusType,
-    parse_order,
-)
+from bridge.salesdrive.meta import FieldMeta, OrderMeta, Status, StatusType
+from bridge.salesdrive.models import Contact, Order, OrderLine, OrderWebhook, Pagination, parse_order
+from bridge.salesdrive.payments import Payment
 
-# Reference "A. Webhook new_order (reconstructed)", verbatim.
+# A. Webhook new_order (reconstructed).
 PAYLOAD_A = """{
   "info": { "webhookType": "order", "webhookEvent": "new_order", "account": "myshop" },
   "data": {
@@ -72,7 +63,7 @@ PAYLOAD_A = """{
 }
 """
 
-# Reference "B. Webhook status_change (reconstructed)", verbatim.
+# B. Webhook status_change (reconstructed).
 PAYLOAD_B = """{
   "info": { "webhookType": "order", "webhookEvent": "status_change", "account": "myshop" },
   "data": {
@@ -100,7 +91,7 @@ PAYLOAD_B = """{
 }
 """
 
-# Reference "C. GET /api/order/list/ response (reconstructed)", verbatim.
+# C. GET /api/order/list/ response (reconstructed).
 PAYLOAD_C = """{
   "status": "success",
   "data": [{
@@ -144,7 +135,7 @@ def webhook(**data: Any) -> dict[str, Any]:
     }
 
 
-# --- the reference payloads ----------------------------------------------------------------------
+# --- the reconstructed payloads ----------------------------------------------------------------------
 
 
 def test_payload_a_new_order_is_read_in_full() -> None:
@@ -463,3 +454,20 @@ def test_money_survives_every_spelling(amount: Decimal) -> None:
     for spelling in (str(amount), float(amount), str(amount).replace(".", ",")):
         parsed = OrderLine.model_validate({"price": spelling}).price
         assert parsed == amount
+
+
+def test_wire_names_camel_case_by_default_snake_case_where_salesdrive_spells_them_so() -> None:
+    order = Order.model_validate(
+        {
+            "id": 1,
+            "statusId": "2",
+            "payment_method": "6",
+            "ord_novaposhta": {"EN": "204"},
+            "shipping_costs": "5",
+        }
+    )
+    assert (order.status_id, order.payment_method, order.shipping_costs) == (2, 6, Decimal(5))
+    assert order.tracking_numbers == ["204"]
+    sent = order.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert {"statusId", "payment_method", "ord_novaposhta", "shipping_costs"} <= set(sent)
+    assert Order.model_validate({"id": 1, "status_id": 3}).status_id == 3  # the Python name is accepted too

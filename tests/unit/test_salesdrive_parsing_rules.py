@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bridge.phones import normalise_phones, split_phones
-from bridge.salesdrive._coerce import to_decimal
+from bridge.salesdrive.coerce import to_decimal
 from bridge.salesdrive.models import Contact, OrderLine, parse_order
 from bridge.sync.deal_checks import order_problems
 

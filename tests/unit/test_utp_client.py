@@ -16,7 +16,7 @@ import respx
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
 from bridge.utp.models import CashReceiptInput, OrderLineInput, SalesOrderInput
-from bridge.utp.odata import EMPTY_REF
+from bridge.utp.odata_query import EMPTY_REF
 
 BASE = "http://utp.test/utp/odata/standard.odata/"
 JSON_CT = "application/json;odata=minimalmetadata;charset=utf-8"

@@ -15,7 +15,7 @@ def test_minus_one_on_a_write_is_a_refusal_never_retried_blindly(method: str) ->
 
 
 def test_minus_one_on_a_read_is_an_internal_error_worth_a_retry() -> None:
-    # "Произошла внутренняя ошибка OData сервиса" (reference §1.12) on a GET: nothing was refused.
+    # "Произошла внутренняя ошибка OData сервиса" (a 500 with code -1) on a GET: nothing was refused.
     error = error_for(500, "-1", "Произошла внутренняя ошибка OData сервиса", method="GET")
     assert isinstance(error, UtpServerError)
     assert error.retryable

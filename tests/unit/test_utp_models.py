@@ -18,7 +18,7 @@ from bridge.utp.models import (
     Unit,
     vat_amount,
 )
-from bridge.utp.odata import parse_json
+from bridge.utp.odata_answers import parse_json
 
 REPO = Path(__file__).parents[2]
 SHARED_ORDERS = REPO.parent / "shared" / "fixtures" / "utp" / "recorded-orders.json"

@@ -13,7 +13,10 @@ import respx
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bridge.retries import RetryPolicy
 from bridge.utp import odata as od
+from bridge.utp import odata_answers as oa
+from bridge.utp import odata_query as oq
 from bridge.utp.errors import (
     UtpAccessError,
     UtpBadQueryError,
@@ -35,7 +38,7 @@ JSON_CT = "application/json;odata=minimalmetadata;streaming=true;charset=utf-8"
 def make_client(**kw: object) -> tuple[od.ODataClient, list[float]]:
     sleeps: list[float] = []
     http = httpx.Client(base_url=BASE)
-    client = od.ODataClient(http, sleep=sleeps.append, rand=lambda: 1.0, **kw)  # type: ignore[arg-type]
+    client = od.ODataClient(http, sleep=sleeps.append, jitter=lambda: 1.0, **kw)  # type: ignore[arg-type]
     return client, sleeps
 
 
@@ -81,7 +84,7 @@ NASTY = [
 class TestLiterals:
     @given(st.text())
     def test_string_literal_is_one_token_and_round_trips(self, value: str) -> None:
-        lit = od.string_literal(value)
+        lit = oq.string_literal(value)
         inner = lit[1:-1]
         assert lit[0] == lit[-1] == "'"
         assert "'" not in inner.replace("''", "")  # every apostrophe inside is doubled
@@ -89,7 +92,7 @@ class TestLiterals:
 
     @given(st.text(min_size=0, max_size=40) | st.sampled_from(NASTY))
     def test_eq_filter_is_exactly_field_op_literal(self, value: str) -> None:
-        expr = od.eq("Артикул", value).expr
+        expr = oq.eq("Артикул", value).expr
         toks = tokens(expr)
         assert toks[:2] == ["Артикул", "eq"]
         assert len(toks) == 3, toks
@@ -97,8 +100,8 @@ class TestLiterals:
 
     @given(st.text(min_size=0, max_size=40) | st.sampled_from(NASTY))
     def test_encoded_filter_has_no_raw_separators_and_decodes_back(self, value: str) -> None:
-        expr = od.eq("Артикул", value).expr
-        query = od.build_query({"$filter": expr, "$format": "json"})
+        expr = oq.eq("Артикул", value).expr
+        query = oq.build_query({"$filter": expr, "$format": "json"})
         encoded = query.split("&")[0].removeprefix("$filter=")
         assert not set(encoded) & set(" +&#'?=")
         assert unquote(encoded) == expr
@@ -108,65 +111,65 @@ class TestLiterals:
     )
     def test_guid_refuses_non_guids(self, bad: str) -> None:
         with pytest.raises(ValueError):
-            od.Guid(bad)
+            oq.Guid(bad)
 
     def test_guid_and_cast_literals(self) -> None:
-        assert od.Guid(GUID.upper()).literal() == f"guid'{GUID}'"
-        cast = od.CastRef(GUID, "StandardODATA.Document_ЗаказПокупателя").literal()
+        assert oq.Guid(GUID.upper()).literal() == f"guid'{GUID}'"
+        cast = oq.CastRef(GUID, "StandardODATA.Document_ЗаказПокупателя").literal()
         assert cast == f"cast(guid'{GUID}','Document_ЗаказПокупателя')"
         with pytest.raises(ValueError):
-            od.CastRef(GUID, "Document_X') or (1 eq 1")
+            oq.CastRef(GUID, "Document_X') or (1 eq 1")
 
     def test_datetime_literal_is_naive_and_second_precision(self) -> None:
-        assert od.literal(datetime(2024, 5, 20, 10, 15, 0, 123)) == "datetime'2024-05-20T10:15:00'"
+        assert oq.literal(datetime(2024, 5, 20, 10, 15, 0, 123)) == "datetime'2024-05-20T10:15:00'"
         with pytest.raises(ValueError):
-            od.datetime_literal(datetime.fromisoformat("2024-05-20T10:15:00+03:00"))
+            oq.datetime_literal(datetime.fromisoformat("2024-05-20T10:15:00+03:00"))
 
     def test_other_literals(self) -> None:
-        assert od.literal(True) == "true"
-        assert od.literal(False) == "false"
-        assert od.literal(None) == "null"
-        assert od.literal(Decimal("12.50")) == "12.50"
-        assert od.literal(7) == "7"
+        assert oq.literal(True) == "true"
+        assert oq.literal(False) == "false"
+        assert oq.literal(None) == "null"
+        assert oq.literal(Decimal("12.50")) == "12.50"
+        assert oq.literal(7) == "7"
 
     @pytest.mark.parametrize("bad", ["a eq 1 or b", "x'", "Поле)", "", "1abc", "a//b"])
     def test_field_names_cannot_carry_syntax(self, bad: str) -> None:
         with pytest.raises(ValueError):
-            od.eq(bad, 1)
+            oq.eq(bad, 1)
 
     def test_filter_composition(self) -> None:
-        f = od.eq("A", 1) & (od.eq("B", "x") | ~od.eq("C", True))
+        f = oq.eq("A", 1) & (oq.eq("B", "x") | ~oq.eq("C", True))
         assert f.expr == "(A eq 1) and ((B eq 'x') or (not (C eq true)))"
-        assert od.in_("Артикул", ["a", "b"]).expr == "(Артикул eq 'a') or (Артикул eq 'b')"
-        assert od.and_(od.eq("A", 1), None).expr == "A eq 1"
+        assert oq.in_("Артикул", ["a", "b"]).expr == "(Артикул eq 'a') or (Артикул eq 'b')"
+        assert oq.and_(oq.eq("A", 1), None).expr == "A eq 1"
         with pytest.raises(ValueError):
-            od.or_()
-        lam = od.any_("Товары", "t", od.eq("t/ЗаказПокупателя_Key", od.Guid(GUID)))
+            oq.or_()
+        lam = oq.any_("Товары", "t", oq.eq("t/ЗаказПокупателя_Key", oq.Guid(GUID)))
         assert lam.expr == f"Товары/any(t: t/ЗаказПокупателя_Key eq guid'{GUID}')"
-        assert od.isof("Объект", "Catalog_Контрагенты").expr == "isof(Объект,'Catalog_Контрагенты')"
-        assert od.substringof("a'b", "Комментарий").expr == "substringof('a''b', Комментарий)"
+        assert oq.isof("Объект", "Catalog_Контрагенты").expr == "isof(Объект,'Catalog_Контрагенты')"
+        assert oq.substringof("a'b", "Комментарий").expr == "substringof('a''b', Комментарий)"
 
 
 class TestUrls:
     def test_query_uses_percent20_never_plus_and_keeps_dollar(self) -> None:
-        q = od.build_query({"$filter": "Code eq '1 2'", "$top": "5"})
+        q = oq.build_query({"$filter": "Code eq '1 2'", "$top": "5"})
         assert q == "$filter=Code%20eq%20%271%202%27&$top=5"
         assert "+" not in q
 
     def test_cyrillic_path_and_keys(self) -> None:
         assert (
-            od.entity_path("Catalog_Номенклатура")
+            oq.entity_path("Catalog_Номенклатура")
             == "Catalog_%D0%9D%D0%BE%D0%BC%D0%B5%D0%BD%D0%BA%D0%BB%D0%B0%D1%82%D1%83%D1%80%D0%B0"
         )
-        assert od.entity_path("Document_X", GUID, "Post") == f"Document_X(guid'{GUID}')/Post"
-        seg = od.key_segment({"Code": "a/b?c#d'e", "Ref_Key": od.Guid(GUID)})
+        assert oq.entity_path("Document_X", GUID, "Post") == f"Document_X(guid'{GUID}')/Post"
+        seg = oq.key_segment({"Code": "a/b?c#d'e", "Ref_Key": oq.Guid(GUID)})
         assert seg == f"(Code='a%2Fb%3Fc%23d''e',Ref_Key=guid'{GUID}')"
 
     @respx.mock
     def test_wire_url_keeps_percent20(self) -> None:
         route = respx.get(url__startswith=BASE).mock(return_value=ok({"value": []}))
         client, _ = make_client()
-        client.get_collection("Catalog_Номенклатура", select=["Ref_Key"], filter=od.eq("Артикул", "AB 1+2"))
+        client.get_collection("Catalog_Номенклатура", select=["Ref_Key"], filter=oq.eq("Артикул", "AB 1+2"))
         raw = route.calls.last.request.url.raw_path.decode("ascii")
         assert "%20eq%20" in raw and "+" not in raw
         assert "AB%201%2B2" in raw
@@ -175,8 +178,8 @@ class TestUrls:
     @respx.mock
     def test_virtual_table_styles(self) -> None:
         route = respx.get(url__startswith=BASE).mock(return_value=ok({"value": []}))
-        cond = od.eq("Склад_Key", od.Guid(GUID))
-        for style in od.VirtualTableStyle:
+        cond = oq.eq("Склад_Key", oq.Guid(GUID))
+        for style in oq.VirtualTableStyle:
             client, _ = make_client(virtual_table_style=style)
             client.virtual_table("AccumulationRegister_ТоварыНаСкладах", "Balance", condition=cond)
         urls = [unquote(c.request.url.raw_path.decode()) for c in route.calls]
@@ -238,7 +241,7 @@ class TestRetries:
         route = respx.get(url__startswith=BASE).mock(
             side_effect=[httpx.Response(503), httpx.Response(502), ok({"value": [{"Ref_Key": GUID}]})]
         )
-        client, sleeps = make_client(retry=od.RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=8))
+        client, sleeps = make_client(retry=RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=8))
         rows = client.get_collection("Catalog_X", select=["Ref_Key"])
         assert rows == [{"Ref_Key": GUID}]
         assert route.call_count == 3
@@ -247,7 +250,7 @@ class TestRetries:
     @respx.mock
     def test_get_gives_up_after_max_attempts(self) -> None:
         route = respx.get(url__startswith=BASE).mock(return_value=httpx.Response(504))
-        client, sleeps = make_client(retry=od.RetryPolicy(max_attempts=3))
+        client, sleeps = make_client(retry=RetryPolicy(max_attempts=3))
         with pytest.raises(UtpServerError):
             client.get_collection("Catalog_X", select=["Ref_Key"])
         assert route.call_count == 3 and len(sleeps) == 2
@@ -307,7 +310,7 @@ class TestRetries:
     @respx.mock
     def test_connect_errors_exhaust_into_transport_error(self) -> None:
         route = respx.get(url__startswith=BASE).mock(side_effect=httpx.ConnectTimeout("slow"))
-        client, sleeps = make_client(retry=od.RetryPolicy(max_attempts=2))
+        client, sleeps = make_client(retry=RetryPolicy(max_attempts=2))
         with pytest.raises(UtpTransportError) as info:
             client.count("Catalog_X")
         assert not isinstance(info.value, UtpOutcomeUnknownError)
@@ -315,8 +318,8 @@ class TestRetries:
 
     @given(st.integers(min_value=1, max_value=30), st.floats(min_value=0, max_value=1))
     def test_backoff_is_bounded_and_jittered(self, attempt: int, r: float) -> None:
-        policy = od.RetryPolicy(base_delay=0.5, max_delay=8.0)
-        delay = policy.delay(attempt, lambda: r)
+        policy = RetryPolicy(base_delay=0.5, max_delay=8.0)
+        delay = policy.delay(attempt - 1, r)
         ceiling = min(8.0, 0.5 * 2 ** (attempt - 1))
         assert ceiling / 2 <= delay <= ceiling
 
@@ -378,7 +381,7 @@ class TestContent:
                 client.get_collection("Catalog_X", select=["Ref_Key"])
 
     def test_decimals_and_int64_strings(self) -> None:
-        parsed = od.parse_json('{"Сумма": 3162.26, "LineNumber": "1", "Количество": 3, "Курс": 0.1}')
+        parsed = oa.parse_json('{"Сумма": 3162.26, "LineNumber": "1", "Количество": 3, "Курс": 0.1}')
         assert parsed["Сумма"] == Decimal("3162.26") and isinstance(parsed["Сумма"], Decimal)
         assert parsed["Курс"] == Decimal("0.1")
         assert parsed["LineNumber"] == "1"
@@ -391,7 +394,7 @@ class TestContent:
             )
         )
         client, _ = make_client()
-        assert client.count("Catalog_X", od.eq("DeletionMark", False)) == 42
+        assert client.count("Catalog_X", oq.eq("DeletionMark", False)) == 42
         assert "/$count?$filter=DeletionMark%20eq%20false" in route.calls.last.request.url.raw_path.decode()
 
     @respx.mock
@@ -441,7 +444,7 @@ HOSTILE_TEXT = st.text(max_size=30) | st.sampled_from(
 class TestFilterBuildersKeepDataAsData:
     @given(st.lists(HOSTILE_TEXT, min_size=1, max_size=5))
     def test_in_filter_has_one_comparison_per_value(self, values: list[str]) -> None:
-        expr = od.in_("Артикул", values).expr
+        expr = oq.in_("Артикул", values).expr
         toks = [t for t in tokens(expr) if t not in ("(", ")")]
         # field eq literal, joined by "or": exactly 4n-1 tokens whatever the values hold.
         assert len(toks) == 4 * len(values) - 1, toks
@@ -451,7 +454,7 @@ class TestFilterBuildersKeepDataAsData:
 
     @given(HOSTILE_TEXT, HOSTILE_TEXT)
     def test_and_of_hostile_values_is_two_comparisons(self, a: str, b: str) -> None:
-        expr = od.and_(od.eq("Description", a), od.ne("Комментарий", b)).expr
+        expr = oq.and_(oq.eq("Description", a), oq.ne("Комментарий", b)).expr
         toks = [t for t in tokens(expr) if t not in ("(", ")")]
         assert toks[:2] == ["Description", "eq"] and toks[3:6] == ["and", "Комментарий", "ne"]
         assert (
@@ -460,7 +463,7 @@ class TestFilterBuildersKeepDataAsData:
 
     @given(HOSTILE_TEXT)
     def test_substringof_needle_is_one_literal(self, needle: str) -> None:
-        toks = tokens(od.substringof(needle, "Комментарий").expr)
+        toks = tokens(oq.substringof(needle, "Комментарий").expr)
         assert toks[0] == "substringof" and toks[1] == "(" and toks[-1] == ")"
         assert (
             len(toks) == 6
@@ -470,6 +473,6 @@ class TestFilterBuildersKeepDataAsData:
 
     @given(HOSTILE_TEXT)
     def test_compound_key_segment_keeps_the_value_one_literal(self, value: str) -> None:
-        segment = od.key_segment({"Code": value})
+        segment = oq.key_segment({"Code": value})
         assert not set(segment[1:-1]) & set(" +&#?/")  # nothing that would end or split the path
-        assert unquote(segment) == f"(Code={od.string_literal(value)})"
+        assert unquote(segment) == f"(Code={oq.string_literal(value)})"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from bridge.salesdrive._coerce import to_datetime, to_int
+from bridge.salesdrive.coerce import to_datetime, to_int
 from bridge.salesdrive.errors import NotAnOrder
 
 ORDER_WEBHOOK_TYPE = "order"

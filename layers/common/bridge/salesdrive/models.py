@@ -1,18 +1,16 @@
-"""Lenient pydantic models of SalesDrive payloads: webhook envelope, orders, contacts, lines, payments.
+"""Lenient pydantic models of SalesDrive orders: the webhook envelope, orders, contacts, lines.
 
 Rules that hold for every model here:
 - unknown keys are kept (``extra="allow"``): custom fields arrive as extra top-level keys of the order;
 - numbers may arrive as strings; money and quantities are ``Decimal``; ids are ``int``;
 - dates ``"YYYY-MM-DD HH:MM:SS"`` become naive datetimes in the account's local time;
-- Python names are snake_case; the SalesDrive spelling is the alias, and both are accepted.
+- Python names are snake_case; the SalesDrive spelling is the alias (camelCase unless the field says
+  otherwise), and both are accepted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
-from decimal import Decimal
-from enum import IntEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -26,188 +24,33 @@ from pydantic import (
     model_validator,
 )
 
-from bridge.phones import split_phones
-from bridge.salesdrive import _coerce
+from bridge.salesdrive import coerce
 from bridge.salesdrive.envelope import check_info, decode_body, order_id_of, single_order
 from bridge.salesdrive.errors import NotAnOrder
-
-LenientInt = Annotated[int | None, BeforeValidator(_coerce.to_int)]
-Money = Annotated[Decimal | None, BeforeValidator(_coerce.to_decimal)]
-Flag = Annotated[bool | None, BeforeValidator(_coerce.to_bool)]
-Text = Annotated[str | None, BeforeValidator(_coerce.to_str)]
-TextList = Annotated[list[str], BeforeValidator(_coerce.to_str_list)]
-RequiredInt = Annotated[int, BeforeValidator(_coerce.to_int)]
-Moment = Annotated[datetime | None, BeforeValidator(_coerce.to_datetime)]
-Day = Annotated[date | None, BeforeValidator(_coerce.to_date)]
-
-# Order fields: read what can be read, None for the rest. What a rule needs is also checked by
-# ``_note_unreadable`` so that the rule can park the order with the reason instead of guessing.
-SoftInt = Annotated[int | None, BeforeValidator(_coerce.soft(_coerce.to_int))]
-SoftMoney = Annotated[Decimal | None, BeforeValidator(_coerce.soft(_coerce.to_decimal))]
-SoftFlag = Annotated[bool | None, BeforeValidator(_coerce.soft(_coerce.to_bool))]
-SoftText = Annotated[str | None, BeforeValidator(_coerce.soft(_coerce.to_str))]
-SoftTextList = Annotated[list[str], BeforeValidator(_coerce.soft(_coerce.to_str_list)), Field()]
-SoftMoment = Annotated[datetime | None, BeforeValidator(_coerce.soft(_coerce.to_datetime))]
-SoftDay = Annotated[date | None, BeforeValidator(_coerce.soft(_coerce.to_date))]
-# A select field as sent: an id, "id_<n>", an option object {id,name}/{value,text}, or a list of those.
-Choice = Annotated[Any, BeforeValidator(_coerce.choice)]
-UNREADABLE = "__unreadable__"
-
-
-def _phones(value: Any) -> list[str]:
-    """Phones: a list, or one string holding one or several numbers ("067…, 050…", "067… або 050…")."""
-    return [phone for text in _coerce.soft(_coerce.to_str_list)(value) or [] for phone in split_phones(text)]
-
-
-PhoneList = Annotated[list[str], BeforeValidator(_phones)]
-
-
-def _note_unreadable(data: Any, fields: Mapping[str, Any]) -> Any:
-    """Record, under ``UNREADABLE``, each field a rule needs that is present but cannot be read."""
-    if not isinstance(data, Mapping):
-        return data
-    problems: dict[str, str] = {}
-    for key, convert in fields.items():
-        if key in data:
-            try:
-                convert(data[key])
-            except (ValueError, TypeError) as exc:
-                problems[key] = str(exc)
-    return {**data, UNREADABLE: problems} if problems else data
-
-
-def _list_or_empty(value: Any) -> Any:
-    """``null`` (or ``""``, PHP's empty value) where a list is due means an empty list."""
-    if value is None or value == "" or value == {}:
-        return []
-    return value
-
-
-def _object_or_none(value: Any) -> Any:
-    """PHP serialises an empty object as ``[]``."""
-    if value == [] or value == "":
-        return None
-    return value
-
-
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Keys SalesDrive sent that this model does not name."""
-        return {k: v for k, v in (self.model_extra or {}).items() if k != UNREADABLE}
-
-
-# --- meta: field descriptors -------------------------------------------------------------------------
-
-
-class FieldOption(_Lenient):
-    """One option of a select field: ``{value, text}`` or, in some accounts, ``{id, name}``. List ``meta``
-    may add ``parameter``, ``sku``, ``stockBalance``…"""
-
-    value: int | str | None = None
-    text: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _either_shape(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return {"value": None, "text": None}
-        value = data.get("value", data.get("id"))
-        text = _coerce.choice_name(data)
-        if isinstance(value, bool) or not isinstance(value, int | str | None):
-            value = _coerce.choice_id(value)
-        return {**data, "value": value, "text": text}
-
-    @property
-    def value_int(self) -> int | None:
-        try:
-            return _coerce.to_int(self.value)
-        except ValueError:
-            return None
-
-
-def _options(value: Any) -> list[Any]:
-    """Options as a list of objects; a dictionary ``{"4": "Name"}`` or ``{"4": {…}}`` becomes that list."""
-    if isinstance(value, Mapping) and value and not ({"id", "value"} & set(value)):
-        return [
-            {"value": key, "text": item} if not isinstance(item, Mapping) else {"value": key, **item}
-            for key, item in value.items()
-        ]
-    return _coerce.objects_only(value)
-
-
-def _descriptors(value: Any) -> dict[str, Any]:
-    """``fields``: descriptors by name; an entry that is not an object (``"...": null``) is left out."""
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(name): item for name, item in value.items() if isinstance(item, Mapping)}
-
-
-class FieldMeta(_Lenient):
-    label: SoftText = None
-    name: SoftText = None
-    type: SoftText = None
-    options: Annotated[list[FieldOption], BeforeValidator(_options)] = Field(default_factory=list)
-    # Contact groups nest their own descriptors.
-    fields: Annotated[dict[str, FieldMeta], BeforeValidator(_descriptors)] | None = None
-
-
-class ContactsMeta(_Lenient):
-    fields: Annotated[dict[str, FieldMeta], BeforeValidator(_descriptors)] = Field(default_factory=dict)
-
-
-class OrderMeta(_Lenient):
-    """``meta`` of a webhook (options = the selected value(s)) or of a list (options = a dictionary).
-    Whatever shape it comes in, it never makes an order unreadable: what cannot be read is left out."""
-
-    fields: Annotated[dict[str, FieldMeta], BeforeValidator(_descriptors)] = Field(default_factory=dict)
-    contacts: Annotated[ContactsMeta | None, BeforeValidator(_coerce.one_object)] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        return data if isinstance(data, Mapping) else {}
-
-    def options(self, field: str) -> list[FieldOption]:
-        descriptor = self.fields.get(field)
-        return list(descriptor.options) if descriptor else []
-
-    def selected_texts(self, field: str) -> list[str]:
-        """In a webhook, the texts of the selected option(s) of ``field`` (multiselects give several)."""
-        return [option.text for option in self.options(field) if option.text is not None]
-
-    def selected_text(self, field: str) -> str | None:
-        """In a webhook, the text of the selected option: ``selected_text("sajt")`` → "shop.example"."""
-        texts = self.selected_texts(field)
-        return texts[0] if texts else None
-
-    def option_text(self, field: str, value: int | str | None) -> str | None:
-        """In a list ``meta`` (a dictionary), the text of the option with this value."""
-        wanted = _coerce.choice_id(value)
-        if wanted is None:
-            return None
-        for option in self.options(field):
-            if option.value is not None and _coerce.choice_id(option.value) == wanted:
-                return option.text
-        return None
-
-
-def parse_meta(value: Any) -> OrderMeta:
-    """``meta`` of any shape; never raises (a shape nobody foresaw reads as no names at all)."""
-    try:
-        return OrderMeta.model_validate(_meta_or_empty(value))
-    except ValidationError:
-        return OrderMeta()
-
+from bridge.salesdrive.lenient import (
+    UNREADABLE,
+    Choice,
+    LenientInt,
+    LenientModel,
+    PhoneList,
+    RequiredInt,
+    SoftDay,
+    SoftFlag,
+    SoftInt,
+    SoftMoment,
+    SoftMoney,
+    SoftText,
+    SoftTextList,
+    note_unreadable,
+)
+from bridge.salesdrive.meta import OrderMeta, parse_meta
 
 # --- orders ------------------------------------------------------------------------------------------
 
 
-class Contact(_Lenient):
+class Contact(LenientModel):
     id: SoftInt = None
-    form_id: SoftInt = Field(None, alias="formId")
+    form_id: SoftInt = None
     version: SoftInt = None
     active: SoftFlag = None
     last_name: SoftText = Field(None, alias="lName")
@@ -216,16 +59,16 @@ class Contact(_Lenient):
     phone: PhoneList = Field(default_factory=list)
     email: SoftTextList = Field(default_factory=list)
     company: SoftText = None
-    counterparty_id: SoftInt = Field(None, alias="counterpartyId")
+    counterparty_id: SoftInt = None
     comment: SoftText = None
-    user_id: SoftInt = Field(None, alias="userId")
+    user_id: SoftInt = None
     telegram: SoftText = None
-    instagram_nick: SoftText = Field(None, alias="instagramNick")
-    date_of_birth: SoftDay = Field(None, alias="dateOfBirth")
-    create_time: SoftMoment = Field(None, alias="createTime")
-    leads_count: SoftInt = Field(None, alias="leadsCount")
-    leads_sales_count: SoftInt = Field(None, alias="leadsSalesCount")
-    leads_sales_amount: SoftMoney = Field(None, alias="leadsSalesAmount")
+    instagram_nick: SoftText = None
+    date_of_birth: SoftDay = None
+    create_time: SoftMoment = None
+    leads_count: SoftInt = None
+    leads_sales_count: SoftInt = None
+    leads_sales_amount: SoftMoney = None
 
     @property
     def custom_fields(self) -> dict[str, Any]:
@@ -239,51 +82,51 @@ class Contact(_Lenient):
 
 # What the order's lines need to become UTP lines; the rest of a line is read softly.
 _LINE_NEEDS = {
-    "amount": _coerce.to_decimal,
-    "price": _coerce.to_decimal,
-    "discount": _coerce.to_decimal,
-    "percentDiscount": _coerce.to_bool,
-    "sku": _coerce.to_str,
-    "parameter": _coerce.to_str,
+    "amount": coerce.to_decimal,
+    "price": coerce.to_decimal,
+    "discount": coerce.to_decimal,
+    "percentDiscount": coerce.to_bool,
+    "sku": coerce.to_str,
+    "parameter": coerce.to_str,
 }
 
 
-class OrderLine(_Lenient):
+class OrderLine(LenientModel):
     """A product line. Webhooks name it ``name``, the order list ``text``: both land in ``name``."""
 
-    form_id: SoftInt = Field(None, alias="formId")
-    product_id: SoftInt = Field(None, alias="productId")
+    form_id: SoftInt = None
+    product_id: SoftInt = None
     # Your own product id (``id`` on /product-handler/ and /handler/).
     parameter: SoftText = None
     name: SoftText = Field(None, validation_alias=AliasChoices("name", "text"))
-    name_translate: SoftText = Field(None, alias="nameTranslate")
-    document_name: SoftText = Field(None, alias="documentName")
+    name_translate: SoftText = None
+    document_name: SoftText = None
     sku: SoftText = None
     barcode: SoftText = None
     amount: SoftMoney = None
     price: SoftMoney = None
-    cost_price: SoftMoney = Field(None, alias="costPrice")
+    cost_price: SoftMoney = None
     discount: SoftMoney = None
     # True: ``discount`` is a percent; otherwise an absolute value (semantics partly inferred).
-    percent_discount: SoftFlag = Field(None, alias="percentDiscount")
+    percent_discount: SoftFlag = None
     commission: SoftMoney = None
-    percent_commission: SoftFlag = Field(None, alias="percentCommission")
+    percent_commission: SoftFlag = None
     description: SoftText = None
-    stock_id: SoftInt = Field(None, alias="stockId")
-    rest_count: SoftMoney = Field(None, alias="restCount")
-    is_complect: SoftFlag = Field(None, alias="isComplect")
-    category_id: SoftInt = Field(None, alias="categoryId")
-    category_name: SoftText = Field(None, alias="categoryName")
+    stock_id: SoftInt = None
+    rest_count: SoftMoney = None
+    is_complect: SoftFlag = None
+    category_id: SoftInt = None
+    category_name: SoftText = None
     manufacturer: SoftText = None
     uktzed: SoftText = None
-    pre_sale: SoftFlag = Field(None, alias="preSale")
+    pre_sale: SoftFlag = None
 
     @model_validator(mode="before")
     @classmethod
     def _check_needs(cls, data: Any) -> Any:
         if not isinstance(data, Mapping):
             return {UNREADABLE: {"line": f"not a product line: {str(data)[:60]!r}"}}
-        return _note_unreadable(data, _LINE_NEEDS)
+        return note_unreadable(data, _LINE_NEEDS)
 
     @property
     def unreadable(self) -> dict[str, str]:
@@ -291,20 +134,20 @@ class OrderLine(_Lenient):
         return dict((self.model_extra or {}).get(UNREADABLE) or {})
 
 
-class DeliveryData(_Lenient):
+class DeliveryData(LenientModel):
     """One waybill of ``ord_delivery_data``; the many carrier-specific keys stay in ``extra``."""
 
     provider: SoftText = None
     type: SoftText = None
-    tracking_number: SoftText = Field(None, alias="trackingNumber")
-    tracking_number_ref: SoftText = Field(None, alias="trackingNumberRef")
-    status_code: SoftText = Field(None, alias="statusCode")
-    city_name: SoftText = Field(None, alias="cityName")
-    branch_number: SoftText = Field(None, alias="branchNumber")
+    tracking_number: SoftText = None
+    tracking_number_ref: SoftText = None
+    status_code: SoftText = None
+    city_name: SoftText = None
+    branch_number: SoftText = None
     address: SoftText = None
     payer: SoftText = None
-    has_postpay: SoftFlag = Field(None, alias="hasPostpay")
-    postpay_sum: SoftMoney = Field(None, alias="postpaySum")
+    has_postpay: SoftFlag = None
+    postpay_sum: SoftMoney = None
 
 
 class Utm(BaseModel):
@@ -320,20 +163,20 @@ class Utm(BaseModel):
     campaign_id: int | None = None
 
 
-_CarrierBlock = Annotated[dict[str, Any] | None, BeforeValidator(_coerce.one_object)]
+_CarrierBlock = Annotated[dict[str, Any] | None, BeforeValidator(coerce.one_object)]
 # What the deal rules need of the order itself (the id is checked before anything else).
 _ORDER_NEEDS = {
-    "version": _coerce.to_int,
-    "updateAt": _coerce.to_datetime,
-    "statusId": _coerce.to_int,
+    "version": coerce.to_int,
+    "updateAt": coerce.to_datetime,
+    "statusId": coerce.to_int,
 }
 
 
 def _lines(value: Any) -> list[Any]:
-    return _coerce.as_list(value)
+    return coerce.as_list(value)
 
 
-class Order(_Lenient):
+class Order(LenientModel):
     """An order in either form (webhook ``data`` or an item of ``/api/order/list/``).
 
     Only ``id`` must be readable. Every other field is read leniently (text or number, object or list,
@@ -343,69 +186,68 @@ class Order(_Lenient):
 
     id: RequiredInt
     version: SoftInt = None
-    form_id: SoftInt = Field(None, alias="formId")
-    external_id: SoftText = Field(None, alias="externalId")
-    type_id: SoftInt = Field(None, alias="typeId")
-    organization_id: SoftInt = Field(None, alias="organizationId")
+    form_id: SoftInt = None
+    external_id: SoftText = None
+    type_id: SoftInt = None
+    organization_id: SoftInt = None
     token: SoftText = None
 
-    order_time: SoftMoment = Field(None, alias="orderTime")
-    update_at: SoftMoment = Field(None, alias="updateAt")
-    payment_date: SoftDay = Field(None, alias="paymentDate")
-    time_entry_order: SoftMoment = Field(None, alias="timeEntryOrder")
-    holder_time: SoftMoment = Field(None, alias="holderTime")
+    order_time: SoftMoment = None
+    update_at: SoftMoment = None
+    payment_date: SoftDay = None
+    time_entry_order: SoftMoment = None
+    holder_time: SoftMoment = None
 
-    status_id: SoftInt = Field(None, alias="statusId")
-    rejection_reason: Choice = Field(None, alias="rejectionReason")
-    user_id: Choice = Field(None, alias="userId")
+    status_id: SoftInt = None
+    rejection_reason: Choice = None
+    user_id: Choice = None
 
-    contacts: Annotated[list[Contact], BeforeValidator(_coerce.objects_only)] = Field(default_factory=list)
-    primary_contact: Annotated[Contact | None, BeforeValidator(_coerce.one_object)] = Field(
-        None, alias="primaryContact"
-    )
+    contacts: Annotated[list[Contact], BeforeValidator(coerce.objects_only)] = Field(default_factory=list)
+    primary_contact: Annotated[Contact | None, BeforeValidator(coerce.one_object)] = None
     products: Annotated[list[OrderLine], BeforeValidator(_lines)] = Field(default_factory=list)
 
-    payment_method: Choice = None
-    shipping_method: Choice = None
-    shipping_address: SoftText = None
-    ord_delivery_data: Annotated[list[DeliveryData], BeforeValidator(_coerce.objects_only)] = Field(
-        default_factory=list
+    # SalesDrive spells these in snake_case: the alias is the field's own name.
+    payment_method: Choice = Field(None, alias="payment_method")
+    shipping_method: Choice = Field(None, alias="shipping_method")
+    shipping_address: SoftText = Field(None, alias="shipping_address")
+    ord_delivery_data: Annotated[list[DeliveryData], BeforeValidator(coerce.objects_only)] = Field(
+        default_factory=list, alias="ord_delivery_data"
     )
-    ord_delivery: SoftText = None
-    ord_novaposhta: _CarrierBlock = None
-    ord_ukrposhta: _CarrierBlock = None
-    ord_rozetka_delivery: _CarrierBlock = None
-    ord_meest: _CarrierBlock = None
-    ord_justin: _CarrierBlock = None
+    ord_delivery: SoftText = Field(None, alias="ord_delivery")
+    ord_novaposhta: _CarrierBlock = Field(None, alias="ord_novaposhta")
+    ord_ukrposhta: _CarrierBlock = Field(None, alias="ord_ukrposhta")
+    ord_rozetka_delivery: _CarrierBlock = Field(None, alias="ord_rozetka_delivery")
+    ord_meest: _CarrierBlock = Field(None, alias="ord_meest")
+    ord_justin: _CarrierBlock = Field(None, alias="ord_justin")
 
-    payment_amount: SoftMoney = Field(None, alias="paymentAmount")
-    payed_amount: SoftMoney = Field(None, alias="payedAmount")
-    rest_pay: SoftMoney = Field(None, alias="restPay")
-    discount_amount: SoftMoney = Field(None, alias="discountAmount")
-    profit_amount: SoftMoney = Field(None, alias="profitAmount")
-    expenses_amount: SoftMoney = Field(None, alias="expensesAmount")
-    cost_price_amount: SoftMoney = Field(None, alias="costPriceAmount")
-    commission_amount: SoftMoney = Field(None, alias="commissionAmount")
-    shipping_costs: SoftMoney = None
+    payment_amount: SoftMoney = None
+    payed_amount: SoftMoney = None
+    rest_pay: SoftMoney = None
+    discount_amount: SoftMoney = None
+    profit_amount: SoftMoney = None
+    expenses_amount: SoftMoney = None
+    cost_price_amount: SoftMoney = None
+    commission_amount: SoftMoney = None
+    shipping_costs: SoftMoney = Field(None, alias="shipping_costs")
 
     sajt: Choice = None
     comment: SoftText = None
-    document_ord_check: Any = None
+    document_ord_check: Any = Field(None, alias="document_ord_check")
     call: Any = None
 
-    utm_source: SoftText = Field(None, alias="utmSource")
-    utm_medium: SoftText = Field(None, alias="utmMedium")
-    utm_campaign: SoftText = Field(None, alias="utmCampaign")
-    utm_content: SoftText = Field(None, alias="utmContent")
-    utm_term: SoftText = Field(None, alias="utmTerm")
-    utm_page: SoftText = Field(None, alias="utmPage")
-    utm_source_full: SoftText = Field(None, alias="utmSourceFull")
-    campaign_id: SoftInt = Field(None, alias="campaignId")
+    utm_source: SoftText = None
+    utm_medium: SoftText = None
+    utm_campaign: SoftText = None
+    utm_content: SoftText = None
+    utm_term: SoftText = None
+    utm_page: SoftText = None
+    utm_source_full: SoftText = None
+    campaign_id: SoftInt = None
 
     @model_validator(mode="before")
     @classmethod
     def _check_needs(cls, data: Any) -> Any:
-        return _note_unreadable(data, _ORDER_NEEDS)
+        return note_unreadable(data, _ORDER_NEEDS)
 
     # The object exactly as SalesDrive sent it (set by ``parse_order``): forwarded as is, so that what
     # could not be read reaches the deal rules as sent, never as a guess.
@@ -461,17 +303,13 @@ class Order(_Lenient):
 # --- webhook -----------------------------------------------------------------------------------------
 
 
-class WebhookInfo(_Lenient):
-    webhook_type: str = Field(alias="webhookType")
-    webhook_event: SoftText = Field(None, alias="webhookEvent")
+class WebhookInfo(LenientModel):
+    webhook_type: str
+    webhook_event: SoftText = None
     account: SoftText = None
 
 
-def _meta_or_empty(value: Any) -> Any:
-    return _object_or_none(value) or {}
-
-
-class OrderWebhook(_Lenient):
+class OrderWebhook(LenientModel):
     """The envelope ``{info, data, meta}`` of an order webhook, with ``data`` always one order."""
 
     info: WebhookInfo
@@ -516,118 +354,14 @@ def parse_order(item: Mapping[str, Any]) -> Order:
 # --- list responses ----------------------------------------------------------------------------------
 
 
-class Pagination(_Lenient):
-    current_page: LenientInt = Field(None, alias="currentPage")
-    page_count: LenientInt = Field(None, alias="pageCount")
-    per_page: LenientInt = Field(None, alias="perPage")
+class Pagination(LenientModel):
+    current_page: LenientInt = None
+    page_count: LenientInt = None
+    per_page: LenientInt = None
 
 
-# --- dictionaries ------------------------------------------------------------------------------------
-
-
-class StatusType(IntEnum):
-    """Status categories (``type`` of ``/api/statuses/``). The meanings are inferred, not documented."""
-
-    IN_PROGRESS = 1
-    SALE = 2
-    REFUSAL_OR_RETURN = 3
-    DELETED = 4
-
-
-class Status(_Lenient):
-    id: RequiredInt
-    name: Text = None
-    type: LenientInt = None
-
-
-class NamedRef(_Lenient):
-    """A payment or delivery method: ``{id, name, parameter}``."""
-
-    id: RequiredInt
-    name: Text = None
-    parameter: Text = None
-
-
-# --- payments ----------------------------------------------------------------------------------------
-
-
-class IdRef(_Lenient):
-    id: LenientInt = None
-    form_id: LenientInt = Field(None, alias="formId")
-    title: Text = None
-
-
-class InvoiceRef(_Lenient):
-    id: LenientInt = None
-    number: Text = None
-    date: Moment = None
-
-
-class PaymentAllocation(_Lenient):
-    """One part of ``paymentBreakdown``: how much of the payment went to which order or invoice."""
-
-    sum: Money = None
-    invoice: Annotated[InvoiceRef | None, BeforeValidator(_object_or_none)] = None
-    order: Annotated[IdRef | None, BeforeValidator(_object_or_none)] = None
-
-    @property
-    def order_id(self) -> int | None:
-        return self.order.id if self.order else None
-
-
-class OrganizationAccount(_Lenient):
-    id: LenientInt = None
-    title: Text = None
-    account_number: Text = Field(None, alias="accountNumber")
-
-
-class Organization(_Lenient):
-    id: LenientInt = None
-    title: Text = None
-    egrpou: Text = None
-
-
-class Counterparty(_Lenient):
-    id: LenientInt = None
-    egrpou: Text = None
-    title: Text = None
-
-
-class PaymentContact(_Lenient):
-    id: LenientInt = None
-    form_id: LenientInt = Field(None, alias="formId")
-    first_name: Text = Field(None, alias="fName")
-    last_name: Text = Field(None, alias="lName")
-    middle_name: Text = Field(None, alias="mName")
-
-
-class Payment(_Lenient):
-    id: RequiredInt
-    date: Moment = None
-    type: Text = None  # "incoming" | "outcoming"
-    sum: Money = None
-    purpose: Text = None
-    comment: Text = None
-    nds: Money = None
-    user_id: LenientInt = Field(None, alias="userId")
-    responsible_id: LenientInt = Field(None, alias="responsibleId")
-    payer_type_id: LenientInt = Field(None, alias="payerTypeId")
-    integration_type_id: LenientInt = Field(None, alias="integrationTypeId")
-    created_at: Moment = Field(None, alias="createdAt")
-    updated_at: Moment = Field(None, alias="updatedAt")
-    organization_account: Annotated[OrganizationAccount | None, BeforeValidator(_object_or_none)] = Field(
-        None, alias="organizationAccount"
-    )
-    organization: Annotated[Organization | None, BeforeValidator(_object_or_none)] = None
-    payment_breakdown: Annotated[list[PaymentAllocation], BeforeValidator(_list_or_empty)] = Field(
-        default_factory=list, alias="paymentBreakdown"
-    )
-    contact: Annotated[PaymentContact | None, BeforeValidator(_object_or_none)] = None
-    counterparty: Annotated[Counterparty | None, BeforeValidator(_object_or_none)] = None
-
-
-class CreatedOrder(_Lenient):
+class CreatedOrder(LenientModel):
     """``/handler/`` with ``getResultData=1``: ``{"success":true,"data":{"orderId":…,"userId":…}}``."""
 
-    order_id: int = Field(alias="orderId")
-    user_id: LenientInt = Field(None, alias="userId")
+    order_id: int
+    user_id: LenientInt = None

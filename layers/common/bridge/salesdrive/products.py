@@ -25,7 +25,7 @@ class PushMode(StrEnum):
     STOCK_ONLY = "stock_only"
 
 
-# NKPHP's production stock-only list (reference §4): everything but stock is protected.
+# The production stock-only list: everything but stock is protected.
 STOCK_ONLY_PROTECTED: tuple[str, ...] = (
     "price",
     "discount",

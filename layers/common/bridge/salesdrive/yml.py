@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import cast
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
-from bridge.salesdrive import _coerce
+from bridge.salesdrive import coerce
 from bridge.salesdrive.errors import SalesDriveProtocolError
 
 
@@ -59,14 +59,14 @@ def _text(offer: Element, tag: str) -> str | None:
 
 def _number(offer: Element, tag: str) -> Decimal | None:
     try:
-        return _coerce.to_decimal(_text(offer, tag))
+        return coerce.to_decimal(_text(offer, tag))
     except ValueError:
         return None  # one bad price must not lose the whole catalogue
 
 
 def _flag(value: str | None) -> bool | None:
     try:
-        return _coerce.to_bool(value)
+        return coerce.to_bool(value)
     except ValueError:
         return None
 

@@ -26,10 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
-from bridge.salesdrive._coerce import as_list, choice_id
 from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.coerce import as_list, choice_id
 from bridge.salesdrive.errors import NotAnOrder, SalesDriveThrottled
-from bridge.salesdrive.models import Order, OrderMeta
+from bridge.salesdrive.meta import OrderMeta
+from bridge.salesdrive.models import Order
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, is_newer
 from bridge.sync.watermarks import format_watermark, next_watermark, parse_watermark, window_for

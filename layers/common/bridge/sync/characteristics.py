@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bridge.salesdrive._coerce import as_list, choice_id, choice_name
-from bridge.salesdrive.models import Order, OrderMeta
+from bridge.salesdrive.coerce import as_list, choice_id, choice_name
+from bridge.salesdrive.meta import OrderMeta
+from bridge.salesdrive.models import Order
 from bridge.settings import BridgeSettings
 
 _UTM_FIELDS = {

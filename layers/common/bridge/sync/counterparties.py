@@ -28,8 +28,8 @@ from bridge.sync.exactly_once import (
 )
 from bridge.sync.reference import UtpReference
 from bridge.utp.client import UtpClient
+from bridge.utp.counterparties import mark_as_buyer
 from bridge.utp.names import COUNTERPARTIES
-from bridge.utp.parties import mark_as_buyer
 
 # Two orders of one new customer placed seconds apart: the second finds the first's claim on her. It
 # waits here for the first to finish (a few UTP calls, ~1 s at 100 ms a call) rather than fail its

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bridge.salesdrive.models import Order, OrderMeta, OrderWebhook, parse_order
+from bridge.salesdrive.meta import OrderMeta
+from bridge.salesdrive.models import Order, OrderWebhook, parse_order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import (
     CounterpartyLink,

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
-from bridge.salesdrive._coerce import choice_id
+from bridge.salesdrive.coerce import choice_id
 from bridge.salesdrive.errors import SalesDriveError
-from bridge.salesdrive.models import NamedRef, OrderMeta, Status
+from bridge.salesdrive.meta import NamedRef, OrderMeta, Status
 
 DICTIONARY_TTL = timedelta(hours=6)
 RETRY_AFTER_FAILURE = timedelta(minutes=15)

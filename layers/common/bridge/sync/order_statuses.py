@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bridge.salesdrive.client import SalesDriveClient
-from bridge.salesdrive.models import Order, OrderMeta
+from bridge.salesdrive.meta import OrderMeta
+from bridge.salesdrive.models import Order
 from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind, LedgerState
 from bridge.store.status_writes import StatusWritesStore

@@ -34,7 +34,7 @@ from typing import Any
 from bridge.read_budget import ReadBudgetExhausted
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.errors import SalesDriveThrottled
-from bridge.salesdrive.models import Payment
+from bridge.salesdrive.payments import Payment
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.store.cursors import CursorStore
 from bridge.store.deals import DealStore, DocumentKind, LedgerState

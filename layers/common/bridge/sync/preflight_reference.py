@@ -12,7 +12,7 @@ from bridge.settings import BridgeSettings
 from bridge.sync.preflight_findings import Finding, Severity
 from bridge.utp import names as n
 from bridge.utp.errors import UtpAccessError, UtpError, UtpNotFoundError
-from bridge.utp.odata import and_, eq
+from bridge.utp.odata_query import and_, eq
 
 
 class UtpReader(Protocol):

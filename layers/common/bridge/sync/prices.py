@@ -33,8 +33,8 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from bridge.salesdrive.products import ProductUpdate
 from bridge.settings import SettingsError
 from bridge.sync.catalog_diff import CatalogSnapshot, ProductData
-from bridge.utp import catalog_reads
-from bridge.utp.catalog_reads import PriceRow, PriceTypeSettings
+from bridge.utp import catalog as utp_catalog
+from bridge.utp.catalog import PriceRow, PriceTypeSettings
 from bridge.utp.client import UtpClient
 
 BY_MARKUP = "ПоПроцентнойНаценкеНаБазовыйТип"
@@ -93,8 +93,8 @@ class PriceReader:
 
     def __init__(self, utp: UtpClient, price_type_key: str, currency_key: str) -> None:
         self.utp = utp
-        self.kind = catalog_reads.price_type_settings(utp, price_type_key)
-        self.base = catalog_reads.price_type_settings(utp, self.kind.base_key) if self.kind.computed else None
+        self.kind = utp_catalog.price_type_settings(utp, price_type_key)
+        self.base = utp_catalog.price_type_settings(utp, self.kind.base_key) if self.kind.computed else None
         check_price_type(self.kind, self.base)
         self.target = currency_key.lower()
         self.calls = 0
@@ -104,7 +104,7 @@ class PriceReader:
         ``SliceLast`` of the whole type), else the rows of those products only."""
         kind, base = self.kind, self.base
         types = [kind.ref] if base is None else [base.ref, kind.ref]
-        rows = catalog_reads.price_rows(self.utp, types, product_keys)
+        rows = utp_catalog.price_rows(self.utp, types, product_keys)
         self.calls += 1 if product_keys is None else -(-len(product_keys) // self.utp.chunk_size)
         source_type = kind.ref if base is None else base.ref
         found = [(i, p, rows.get((source_type, p.ref))) for i, p in enumerate(products)]
@@ -115,12 +115,12 @@ class PriceReader:
             for key in (row.unit_key, (p.unit_ref or "").lower())
             if key
         }
-        coefficients = catalog_reads.unit_coefficients(self.utp, odd_units)
+        coefficients = utp_catalog.unit_coefficients(self.utp, odd_units)
         self.calls += -(-len(odd_units) // self.utp.chunk_size)
         currencies = {row.currency_key for _, _, row in found if row is not None}
         rates: dict[str, tuple[Decimal, Decimal]] = {}
         if currencies - {self.target} or (base is not None and kind.currency_key != base.currency_key):
-            rates = catalog_reads.exchange_rates(self.utp)
+            rates = utp_catalog.exchange_rates(self.utp)
             self.calls += 1
         out = CatalogSnapshot.empty_prices(len(products))
         for i, product, row in found:

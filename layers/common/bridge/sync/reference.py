@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.utp.client import UtpClient
 from bridge.utp.errors import UtpNotFoundError
-from bridge.utp.sales_documents import user_key
+from bridge.utp.reference import user_key
 
 
 class UtpReference(BaseModel):
@@ -83,7 +83,7 @@ def check_price_type_setting(utp: UtpClient, price_type_key: str) -> None:
     ranges, or from no (or a computed) base type — then the bridge refuses to start, naming the setting.
     [1–2, cached per client]"""
     from bridge.sync.prices import check_price_type
-    from bridge.utp.catalog_reads import price_type_settings
+    from bridge.utp.catalog import price_type_settings
 
     kind = price_type_settings(utp, price_type_key)
     base = price_type_settings(utp, kind.base_key) if kind.computed and kind.base_key else None

@@ -23,12 +23,13 @@ from decimal import Decimal
 from bridge.salesdrive.products import ProductUpdate
 from bridge.settings import BridgeSettings, SettingsError
 from bridge.sync.catalog_diff import CatalogSnapshot
-from bridge.utp import catalog_reads as reads
+from bridge.utp import catalog as reads
 from bridge.utp.client import UtpClient
+from bridge.utp.names import NTT_STOCK, RESERVES, RETAIL_STOCK, STOCK, TO_TRANSFER
 
-PHYSICAL = {"Оптовый": (reads.STOCK,), "Розничный": (reads.RETAIL,), "НТТ": (reads.NTT,)}
-ADDED = (reads.STOCK, reads.RETAIL, reads.NTT)
-SUBTRACTED = (reads.RESERVES, reads.TO_TRANSFER)
+PHYSICAL = {"Оптовый": (STOCK,), "Розничный": (RETAIL_STOCK,), "НТТ": (NTT_STOCK,)}
+ADDED = (STOCK, RETAIL_STOCK, NTT_STOCK)
+SUBTRACTED = (RESERVES, TO_TRANSFER)
 
 
 def registers_of(kind: str) -> tuple[str, ...]:

@@ -1,6 +1,7 @@
 """1C UTP (UT 10.3 family) over the standard OData interface: the production client.
 
-* ``bridge.utp.odata``  — generic 1C OData v3 layer (URLs, literals, filters, paging, retries).
+* ``bridge.utp.odata``  — generic 1C OData v3 transport (requests, paging, retries); queries are built by
+  ``bridge.utp.odata_query`` (literals, filters, URLs) and answers read by ``bridge.utp.odata_answers``.
 * ``bridge.utp.errors`` — typed errors (``UtpOutcomeUnknownError``, ``UtpBusinessRefusal`` …).
 * ``bridge.utp.models`` — pydantic models of what the client reads and the inputs it writes.
 * ``bridge.utp.names``  — the 1C objects the bridge uses (entity-set names, the fields it needs).

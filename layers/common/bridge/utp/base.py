@@ -8,7 +8,8 @@ from typing import Any, Literal, TypeVar
 
 from bridge.utp.errors import UtpNotFoundError
 from bridge.utp.models import CompositeRef, UtpModel
-from bridge.utp.odata import Filter, ODataClient
+from bridge.utp.odata import ODataClient
+from bridge.utp.odata_query import Filter
 
 M = TypeVar("M", bound=UtpModel)
 

@@ -1,13 +1,13 @@
 """The catalog in UTP: products, units, prices (with price-type settings and exchange rates) and the
 balances of the stock registers. No rules here (``bridge.sync.prices`` / ``bridge.sync.stock`` combine).
 
-Facts (malakhovua/utp, UTP 1.2):
+Facts of the UTP 1.2 configuration (its metadata objects named in brackets):
 - ``InformationRegister_ЦеныНоменклатуры`` rows carry ``Валюта`` and ``ЕдиницаИзмерения`` of their own
-  (InformationRegisters/ЦеныНоменклатуры.xml); a computed price type (``Рассчитывается``) has at most
-  per-product markups there, its prices come from ``БазовыйТипЦен`` (CommonModules/Ценообразование,
+  (register ЦеныНоменклатуры); a computed price type (``Рассчитывается``) has at most
+  per-product markups there, its prices come from ``БазовыйТипЦен`` (common module Ценообразование,
   ПолучитьЦенуНоменклатуры).
 - ``InformationRegister_КурсыВалют`` is independent and periodic by day: ``SliceLast`` is bound to the
-  register's own set (InformationRegisters/КурсыВалют.xml).
+  register's own set (register КурсыВалют).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from bridge.utp.names import (
     STOCK,
     UNITS,
 )
-from bridge.utp.odata import EMPTY_REF, CastRef, Guid, and_, eq, in_
+from bridge.utp.odata_query import EMPTY_REF, CastRef, Guid, and_, eq, in_
 
 if TYPE_CHECKING:
     from bridge.utp.client import UtpClient
@@ -162,18 +162,6 @@ class Catalog(UtpBase):
                     key = (warehouse, product)
                     out[key] = out.get(key, Decimal(0)) + Decimal(str(row.get("КоличествоBalance") or 0))
         return out
-
-    def stock_balances_of(
-        self, product_keys: Iterable[str], warehouse_keys: Iterable[str]
-    ) -> dict[tuple[str, str], Decimal]:
-        """Physical stock of a few products per warehouse. [⌈n/chunk⌉]"""
-        return self._balances_of(STOCK, product_keys, warehouse_keys)
-
-    def reserve_balances_of(
-        self, product_keys: Iterable[str], warehouse_keys: Iterable[str]
-    ) -> dict[tuple[str, str], Decimal]:
-        """Reserved quantity of a few products per warehouse. [⌈n/chunk⌉]"""
-        return self._balances_of(RESERVES, product_keys, warehouse_keys)
 
     def stock_balance(self, warehouse_key: str) -> dict[str, Decimal]:
         """Physical stock per product on one warehouse (``ТоварыНаСкладах`` ``Balance``). [1]"""

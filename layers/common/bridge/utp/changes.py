@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bridge.utp.odata import Guid, ODataClient, ge, in_
+from bridge.utp.odata import ODataClient
+from bridge.utp.odata_query import Guid, ge, in_
 
 
 @dataclass(frozen=True, slots=True)

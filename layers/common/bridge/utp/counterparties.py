@@ -13,7 +13,7 @@ from bridge.utp.base import UtpBase, _chunks, _unique, select_of
 from bridge.utp.errors import UtpDuplicateKeyError
 from bridge.utp.models import CompositeRef, ContactMatch, Contract, Counterparty, NewCounterparty
 from bridge.utp.names import CONTACTS, CONTRACTS, COUNTERPARTIES, PRICE_TYPES
-from bridge.utp.odata import TYPE_PREFIX, Guid, and_, eq, isof, or_, substringof
+from bridge.utp.odata_query import TYPE_PREFIX, Guid, and_, eq, isof, or_, substringof
 
 CONTACT_KINDS = {"phone": "Телефон", "email": "АдресЭлектроннойПочты"}
 
@@ -44,8 +44,8 @@ class Counterparties(UtpBase):
         """Counterparties whose contact records contain any given spelling (phones and e-mails OR-ed).
 
         ``Представление`` is a string of unlimited length, which 1C's query language cannot compare
-        with ``=`` (UTP 1.2: InformationRegisters/КонтактнаяИнформация.xml; the configuration itself
-        matches it with ``ПОДОБНО``, Documents/Событие/Ext/ObjectModule.bsl): the filter asks
+        with ``=`` (UTP 1.2: register КонтактнаяИнформация; the configuration itself
+        matches it with ``ПОДОБНО``, Событие's object module): the filter asks
         ``substringof`` and each candidate is verified here — the spelling must stand alone in the
         presentation, not inside a longer number or address. 1C cannot case-fold or strip on the
         server, so the caller passes every spelling to try. Deduplicated by (counterparty, kind,
@@ -162,12 +162,17 @@ class Counterparties(UtpBase):
                 if patched
                 else counterparty.model_copy(update={"main_contract_key": contract.ref})
             )
+        count = self._create_contacts(counterparty.ref, phones, emails)
+        return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
+
+    def _create_contacts(self, counterparty_ref: str, phones: Sequence[str], emails: Sequence[str]) -> int:
+        """One contact record per distinct phone and e-mail; their number. [len(phones) + len(emails)]"""
         count = 0
         for kind, values in (("phone", phones), ("email", emails)):
             for index, value in enumerate(_unique(values)):
-                self.odata.create(CONTACTS, self._contact_body(counterparty.ref, kind, value, index))
+                self.odata.create(CONTACTS, self._contact_body(counterparty_ref, kind, value, index))
                 count += 1
-        return NewCounterparty(counterparty=counterparty, contract=contract, contact_count=count)
+        return count
 
     def find_counterparties_by_marker(self, marker: str) -> list[Counterparty]:
         """Counterparties whose ``Комментарий`` carries ``marker`` as a whole word (the bridge writes it
@@ -233,14 +238,8 @@ class Counterparties(UtpBase):
             self.odata.create(CONTACTS, self._contact_body(counterparty_key, kind, value))
 
 
-def counterparty_roles(utp: UtpBase, ref: str) -> tuple[bool, bool]:
-    """(is a buyer, is a supplier) of one counterparty. [1]"""
-    row = utp.odata.get_entity(COUNTERPARTIES, ref, select=["Ref_Key", "Покупатель", "Поставщик"])
-    return bool(row.get("Покупатель")), bool(row.get("Поставщик"))
-
-
 def mark_as_buyer(utp: UtpBase, ref: str) -> None:
     """Tick ``Покупатель`` on a counterparty, as an accountant does before opening a contract with a
-    buyer (UTP 1.2: Catalogs/ДоговорыКонтрагентов/Ext/ObjectModule.bsl, ПередЗаписью refuses a
+    buyer (UTP 1.2: ДоговорыКонтрагентов's object module, ПередЗаписью refuses a
     "with buyer" contract of a counterparty that is not a buyer). Its other roles stay. [1]"""
     utp.odata.update(COUNTERPARTIES, ref, {"Покупатель": True})

@@ -112,7 +112,7 @@ class UtpServerError(UtpODataError):
     retryable = True
 
 
-# 1C internal codes (DOC §17.4.10) → the class to raise.
+# 1C internal codes of an ``odata.error`` body → the class to raise (docs/utp-odata.md).
 _CODE_MAP: dict[str, type[UtpODataError]] = {
     "9": UtpNotFoundError,
     "14": UtpBadQueryError,

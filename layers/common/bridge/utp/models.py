@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from bridge.utp.names import COUNTERPARTIES, INVOICE, ORDER
-from bridge.utp.odata import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, CastRef
+from bridge.utp.odata_query import EMPTY_REF, TYPE_PREFIX, UNDEFINED_TYPE, CastRef
 
 _CENT = Decimal("0.01")
 

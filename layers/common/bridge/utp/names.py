@@ -5,8 +5,8 @@ The ONE module naming 1C objects: the client (``bridge.utp.*``) and the rules (`
 entity-set names from here, and the doctor (``bridge.sync.preflight``) checks a base's ``$metadata`` against
 ``USED``. The emulators (``sandbox/``) keep their own names: they are written independently of the bridge.
 
-How 1C publishes a configuration's attribute (the platform's OData type mapping; malakhovua/utp object
-XMLs for the attribute types):
+How 1C publishes a configuration's attribute (the platform's OData type mapping; the attribute
+types are those of the UTP 1.2 configuration's metadata):
 
 - a reference to one kind of object → ``<Имя>_Key`` ``Edm.Guid``;
 - a composite type (several kinds) → ``<Имя>`` and ``<Имя>_Type``, both ``Edm.String``;
@@ -97,7 +97,7 @@ class Field:
     type: str  # GUID, STRING, BOOLEAN, DATETIME, NUMBER, COMPOSITE
     writes: bool = False  # the bridge writes it (else it only reads or filters by it)
     values: tuple[str, ...] = ()  # enumeration values the bridge writes or compares with
-    enum: str = ""  # the configuration's enumeration (Enums/<enum>)
+    enum: str = ""  # the name of the configuration's enumeration
     max_length: int | None = None  # the configuration's string length (0 = unlimited); not in $metadata
     when: str | None = None
 
@@ -155,9 +155,9 @@ _DOCUMENT = (
     Field("DeletionMark", BOOLEAN, writes=True),
     _s("DataVersion"),
 )
-_VAT = ("БезНДС", "НДС0", "НДС7", "НДС20", "НеНДС")  # Enums/СтавкиНДС (the settings' vat_rate)
-# Documents/*.xml: ОтражатьВУправленческомУчете and ОтражатьВБухгалтерскомУчете are booleans of the sales
-# documents and the cash receipt; UTP 1.2 has no ОтражатьВНалоговомУчете there (only the deprecated
+_VAT = ("БезНДС", "НДС0", "НДС7", "НДС20", "НеНДС")  # enumeration СтавкиНДС (the settings' vat_rate)
+# ОтражатьВУправленческомУчете and ОтражатьВБухгалтерскомУчете are booleans of the sales documents and the
+# cash receipt; UTP 1.2 has no ОтражатьВНалоговомУчете there (only the deprecated
 # УдалитьОтражатьВНалоговомУчете), so the bridge must not rely on it.
 _REFLECTION = (
     _b("ОтражатьВУправленческомУчете", writes=True),
@@ -175,7 +175,7 @@ _SALES_HEADER = (
     _b("УчитыватьНДС", writes=True),
     _b("СуммаВключаетНДС", writes=True),
     _n("СуммаДокумента", writes=True),
-    # Documents/ЗаказПокупателя.xml: Комментарий is an unlimited string.
+    # document ЗаказПокупателя: Комментарий is an unlimited string.
     _s("Комментарий", writes=True, max_length=0),
 )
 _GOODS_ROW = (
@@ -191,7 +191,7 @@ _GOODS_ROW = (
 )
 _SERVICE_ROW = (
     _ref("Номенклатура", writes=True),
-    # Documents/ЗаказПокупателя.xml, section Услуги: Содержание is a string of 150 (the client cuts it).
+    # document ЗаказПокупателя, section Услуги: Содержание is a string of 150 (the client cuts it).
     _s("Содержание", writes=True, max_length=150),
     _n("Количество", writes=True),
     _n("Цена", writes=True),
@@ -207,7 +207,7 @@ USED: tuple[EntityUse, ...] = (
     EntityUse(
         WAREHOUSES,
         "the settings' warehouses and their kinds",
-        # Catalogs/Склады.xml: ВидСклада is Enums/ВидыСкладов (Оптовый, Розничный, НТТ): read, not written.
+        # catalog Склады: ВидСклада is enumeration ВидыСкладов (Оптовый, Розничный, НТТ): read, not written.
         (
             *_CATALOG,
             _b("IsFolder"),
@@ -221,7 +221,7 @@ USED: tuple[EntityUse, ...] = (
             *_CATALOG,
             _ref("ВалютаЦены"),
             _b("ЦенаВключаетНДС"),
-            # Catalogs/ТипыЦенНоменклатуры.xml: a computed type (Рассчитывается) has a base type and markup.
+            # catalog ТипыЦенНоменклатуры: a computed type (Рассчитывается) has a base type and markup.
             _b("Рассчитывается"),
             _ref("БазовыйТипЦен"),
             _n("ПроцентСкидкиНаценки"),
@@ -241,7 +241,7 @@ USED: tuple[EntityUse, ...] = (
         (
             *_CATALOG,
             _s("Code"),
-            # Catalogs/Номенклатура.xml: Артикул is a string of 35.
+            # catalog Номенклатура: Артикул is a string of 35.
             Field("Артикул", STRING, max_length=35),
             _ref("ЕдиницаХраненияОстатков"),
             _ref("Parent"),
@@ -296,7 +296,7 @@ USED: tuple[EntityUse, ...] = (
             *_CATALOG,
             _s("Code"),
             _s("НаименованиеПолное", writes=True),
-            # Enums/ЮрФизЛицо.
+            # enumeration ЮрФизЛицо.
             _e("ЮрФизЛицо", "ЮрФизЛицо", "ФизЛицо", "ЮрЛицо"),
             _b("Покупатель", writes=True),
             _ref("ОсновнойДоговорКонтрагента", writes=True),
@@ -312,8 +312,8 @@ USED: tuple[EntityUse, ...] = (
             _s("Code"),
             _ref("Owner", writes=True),
             _ref("Организация", writes=True),
-            # Catalogs/ДоговорыКонтрагентов.xml: ВидДоговора is Enums/ВидыДоговоровКонтрагентов,
-            # ВедениеВзаиморасчетов Enums/ВедениеВзаиморасчетовПоДоговорам, ТипЦен composite.
+            # catalog ДоговорыКонтрагентов: ВидДоговора is enumeration ВидыДоговоровКонтрагентов,
+            # ВедениеВзаиморасчетов enumeration ВедениеВзаиморасчетовПоДоговорам, ТипЦен composite.
             _e("ВидДоговора", "ВидыДоговоровКонтрагентов", "СПокупателем"),
             _ref("ВалютаВзаиморасчетов", writes=True),
             _e("ВедениеВзаиморасчетов", "ВедениеВзаиморасчетовПоДоговорам", "ПоДоговоруВЦелом", "ПоЗаказам"),
@@ -325,7 +325,7 @@ USED: tuple[EntityUse, ...] = (
         "customers' phones and e-mails",
         (
             _c("Объект", writes=True),
-            # InformationRegisters/КонтактнаяИнформация.xml: Тип is Enums/ТипыКонтактнойИнформации.
+            # register КонтактнаяИнформация: Тип is enumeration ТипыКонтактнойИнформации.
             _e("Тип", "ТипыКонтактнойИнформации", "Телефон", "АдресЭлектроннойПочты"),
             _c("Вид", writes=True),
             _s("Представление", writes=True),
@@ -346,7 +346,7 @@ USED: tuple[EntityUse, ...] = (
         (
             *_DOCUMENT,
             *_SALES_HEADER,
-            # Documents/ЗаказПокупателя.xml: ВидОперации is Enums/ВидыОперацийЗаказПокупателя.
+            # document ЗаказПокупателя: ВидОперации is enumeration ВидыОперацийЗаказПокупателя.
             _e("ВидОперации", "ВидыОперацийЗаказПокупателя", "ПродажаКомиссия"),
             _b("АвторасчетНДС", writes=True),
             _c("СкладГруппа", writes=True),
@@ -365,8 +365,8 @@ USED: tuple[EntityUse, ...] = (
         (
             *_DOCUMENT,
             *_SALES_HEADER,
-            # Documents/РеализацияТоваровУслуг.xml: ВидОперации Enums/ВидыОперацийРеализацияТоваров,
-            # ВидПередачи Enums/ВидыПередачиТоваров, Сделка composite.
+            # document РеализацияТоваровУслуг: ВидОперации enumeration ВидыОперацийРеализацияТоваров,
+            # ВидПередачи enumeration ВидыПередачиТоваров, Сделка composite.
             _e("ВидОперации", "ВидыОперацийРеализацияТоваров", "ПродажаКомиссия"),
             _e("ВидПередачи", "ВидыПередачиТоваров", "СоСклада"),
             _ref("Склад", writes=True),
@@ -393,7 +393,7 @@ USED: tuple[EntityUse, ...] = (
             *_SALES_HEADER,
             _c("Сделка", writes=True),
             _c("СкладОрдер", writes=True),
-            # Documents/ВозвратТоваровОтПокупателя.xml: ВидПоступления is Enums/ВидыПоступленияТоваров.
+            # document ВозвратТоваровОтПокупателя: ВидПоступления is enumeration ВидыПоступленияТоваров.
             _e("ВидПоступления", "ВидыПоступленияТоваров", "НаСклад"),
             *_REFLECTION,
             _RESPONSIBLE,
@@ -404,7 +404,7 @@ USED: tuple[EntityUse, ...] = (
                 _ref("Склад", writes=True),
                 _ref("ЗаказПокупателя", writes=True),
                 _c("ДокументПартии", writes=True),
-                # ПроверитьЗаполнениеТабличнойЧастиТовары requires Качество (Catalogs/Качество).
+                # ПроверитьЗаполнениеТабличнойЧастиТовары requires Качество (catalog Качество).
                 _ref("Качество", writes=True),
             ),
         },
@@ -425,7 +425,7 @@ USED: tuple[EntityUse, ...] = (
         "cash receipts (a customer's payment)",
         (
             *_DOCUMENT,
-            # Documents/ПриходныйКассовыйОрдер.xml: ВидОперации is Enums/ВидыОперацийПКО.
+            # document ПриходныйКассовыйОрдер: ВидОперации is enumeration ВидыОперацийПКО.
             _e("ВидОперации", "ВидыОперацийПКО", "ОплатаПокупателя"),
             _ref("Организация", writes=True),
             _ref("Касса", writes=True),
@@ -456,10 +456,10 @@ USED: tuple[EntityUse, ...] = (
     ),
 )
 
-# Documents/ЗаказПокупателя.xml: НомерВходящегоДокументаЭлектронногоОбмена, the default order marker, is a
+# document ЗаказПокупателя: НомерВходящегоДокументаЭлектронногоОбмена, the default order marker, is a
 # string of 20 (the client refuses longer markers rather than let 1C cut them).
 ORDER_MARKER_LENGTH = 20
-# ChartsOfCharacteristicTypes/СвойстваОбъектов.xml: a property's value may be at most a string of 50;
+# chart СвойстваОбъектов: a property's value may be at most a string of 50;
 # a property whose own value type is shorter cuts what the bridge writes (status "[id] name", source).
 PROPERTY_STRING_LENGTH = 50
 

@@ -12,7 +12,8 @@ from bridge.utp.base import UtpBase, _chunks, _not_found, _unique
 from bridge.utp.errors import UtpDuplicateKeyError
 from bridge.utp.models import CompositeRef
 from bridge.utp.names import PROPERTIES, PROPERTY_VALUES
-from bridge.utp.odata import TYPE_PREFIX, CastRef, Filter, Guid, JsonObject, and_, eq, in_, isof, literal
+from bridge.utp.odata_answers import JsonObject
+from bridge.utp.odata_query import TYPE_PREFIX, CastRef, Filter, Guid, and_, eq, in_, isof, literal
 
 PropertyValue = str | Decimal | int | bool | CompositeRef
 
@@ -72,7 +73,7 @@ class Properties(UtpBase):
             kind = "Boolean" if isinstance(value, bool) else "String"
             if isinstance(value, int | Decimal) and not isinstance(value, bool):
                 kind = "Number"
-            # The reference's (unverified) form: cast(Значение,'String') eq '…'.
+            # An alternative form, not verified on a live base: cast(Значение,'String') eq '…'.
             return Filter(f"cast(Значение,{literal(kind)}) eq {literal(value)}")
         return eq("Значение", value)
 

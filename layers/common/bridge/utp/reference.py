@@ -15,7 +15,7 @@ from bridge.utp.names import (
     USERS,
     WAREHOUSES,
 )
-from bridge.utp.odata import Guid, and_, eq
+from bridge.utp.odata_query import Guid, and_, eq
 
 
 class ReferenceData(UtpBase):

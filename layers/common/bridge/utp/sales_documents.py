@@ -1,6 +1,6 @@
 """Sales documents of an order in UTP: invoices, return notes, order closures and cash receipts; found by
 their order, created from it (and posted) with what UTP's own fill-from-basis (``ОбработкаЗаполнения`` of
-each document, malakhovua/utp) sets."""
+each document in the UTP 1.2 configuration) sets."""
 
 from __future__ import annotations
 
@@ -24,24 +24,23 @@ from bridge.utp.models import (
     vat_amount,
 )
 from bridge.utp.names import CLOSURE, COUNTERPARTIES, INVOICE, ORDER, RECEIPT, RETURN, WAREHOUSES
-from bridge.utp.odata import (
+from bridge.utp.odata_answers import JsonObject
+from bridge.utp.odata_query import (
     EMPTY_REF,
     CastRef,
     Filter,
     Guid,
-    JsonObject,
     any_,
     eq,
     format_datetime,
     or_,
     substringof,
 )
-from bridge.utp.reference import user_key as user_key  # kept for its former importers
 from bridge.utp.sales_orders import SalesOrders
 
 
 def not_before(date: datetime, basis_date: datetime | None) -> datetime:
-    """A document dated before its order is refused (CommonModules/УправлениеЗаказами,
+    """A document dated before its order is refused (common module УправлениеЗаказами,
     ПроверитьРеквизитыЗаказов; ЗакрытиеЗаказовПокупателей, ПроверитьЗаполнениеТабличнойЧастиЗаказы)."""
     return max(date, basis_date) if basis_date is not None else date
 
@@ -78,7 +77,7 @@ class SalesDocuments(SalesOrders):
     """The documents of an order: found, read, created and posted."""
 
     def _docs(self, entity: str, flt: Filter) -> list[DocumentHeader]:
-        # A closure has no СуммаДокумента (§2.2): asking for it is a 400 code 6.
+        # A closure has no СуммаДокумента: asking for it is a 400 code 6.
         select = _DOC_STANDARD if entity == CLOSURE else _DOC_HEADER
         return self._list(entity, DocumentHeader, flt, select=select)
 
@@ -155,9 +154,6 @@ class SalesDocuments(SalesOrders):
 
     # -- create documents ---------------------------------------------------------------------------
 
-    def _post_and_mark(self, entity: str, ref: str, operational: bool = False) -> None:
-        self.odata.post_document(entity, ref, operational=operational)
-
     def create_invoice_from_order(
         self,
         order: SalesOrder | str,
@@ -175,60 +171,15 @@ class SalesDocuments(SalesOrders):
         date = not_before(date, order.date)
         header_wh = order.warehouse_key if order.warehouse and order.warehouse.entity == WAREHOUSES else None
         default_wh = warehouse_key or header_wh
-        lines = []
-        for n, line in enumerate(order.lines, start=1):
-            placed = line.placement.key if line.placement and line.placement.entity == WAREHOUSES else None
-            row_wh = placed or default_wh
-            if not row_wh:
-                raise ValueError("the order names no warehouse: pass warehouse_key")
-            lines.append(
-                {
-                    "LineNumber": str(n),
-                    "Номенклатура_Key": line.product_key,
-                    "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                    "ЕдиницаИзмерения_Key": line.unit_key,
-                    "Коэффициент": line.coefficient,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": line.amount,
-                    "ПроцентСкидкиНаценки": line.discount_percent,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": line.vat_amount,
-                    "Склад_Key": row_wh,
-                    "ЗаказПокупателя_Key": order.ref,
-                    # Reserved rows are shipped out of the reserve, others from free stock.
-                    "СпособСписанияОстаткаТоваров": "ИзРезерва" if placed else "СоСклада",
-                }
-            )
-        services = [
-            {
-                "LineNumber": str(n),
-                "Номенклатура_Key": line.product_key,
-                "Содержание": line.description,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": line.amount,
-                "СтавкаНДС": line.vat_rate,
-                "СуммаНДС": line.vat_amount,
-                "ЗаказПокупателя_Key": order.ref,
-            }
-            for n, line in enumerate(order.services, start=1)
-        ]
+        lines = _invoice_goods_rows(order, default_wh)
+        services = _invoice_service_rows(order)
         body: dict[str, Any] = {
             "Date": format_datetime(date),
             "ВидОперации": self.invoice_operation,
-            "Организация_Key": order.organisation_key,
-            "Контрагент_Key": order.counterparty_key,
-            "ДоговорКонтрагента_Key": order.contract_key,
-            "ВалютаДокумента_Key": order.currency_key,
-            "КурсВзаиморасчетов": order.exchange_rate,
-            "КратностьВзаиморасчетов": str(order.multiplicity),
-            "ТипЦен_Key": order.price_type_key or EMPTY_REF,
-            "УчитыватьНДС": order.account_vat,
-            "СуммаВключаетНДС": order.prices_include_vat,
+            **_settlement_fields(order),
             "Склад_Key": default_wh or (lines[0]["Склад_Key"] if lines else EMPTY_REF),
             **order.as_ref().odata_fields("Сделка"),
-            # UTP 1.2: Documents/РеализацияТоваровУслуг/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки:
+            # UTP 1.2: РеализацияТоваровУслуг's object module, ПроверитьЗаполнениеШапки:
             # required, no default; the form's fill-from-order sets СоСклада (stock leaves at once).
             "ВидПередачи": "СоСклада",
             **reflection(False),
@@ -241,7 +192,7 @@ class SalesDocuments(SalesOrders):
         }
         invoice = Invoice.model_validate(self.odata.create(INVOICE, body))
         if post:
-            self._post_and_mark(INVOICE, invoice.ref)
+            self.odata.post_document(INVOICE, invoice.ref)
             invoice = invoice.model_copy(update={"posted": True})
         return invoice
 
@@ -264,42 +215,12 @@ class SalesDocuments(SalesOrders):
         source = list(lines if lines is not None else invoice.lines)
         if not source:
             raise ValueError("nothing to return: the invoice has no lines")
-        rows = []
-        for n, line in enumerate(source, start=1):
-            wh = line.warehouse_key or invoice.warehouse_key
-            rows.append(
-                {
-                    "LineNumber": str(n),
-                    "Номенклатура_Key": line.product_key,
-                    "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                    "ЕдиницаИзмерения_Key": line.unit_key,
-                    "Коэффициент": line.coefficient,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": line.amount,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": line.vat_amount,
-                    "Склад_Key": wh or EMPTY_REF,
-                    "ЗаказПокупателя_Key": line.order_key or EMPTY_REF,
-                    # UTP 1.2: Documents/ВозвратТоваровОтПокупателя/Ext/ObjectModule.bsl,
-                    # ПроверитьЗаполнениеТабличнойЧастиТовары: required, nothing fills it on write.
-                    "Качество_Key": line.quality_key or EMPTY_REF,
-                    **invoice.as_ref().odata_fields("ДокументПартии"),
-                }
-            )
+        rows = _return_rows(invoice, source)
         deal = invoice.deal or invoice.as_ref()
         warehouse = invoice.warehouse_key or rows[0]["Склад_Key"]
         body: dict[str, Any] = {
             "Date": format_datetime(date),
-            "Организация_Key": invoice.organisation_key,
-            "Контрагент_Key": invoice.counterparty_key,
-            "ДоговорКонтрагента_Key": invoice.contract_key,
-            "ВалютаДокумента_Key": invoice.currency_key,
-            "КурсВзаиморасчетов": invoice.exchange_rate,
-            "КратностьВзаиморасчетов": str(invoice.multiplicity),
-            "ТипЦен_Key": invoice.price_type_key or EMPTY_REF,
-            "УчитыватьНДС": invoice.account_vat,
-            "СуммаВключаетНДС": invoice.prices_include_vat,
+            **_settlement_fields(invoice),
             **deal.odata_fields("Сделка"),
             **CompositeRef(key=warehouse, entity=WAREHOUSES).odata_fields("СкладОрдер"),
             "ВидПоступления": "НаСклад",
@@ -311,7 +232,7 @@ class SalesDocuments(SalesOrders):
         }
         note = ReturnNote.model_validate(self.odata.create(RETURN, body))
         if post:
-            self._post_and_mark(RETURN, note.ref)
+            self.odata.post_document(RETURN, note.ref)
             note = note.model_copy(update={"posted": True})
         return note
 
@@ -344,7 +265,7 @@ class SalesDocuments(SalesOrders):
         }
         closure = OrderClosure.model_validate(self.odata.create(CLOSURE, body))
         if post:
-            self._post_and_mark(CLOSURE, closure.ref)
+            self.odata.post_document(CLOSURE, closure.ref)
             closure = closure.model_copy(update={"posted": True})
         return closure
 
@@ -383,8 +304,8 @@ class SalesDocuments(SalesOrders):
             **order.odata_fields("ДокументОснование"),
             "ПринятоОт": receipt.received_from,
             "Основание": receipt.basis,
-            # As UTP's fill-from-order leaves them (UTP 1.2: Documents/ПриходныйКассовыйОрдер/Ext/
-            # ObjectModule.bsl, ОбработкаЗаполнения): paid, in management accounting. Reflection in the
+            # As UTP's fill-from-order leaves them (UTP 1.2: ПриходныйКассовыйОрдер's object module,
+            # ОбработкаЗаполнения): paid, in management accounting. Reflection in the
             # books needs the accounts of the cash and of the settlements (docs/utp-cash-receipts.md).
             "Оплачено": True,
             "ОтражатьВУправленческомУчете": True,
@@ -400,6 +321,98 @@ class SalesDocuments(SalesOrders):
         body[self.receipt_marker_field] = f"{existing} {receipt.marker}" if existing else receipt.marker
         created = self._receipt(self.odata.create(RECEIPT, body))
         if post:
-            self._post_and_mark(RECEIPT, created.ref, operational=False)
+            self.odata.post_document(RECEIPT, created.ref)
             created = created.model_copy(update={"posted": True})
         return created
+
+
+def _invoice_goods_rows(order: SalesOrder, default_wh: str | None) -> list[dict[str, Any]]:
+    """``Товары`` of an invoice from the order's lines: each row with its warehouse and the order."""
+    lines = []
+    for n, line in enumerate(order.lines, start=1):
+        placed = line.placement.key if line.placement and line.placement.entity == WAREHOUSES else None
+        row_wh = placed or default_wh
+        if not row_wh:
+            raise ValueError("the order names no warehouse: pass warehouse_key")
+        lines.append(
+            {
+                "LineNumber": str(n),
+                "Номенклатура_Key": line.product_key,
+                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+                "ЕдиницаИзмерения_Key": line.unit_key,
+                "Коэффициент": line.coefficient,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": line.amount,
+                "ПроцентСкидкиНаценки": line.discount_percent,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": line.vat_amount,
+                "Склад_Key": row_wh,
+                "ЗаказПокупателя_Key": order.ref,
+                # Reserved rows are shipped out of the reserve, others from free stock.
+                "СпособСписанияОстаткаТоваров": "ИзРезерва" if placed else "СоСклада",
+            }
+        )
+    return lines
+
+
+def _invoice_service_rows(order: SalesOrder) -> list[dict[str, Any]]:
+    """``Услуги`` of an invoice from the order's services."""
+    return [
+        {
+            "LineNumber": str(n),
+            "Номенклатура_Key": line.product_key,
+            "Содержание": line.description,
+            "Количество": line.quantity,
+            "Цена": line.price,
+            "Сумма": line.amount,
+            "СтавкаНДС": line.vat_rate,
+            "СуммаНДС": line.vat_amount,
+            "ЗаказПокупателя_Key": order.ref,
+        }
+        for n, line in enumerate(order.services, start=1)
+    ]
+
+
+def _return_rows(invoice: Invoice, source: Sequence[InvoiceLine]) -> list[dict[str, Any]]:
+    """``Товары`` of a return note: the invoice's lines, each with the invoice as ``ДокументПартии``."""
+    rows = []
+    for n, line in enumerate(source, start=1):
+        wh = line.warehouse_key or invoice.warehouse_key
+        rows.append(
+            {
+                "LineNumber": str(n),
+                "Номенклатура_Key": line.product_key,
+                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+                "ЕдиницаИзмерения_Key": line.unit_key,
+                "Коэффициент": line.coefficient,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": line.amount,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": line.vat_amount,
+                "Склад_Key": wh or EMPTY_REF,
+                "ЗаказПокупателя_Key": line.order_key or EMPTY_REF,
+                # UTP 1.2: ВозвратТоваровОтПокупателя's object module,
+                # ПроверитьЗаполнениеТабличнойЧастиТовары: required, nothing fills it on write.
+                "Качество_Key": line.quality_key or EMPTY_REF,
+                **invoice.as_ref().odata_fields("ДокументПартии"),
+            }
+        )
+    return rows
+
+
+def _settlement_fields(source: SalesOrder | Invoice) -> dict[str, Any]:
+    """The header fields a document copies from the one it is based on: parties, contract, currency,
+    rate, price type and the VAT flags."""
+    return {
+        "Организация_Key": source.organisation_key,
+        "Контрагент_Key": source.counterparty_key,
+        "ДоговорКонтрагента_Key": source.contract_key,
+        "ВалютаДокумента_Key": source.currency_key,
+        "КурсВзаиморасчетов": source.exchange_rate,
+        "КратностьВзаиморасчетов": str(source.multiplicity),
+        "ТипЦен_Key": source.price_type_key or EMPTY_REF,
+        "УчитыватьНДС": source.account_vat,
+        "СуммаВключаетНДС": source.prices_include_vat,
+    }

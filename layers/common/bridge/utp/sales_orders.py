@@ -12,7 +12,8 @@ from typing import Any
 from bridge.utp.base import UtpBase, select_of
 from bridge.utp.models import CompositeRef, SalesOrder, SalesOrderInput, composite_fields, vat_amount
 from bridge.utp.names import ORDER, WAREHOUSES
-from bridge.utp.odata import EMPTY_REF, JsonObject, and_, eq, format_datetime, ge
+from bridge.utp.odata_answers import JsonObject
+from bridge.utp.odata_query import EMPTY_REF, and_, eq, format_datetime, ge
 
 
 class SalesOrders(UtpBase):
@@ -69,48 +70,10 @@ class SalesOrders(UtpBase):
 
     def _order_body(self, order: SalesOrderInput) -> dict[str, Any]:
         warehouse = CompositeRef(key=order.warehouse_key, entity=WAREHOUSES)
-        lines: list[dict[str, Any]] = []
-        services: list[dict[str, Any]] = []
-        total = Decimal(0)
-        for line in order.lines:
-            amount = line.line_amount()
-            total += amount
-            vat = vat_amount(amount, line.vat_rate, amount_includes_vat=order.prices_include_vat)
-            if line.service:
-                services.append(
-                    {
-                        "LineNumber": str(len(services) + 1),
-                        "Номенклатура_Key": line.product_key,
-                        "Содержание": line.description[:150],
-                        "Количество": line.quantity,
-                        "Цена": line.price,
-                        "Сумма": amount,
-                        "ПроцентСкидкиНаценки": line.discount_percent,
-                        "СтавкаНДС": line.vat_rate,
-                        "СуммаНДС": vat,
-                    }
-                )
-                continue
-            n = len(lines) + 1
-            lines.append(
-                {
-                    "LineNumber": str(n),  # Int64 as 1C writes it; 1..n, consecutive
-                    "Номенклатура_Key": line.product_key,
-                    "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                    "ЕдиницаИзмерения_Key": line.unit_key,
-                    "Коэффициент": line.coefficient,
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": amount,
-                    "ПроцентСкидкиНаценки": line.discount_percent,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": vat,
-                    **composite_fields("Размещение", warehouse if order.reserve else None),
-                }
-            )
+        lines, services, total = _order_rows(order, warehouse)
         body: dict[str, Any] = {
             "Date": format_datetime(order.date),
-            # UTP 1.2: Documents/ЗаказПокупателя/Ext/ObjectModule.bsl, ОпределитьСтатусПартии: without
+            # UTP 1.2: ЗаказПокупателя's object module, ОпределитьСтатусПартии: without
             # ВидОперации the order's lines carry an empty batch status that invoices never close.
             "ВидОперации": "ПродажаКомиссия",
             "Организация_Key": order.organisation_key,
@@ -164,7 +127,7 @@ class SalesOrders(UtpBase):
         return updated
 
     def post_sales_order(self, ref: str) -> None:
-        """Post (non-operational: ``ЗаказПокупателя`` forbids real-time posting). [1]"""
+        """Post in the regular mode (``PostingModeOperational=false``), as every bridge posting. [1]"""
         self.odata.post_document(ORDER, ref, operational=False)
 
     def unpost_sales_order(self, ref: str) -> None:
@@ -182,3 +145,48 @@ class SalesOrders(UtpBase):
     def mark_deleted(self, entity: str, ref: str, mark: bool = True) -> None:
         """Set/clear ``DeletionMark`` (unpost a posted document first). [1]"""
         self.odata.update(entity, ref, {"DeletionMark": mark})
+
+
+def _order_rows(
+    order: SalesOrderInput, warehouse: CompositeRef
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Decimal]:
+    """The ``Товары`` and ``Услуги`` rows of an order body and the document total."""
+    lines: list[dict[str, Any]] = []
+    services: list[dict[str, Any]] = []
+    total = Decimal(0)
+    for line in order.lines:
+        amount = line.line_amount()
+        total += amount
+        vat = vat_amount(amount, line.vat_rate, amount_includes_vat=order.prices_include_vat)
+        if line.service:
+            services.append(
+                {
+                    "LineNumber": str(len(services) + 1),
+                    "Номенклатура_Key": line.product_key,
+                    "Содержание": line.description[:150],
+                    "Количество": line.quantity,
+                    "Цена": line.price,
+                    "Сумма": amount,
+                    "ПроцентСкидкиНаценки": line.discount_percent,
+                    "СтавкаНДС": line.vat_rate,
+                    "СуммаНДС": vat,
+                }
+            )
+            continue
+        lines.append(
+            {
+                "LineNumber": str(len(lines) + 1),  # Int64 as 1C writes it; 1..n, consecutive
+                "Номенклатура_Key": line.product_key,
+                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+                "ЕдиницаИзмерения_Key": line.unit_key,
+                "Коэффициент": line.coefficient,
+                "Количество": line.quantity,
+                "Цена": line.price,
+                "Сумма": amount,
+                "ПроцентСкидкиНаценки": line.discount_percent,
+                "СтавкаНДС": line.vat_rate,
+                "СуммаНДС": vat,
+                **composite_fields("Размещение", warehouse if order.reserve else None),
+            }
+        )
+    return lines, services, total

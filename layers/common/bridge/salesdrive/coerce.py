@@ -1,4 +1,4 @@
-"""Lenient scalar coercions for SalesDrive's loosely typed JSON.
+"""Scalar coercions for SalesDrive's loosely typed JSON (pure stdlib; ``lenient`` builds field types on them).
 
 SalesDrive sends numbers as numbers or as strings (``"payment_method": "6"``, ``"cost": "85"``), phones as
 a string or a list, empty strings and ``"0000-00-00 00:00:00"`` for "no value", and dates as
