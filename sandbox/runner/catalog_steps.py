@@ -1,21 +1,8 @@
-"""The demo's catalog steps: what a shop does to its catalog in UTP, and each change arriving in
-SalesDrive, seen in both systems directly.
-
-1. **SKU matching, first run**: two products a manager created in SalesDrive before the bridge (one SKU
-   spelled differently: trailing space, lower case) are linked to their UTP products; the SalesDrive ID
-   lands in UTP's "SalesDrive ID" property, UTP-only products are exported; the report is shown.
-2. **Full catalog push** (forced): prices and free stock of every product, linked ones under their
-   SalesDrive id.
-3. **A price set** posted in UTP → the new price in SalesDrive.
-4. **A goods receipt** posted in UTP on one warehouse → that warehouse's free stock in SalesDrive.
-5. **A new product** (with a price) created in UTP → a new product in SalesDrive.
-6. **A reservation by an order**: an order placed in SalesDrive becomes a posted UTP sales order, which
-   reserves the goods → SalesDrive's free stock of that warehouse drops by the quantity.
-
-Steps 3-6 travel through the catalog change watcher (``CatalogWatchFunction``: it polls UTP's recent
-documents for a new ``DataVersion``, no change to the 1C configuration; the emulator's on-save
-subscription is off) and the targeted push; each row says how many seconds the change took to show in
-SalesDrive.
+"""The demo's catalog steps: what a shop does to its catalog in UTP, each change seen arriving in
+SalesDrive (both systems read directly): SKU matching, a full push, then a price set, a goods receipt, a
+new product and a reservation by an order, which travel through the catalog change watcher
+(``CatalogWatchFunction`` polls UTP's recent documents) and the targeted push; each step records how many
+seconds its change took to show in SalesDrive.
 """
 
 from __future__ import annotations

@@ -1,17 +1,8 @@
-"""The chaos suite: many deals through the whole product under faults, then a reconciliation that reads
-UTP and SalesDrive directly (never the bridge's own records).
-
-Faults, together, while the deals come in (``sandbox.runner.chaos_deals``): SalesDrive webhooks
-duplicated, reordered, delayed and lost (the catch-up sweep recovers lost ones); UTP answering 500 / 503 /
-timeout at a steady pace; crashes between a UTP write and its record (the write happens, the answer is
-lost) on every kind of document; a UTP outage; SalesDrive throttling in both answer shapes (``429`` and
-``400``, after another user of the account spent the list quota).
-
-Then the faults stop and the system settles: the sweep, the parked-order replayer and the payment
-importer are fired until nothing changes in UTP and the stack is idle. The check
-(``sandbox.runner.chaos_check``): every order in UTP once and posted, every document its final status
-calls for once and posted, UTP's status property the one SalesDrive shows, every payment one posted cash
-receipt of its amount, one counterparty per customer, dead letters only with a stated reason.
+"""The chaos suite: many deals through the whole product under faults (webhooks duplicated, reordered,
+delayed and lost; UTP errors, timeouts, an outage and crashes between a write and its record; SalesDrive
+throttling in both answer shapes), then settle rounds (the sweep, the parked-order replayer and the
+payment importer fired until nothing changes) and a check that reads UTP and SalesDrive directly.
+Deals and faults: ``sandbox.runner.chaos_deals``; the check and figures: ``sandbox.runner.chaos_check``.
 """
 
 from __future__ import annotations

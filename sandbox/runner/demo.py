@@ -1,15 +1,10 @@
 """``make demo``: a scripted day of the shop against the running sandbox, then a reconciliation.
 
-Everything goes over HTTP, the way a person would see it (``sandbox.runner.driver``): orders are placed
-through SalesDrive and moved through its API; what the bridge made of them is read from UTP's OData. The
-day (``sandbox.runner.demo_day``): nine orders, webhooks duplicated and reordered, one lost on purpose;
-sales, a refusal before shipment (closure), a sale then a refusal (return note). Then the scheduled jobs,
-each fired once as EventBridge would: the catch-up sweep finds the lost order, the payment importer turns
-payments into cash receipts, the status reconciler pushes a status a person set in UTP (its echo webhook
-is ignored). Then the accounting state managers see in SalesDrive and the catalog's steps.
-
-The report (``sandbox.runner.demo_report``) is printed and written to ``<state dir>/report.json``; the exit
-code is 0 only if everything reconciles.
+Orders are placed and moved in SalesDrive (webhooks duplicated, reordered, one lost on purpose), the
+scheduled jobs are fired once each (catch-up sweep, payment importer, status reconciler), then the
+accounting field managers see and the catalog's steps. UTP is read by OData, never the bridge's records.
+The day: ``demo_day``; the report (printed, and ``<state dir>/report.json``): ``demo_report``. Exit 0 only
+if everything reconciles.
 """
 
 from __future__ import annotations
