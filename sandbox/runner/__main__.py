@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
+from sandbox.runner.demo import run_demo
 from sandbox.runner.product import ROOT, BridgeSandboxConfig, build_stack
 
 
@@ -57,18 +56,6 @@ def _config(args: argparse.Namespace) -> BridgeSandboxConfig:
     return config
 
 
-def _run_demo(stack: Any) -> int:
-    try:
-        demo = importlib.import_module("sandbox.runner.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name != "sandbox.runner.demo":
-            raise
-        print("the demo scenario (sandbox/runner/demo.py) is not written yet", file=sys.stderr)
-        return 2
-    result = demo.run_demo(stack)
-    return int(result) if isinstance(result, int) else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -81,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(json.dumps(stack.endpoints, indent=2, ensure_ascii=False))
         if args.command == "demo":
-            return _run_demo(stack)
+            return run_demo(stack)
         print("sandbox is up; Ctrl-C stops it", file=sys.stderr)
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())

@@ -1,25 +1,13 @@
-"""The demo's catalog steps: what a shop does to its catalog in UTP, and each change arriving in
-SalesDrive, seen in both systems directly.
-
-1. **SKU matching, first run**: two products a manager created in SalesDrive before the bridge (one SKU
-   spelled differently: trailing space, lower case) are linked to their UTP products; the SalesDrive ID
-   lands in UTP's "SalesDrive ID" property, UTP-only products are exported; the report is shown.
-2. **Full catalog push** (forced): prices and free stock of every product, linked ones under their
-   SalesDrive id.
-3. **A price set** posted in UTP → the new price in SalesDrive.
-4. **A goods receipt** posted in UTP on one warehouse → that warehouse's free stock in SalesDrive.
-5. **A new product** (with a price) created in UTP → a new product in SalesDrive.
-6. **A reservation by an order**: an order placed in SalesDrive becomes a posted UTP sales order, which
-   reserves the goods → SalesDrive's free stock of that warehouse drops by the quantity.
-
-Steps 3-6 travel through the catalog change watcher (``CatalogWatchFunction``: it polls UTP's recent
-documents for a new ``DataVersion``, no change to the 1C configuration; the emulator's on-save
-subscription is off) and the targeted push; each row says how many seconds the change took to show in
-SalesDrive.
+"""The demo's catalog steps: what a shop does to its catalog in UTP, each change seen arriving in
+SalesDrive (both systems read directly): SKU matching, a full push, then a price set, a goods receipt, a
+new product and a reservation by an order, which travel through the catalog change watcher
+(``CatalogWatchFunction`` polls UTP's recent documents) and the targeted push; each step records how many
+seconds its change took to show in SalesDrive.
 """
 
 from __future__ import annotations
 
+import textwrap
 import time
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -28,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from sandbox.utp.catalog_bodies import price_row, receipt_body, unit_body
 
@@ -155,20 +143,59 @@ def _price(product: dict[str, Any] | None) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+@dataclass
+class _Goods:
+    """The products the steps use: fresh ones (no order of the day touched them) and two warehouses."""
+
+    linked_exact: dict[str, Any]
+    linked_spelled: dict[str, Any]
+    priced: dict[str, Any]
+    received: dict[str, Any]
+    reserved: dict[str, Any]
+    main: str
+    lviv: str
+
+
+@dataclass
+class _Steps:
+    stack: Any
+    utp: CatalogUtp
+    crm: _SalesDrive
+    console: Console
+    timeout_s: float
+    goods: _Goods
+    summary: dict[str, Any]
+
+
 def run_catalog_steps(stack: Any, console: Console, *, timeout_s: float = 30.0) -> dict[str, Any]:
     """Play the catalog steps against a started sandbox stack; ``{"ok": bool, "steps": [...], ...}``."""
     endpoints = stack.endpoints
     utp = CatalogUtp(endpoints["utp_odata_url"], (endpoints["utp_user"], endpoints["utp_password"]))
     crm = _SalesDrive(endpoints["salesdrive_url"], endpoints["salesdrive_api_key"])
     try:
-        return _run(stack, utp, crm, console, timeout_s)
+        run = _Steps(stack, utp, crm, console, timeout_s, _pick_goods(utp, crm), {})
+        _start_the_watcher(stack)
+        steps = [
+            step(run)
+            for step in (_sku_matching, _full_push, _price_set, _goods_receipt, _new_product, _reservation)
+        ]
+        print_steps(console, steps)
+        return {
+            "ok": all(s.ok for s in steps),
+            "sku_matching": run.summary,
+            "steps": [asdict(s) for s in steps],
+            "problems": [
+                f"catalog step {s.key!r}: expected {s.expected_in_salesdrive}, saw {s.seen_in_salesdrive}"
+                for s in steps
+                if not s.ok
+            ],
+        }
     finally:
         utp.close()
         crm.close()
 
 
-def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeout_s: float) -> dict[str, Any]:
-    seed = utp.seed
+def _pick_goods(utp: CatalogUtp, crm: _SalesDrive) -> _Goods:
     goods: list[dict[str, Any]] = [
         {"ref": str(p["Ref_Key"]), "sku": str(p["Артикул"]), "unit": p.get("ЕдиницаХраненияОстатков_Key")}
         for p in utp.rows(
@@ -180,58 +207,66 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
     fresh = [p for p in goods if crm.product(p["sku"]) is None]
     if len(fresh) < 6:
         raise RuntimeError("the UTP emulator's seed has too few goods for the catalog steps")
-    linked_exact, linked_spelled, priced, received = fresh[:4]
     main, lviv = utp.warehouse("Основний склад"), utp.warehouse("Склад Львів")
     # The reservation needs goods on the shelf, or the free stock has nothing to lose.
     reserved = next((p for p in fresh[4:] if utp.free_stock(main, p["ref"]) >= 3), None)
     if reserved is None:
         raise RuntimeError("the UTP emulator's seed has no product with free stock on Основний склад")
-    steps: list[CatalogStep] = []
-    # The watcher runs every minute; start its minute now rather than wait for the schedule's next tick.
+    exact, spelled, priced, received = fresh[:4]
+    return _Goods(exact, spelled, priced, received, reserved, main, lviv)
+
+
+def _start_the_watcher(stack: Any) -> None:
+    """The watcher runs every minute; start its minute now rather than wait for the schedule's next tick."""
     scheduler = getattr(stack, "scheduler", None)
     if scheduler is not None and "CatalogWatchFunction" in {k.split(".")[0] for k in scheduler.schedules}:
         scheduler.fire_in_background("CatalogWatchFunction")
 
-    # 1. SKU matching: a manager's products from before the bridge, one SKU spelled differently.
-    console.print("[bold]Catalog 1/6[/] SKU matching, first run")
-    crm.create_products(
+
+def _sku_matching(run: _Steps) -> CatalogStep:
+    """A manager's products from before the bridge, one SKU spelled differently."""
+    run.console.print("[bold]Catalog 1/6[/] SKU matching, first run")
+    exact, spelled = run.goods.linked_exact, run.goods.linked_spelled
+    run.crm.create_products(
         [
-            {"id": "M-7001", "name": "Товар менеджера 1", "sku": linked_exact["sku"]},
-            {"id": "M-7002", "name": "Товар менеджера 2", "sku": f" {linked_spelled['sku'].lower()} "},
+            {"id": "M-7001", "name": "Товар менеджера 1", "sku": exact["sku"]},
+            {"id": "M-7002", "name": "Товар менеджера 2", "sku": f" {spelled['sku'].lower()} "},
         ]
     )
-    matching = stack.invoke("ProductMatcherFunction", {"dry_run": False})
-    summary = matching.result.get("summary", {}) if matching.ok and isinstance(matching.result, dict) else {}
-    ids = (utp.id_property(linked_exact["ref"]), utp.id_property(linked_spelled["ref"]))
-    step = CatalogStep(
+    matching = run.stack.invoke("ProductMatcherFunction", {"dry_run": False})
+    ok_result = matching.ok and isinstance(matching.result, dict)
+    run.summary = matching.result.get("summary", {}) if ok_result else {}
+    ids = (run.utp.id_property(exact["ref"]), run.utp.id_property(spelled["ref"]))
+    return CatalogStep(
         "SKU matching",
-        f"{linked_exact['sku']!r} and {linked_spelled['sku']!r} exist in UTP",
+        f"{exact['sku']!r} and {spelled['sku']!r} exist in UTP",
         "both linked: SalesDrive IDs M-7001, M-7002 written into UTP",
-        f"UTP SalesDrive IDs {ids[0]}, {ids[1]}; report {summary}",
-        ok=ids == ("M-7001", "M-7002") and summary.get("exported", 0) > 0,
+        f"UTP SalesDrive IDs {ids[0]}, {ids[1]}; report {run.summary}",
+        ok=ids == ("M-7001", "M-7002") and run.summary.get("exported", 0) > 0,
     )
-    steps.append(step)
 
-    # 2. The first full push: linked products get UTP's prices and stock under their SalesDrive id.
-    console.print("[bold]Catalog 2/6[/] full catalog push")
-    push = stack.invoke("CatalogPushFunction", {"force": True})
+
+def _full_push(run: _Steps) -> CatalogStep:
+    """The first full push: linked products get UTP's prices and stock under their SalesDrive id."""
+    run.console.print("[bold]Catalog 2/6[/] full catalog push")
+    push = run.stack.invoke("CatalogPushFunction", {"force": True})
     pushed = push.result if push.ok and isinstance(push.result, dict) else {}
-    linked = crm.product("M-7001")
-    steps.append(
-        CatalogStep(
-            "full push",
-            f"{pushed.get('products', '?')} products in UTP",
-            "every product's price and free stock; M-7001 with UTP's price",
-            f"{pushed.get('changed', '?')} sent in {pushed.get('salesdrive_calls', '?')} calls; "
-            f"M-7001 price {_price(linked)}",
-            ok=bool(pushed.get("complete")) and _price(linked) is not None,
-        )
+    linked = run.crm.product("M-7001")
+    return CatalogStep(
+        "full push",
+        f"{pushed.get('products', '?')} products in UTP",
+        "every product's price and free stock; M-7001 with UTP's price",
+        f"{pushed.get('changed', '?')} sent in {pushed.get('salesdrive_calls', '?')} calls; "
+        f"M-7001 price {_price(linked)}",
+        ok=bool(pushed.get("complete")) and _price(linked) is not None,
     )
 
-    # 3. A price set posted in UTP.
-    console.print("[bold]Catalog 3/6[/] a price set posted in UTP")
+
+def _price_set(run: _Steps) -> CatalogStep:
+    run.console.print("[bold]Catalog 3/6[/] a price set posted in UTP")
+    priced, seed = run.goods.priced, run.utp.seed
     new_price = Decimal("1777.50")
-    utp.create(
+    run.utp.create(
         PRICE_SET,
         {
             "Date": "2030-01-01T00:00:00",
@@ -239,40 +274,44 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
         },
         post=True,
     )
-    seconds = _until(lambda: _price(crm.product(priced["sku"])) == new_price, timeout_s)
-    steps.append(
-        CatalogStep(
-            "price set",
-            f"{priced['sku']}: price {new_price}",
-            f"price {new_price}",
-            f"price {_price(crm.product(priced['sku']))}",
-            seconds,
-            seconds is not None,
-        )
+    seconds = _until(lambda: _price(run.crm.product(priced["sku"])) == new_price, run.timeout_s)
+    return CatalogStep(
+        "price set",
+        f"{priced['sku']}: price {new_price}",
+        f"price {new_price}",
+        f"price {_price(run.crm.product(priced['sku']))}",
+        seconds,
+        seconds is not None,
     )
 
-    # 4. A goods receipt on the Lviv warehouse.
-    console.print("[bold]Catalog 4/6[/] a goods receipt posted in UTP")
-    utp.create(
+
+def _goods_receipt(run: _Steps) -> CatalogStep:
+    """A goods receipt on the Lviv warehouse."""
+    run.console.print("[bold]Catalog 4/6[/] a goods receipt posted in UTP")
+    received, lviv = run.goods.received, run.goods.lviv
+    run.utp.create(
         GOODS_RECEIPT,
-        receipt_body(seed, lviv, [(received["ref"], received["unit"], 12, 1200)]),
+        receipt_body(run.utp.seed, lviv, [(received["ref"], received["unit"], 12, 1200)]),
         post=True,
     )
-    expected_lviv = utp.free_stock(lviv, received["ref"])
-    seconds = _until(lambda: _stock(crm.product(received["sku"]), LVIV_STOCK) == expected_lviv, timeout_s)
-    steps.append(
-        CatalogStep(
-            "goods receipt",
-            f"{received['sku']}: +12 on Склад Львів (free stock now {expected_lviv})",
-            f"stock {LVIV_STOCK} (Львів) = {expected_lviv}",
-            f"stock {LVIV_STOCK} = {_stock(crm.product(received['sku']), LVIV_STOCK)}",
-            seconds,
-            seconds is not None,
-        )
+    expected_lviv = run.utp.free_stock(lviv, received["ref"])
+    seconds = _until(
+        lambda: _stock(run.crm.product(received["sku"]), LVIV_STOCK) == expected_lviv, run.timeout_s
+    )
+    return CatalogStep(
+        "goods receipt",
+        f"{received['sku']}: +12 on Склад Львів (free stock now {expected_lviv})",
+        f"stock {LVIV_STOCK} (Львів) = {expected_lviv}",
+        f"stock {LVIV_STOCK} = {_stock(run.crm.product(received['sku']), LVIV_STOCK)}",
+        seconds,
+        seconds is not None,
     )
 
-    # 5. A new product in UTP, with a price.
-    console.print("[bold]Catalog 5/6[/] a new product created in UTP")
+
+def _new_product(run: _Steps) -> CatalogStep:
+    """A new product in UTP, with a price."""
+    run.console.print("[bold]Catalog 5/6[/] a new product created in UTP")
+    utp, seed = run.utp, run.utp.seed
     sku = f"NEW-{int(time.time()) % 100000:05d}"
     new_ref = utp.create(
         PRODUCTS,
@@ -292,23 +331,24 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
         {"Date": "2030-01-01T00:00:00", "Товары": [price_row(seed, new_ref, new_unit, 640.0)]},
         post=True,
     )
-    seconds = _until(lambda: _price(crm.product(sku)) == Decimal(640), timeout_s)
-    created = crm.product(sku)
-    steps.append(
-        CatalogStep(
-            "new product",
-            f"{sku} created, price 640",
-            f"product {sku} with price 640",
-            f"{(created or {}).get('name', 'absent')}, price {_price(created)}",
-            seconds,
-            seconds is not None,
-        )
+    seconds = _until(lambda: _price(run.crm.product(sku)) == Decimal(640), run.timeout_s)
+    created = run.crm.product(sku)
+    return CatalogStep(
+        "new product",
+        f"{sku} created, price 640",
+        f"product {sku} with price 640",
+        f"{(created or {}).get('name', 'absent')}, price {_price(created)}",
+        seconds,
+        seconds is not None,
     )
 
-    # 6. A reservation: an order placed in SalesDrive becomes a posted UTP order that reserves the goods.
-    console.print("[bold]Catalog 6/6[/] a reservation by an order")
-    before = utp.free_stock(main, reserved["ref"])
-    order_id = crm.place(
+
+def _reservation(run: _Steps) -> CatalogStep:
+    """An order placed in SalesDrive becomes a posted UTP order that reserves the goods."""
+    run.console.print("[bold]Catalog 6/6[/] a reservation by an order")
+    reserved = run.goods.reserved
+    before = run.utp.free_stock(run.goods.main, reserved["ref"])
+    order_id = run.crm.place(
         {
             # The returning customer of the seed: the step adds no counterparty to the day's count.
             "fName": "Гарант",
@@ -318,38 +358,33 @@ def _run(stack: Any, utp: CatalogUtp, crm: _SalesDrive, console: Console, timeou
         }
     )
     expected_main = before - 2
-    seconds = _until(lambda: _stock(crm.product(reserved["sku"]), MAIN_STOCK) == expected_main, timeout_s)
-    steps.append(
-        CatalogStep(
-            "reservation",
-            f"SalesDrive order {order_id}: 2 × {reserved['sku']} → posted UTP order reserves them",
-            f"stock {MAIN_STOCK} (Основний) {before} → {expected_main}",
-            f"stock {MAIN_STOCK} = {_stock(crm.product(reserved['sku']), MAIN_STOCK)}",
-            seconds,
-            seconds is not None,
-        )
+    seconds = _until(
+        lambda: _stock(run.crm.product(reserved["sku"]), MAIN_STOCK) == expected_main, run.timeout_s
+    )
+    return CatalogStep(
+        "reservation",
+        f"SalesDrive order {order_id}: 2 × {reserved['sku']} → posted UTP order reserves them",
+        f"stock {MAIN_STOCK} (Основний) {before} → {expected_main}",
+        f"stock {MAIN_STOCK} = {_stock(run.crm.product(reserved['sku']), MAIN_STOCK)}",
+        seconds,
+        seconds is not None,
     )
 
-    table = Table(title="Catalog: UTP → SalesDrive")
-    for column in ("step", "in UTP", "expected in SalesDrive", "seen in SalesDrive", "seconds", "check"):
-        table.add_column(column)
+
+def print_steps(console: Console, steps: list[CatalogStep]) -> None:
+    """One block per step (what was done in UTP, what SalesDrive should and did show), 120 columns."""
+    console.print(Text("Catalog: UTP → SalesDrive", style="bold underline"))
     for s in steps:
-        table.add_row(
-            s.key,
-            s.in_utp,
-            s.expected_in_salesdrive,
-            s.seen_in_salesdrive,
-            "—" if s.seconds is None else f"{s.seconds:.2f}",
-            "[green]ok[/]" if s.ok else "[red]not seen[/]",
+        took = "" if s.seconds is None else f", seen after {s.seconds:.2f} s"
+        console.print(
+            Text(f"{s.key}: {'ok' if s.ok else 'not seen'}{took}", style="green" if s.ok else "red")
         )
-    console.print(table)
-    return {
-        "ok": all(s.ok for s in steps),
-        "sku_matching": summary,
-        "steps": [asdict(s) for s in steps],
-        "problems": [
-            f"catalog step {s.key!r}: expected {s.expected_in_salesdrive}, saw {s.seen_in_salesdrive}"
-            for s in steps
-            if not s.ok
-        ],
-    }
+        for label, text in (
+            ("in UTP", s.in_utp),
+            ("expected in SalesDrive", s.expected_in_salesdrive),
+            ("seen in SalesDrive", s.seen_in_salesdrive),
+        ):
+            for line in textwrap.wrap(
+                f"{label}: {text}", 120, initial_indent="    ", subsequent_indent="      "
+            ):
+                console.print(Text(line), soft_wrap=True)

@@ -67,75 +67,98 @@ class BridgeSandboxConfig:
     extra_stack_options: dict[str, Any] = field(default_factory=dict)
 
 
-def build_stack(config: BridgeSandboxConfig | None = None) -> SandboxStack:
-    """A not yet started ``SandboxStack`` of the bridge with both emulators."""
-    cfg = config or BridgeSandboxConfig()
-    declared = read_template(cfg.template).get("Parameters") or {}
+@dataclass
+class _Wiring:
+    """What the stack's parameters, secrets and endpoints are made of; the URLs are known once it runs."""
 
-    utp = _utp_emulator(cfg)
-    salesdrive, sd_app = _salesdrive_emulator(cfg)
-    sd_config = getattr(sd_app, "config", None) if sd_app is not None else cfg.salesdrive_config
-    utp_config = cfg.utp_config
-    if utp.app is not None:
-        utp_config = getattr(utp.app, "config", utp_config)
-    account = cfg.salesdrive_account or getattr(sd_config, "account", None) or "sparesshop"
-    api_key = cfg.salesdrive_api_key or getattr(sd_config, "api_key", None) or "sandbox-api-key"
-    utp_user = cfg.utp_user or getattr(utp_config, "user", None) or "bridge"
-    utp_password = cfg.utp_password or getattr(utp_config, "password", None) or "bridge"
-    base_name = getattr(utp_config, "base_name", None) or "utp"
-    yml_key = getattr(sd_config, "yml_public_key", None) or "sandbox-yml-key"
+    cfg: BridgeSandboxConfig
+    declared: dict[str, Any]
+    account: str
+    api_key: str
+    utp_user: str
+    utp_password: str
+    base_name: str
+    yml_key: str
 
-    def utp_odata_url(stack: SandboxStack) -> str:
-        return f"{stack.urls['utp']}/{base_name}/odata/standard.odata"
+    def utp_odata_url(self, stack: SandboxStack) -> str:
+        return f"{stack.urls['utp']}/{self.base_name}/odata/standard.odata"
 
-    def parameters(stack: SandboxStack) -> dict[str, str]:
-        wanted = {"SalesDriveAccount": account, "UtpODataUrl": utp_odata_url(stack), "Stage": "sandbox"}
-        return {k: v for k, v in wanted.items() if k in declared}
+    def parameters(self, stack: SandboxStack) -> dict[str, str]:
+        wanted = {
+            "SalesDriveAccount": self.account,
+            "UtpODataUrl": self.utp_odata_url(stack),
+            "Stage": "sandbox",
+        }
+        return {k: v for k, v in wanted.items() if k in self.declared}
 
-    def secrets(stack: SandboxStack) -> dict[str, str]:
-        prefix = str((declared.get("SecretsPrefix") or {}).get("Default", "/salesdrive-utp-bridge")).rstrip(
-            "/"
-        )
-        settings = {"salesdrive_account": account, **cfg.settings}
+    def secrets(self, stack: SandboxStack) -> dict[str, str]:
+        default = (self.declared.get("SecretsPrefix") or {}).get("Default", "/salesdrive-utp-bridge")
+        prefix = str(default).rstrip("/")
+        settings = {"salesdrive_account": self.account, **self.cfg.settings}
         return {
-            f"{prefix}/salesdrive-api-key": api_key,
-            f"{prefix}/utp-user": utp_user,
-            f"{prefix}/utp-password": utp_password,
-            f"{prefix}/webhook-token": cfg.webhook_token,
-            f"{prefix}/catalog-trigger-token": cfg.catalog_trigger_token,
-            f"{prefix}/salesdrive-yml-key": yml_key,
+            f"{prefix}/salesdrive-api-key": self.api_key,
+            f"{prefix}/utp-user": self.utp_user,
+            f"{prefix}/utp-password": self.utp_password,
+            f"{prefix}/webhook-token": self.cfg.webhook_token,
+            f"{prefix}/catalog-trigger-token": self.cfg.catalog_trigger_token,
+            f"{prefix}/salesdrive-yml-key": self.yml_key,
             f"{prefix}/settings": json.dumps(settings, ensure_ascii=False),
         }
 
-    def webhook_url(stack: SandboxStack) -> str:
-        path = cfg.webhook_path.format(token=cfg.webhook_token)
+    def webhook_url(self, stack: SandboxStack) -> str:
+        path = self.cfg.webhook_path.format(token=self.cfg.webhook_token)
         if stack.gateway is not None and stack.gateway.match("POST", path) is None:
             raise RuntimeError(f"the template has no POST route for the webhook path {path}")
         return stack.url(path)
 
-    def endpoints(stack: SandboxStack) -> dict[str, str]:
+    def endpoints(self, stack: SandboxStack) -> dict[str, str]:
         return {
-            "webhook_url": webhook_url(stack),
+            "webhook_url": self.webhook_url(stack),
             "salesdrive_url": stack.urls["salesdrive"],
-            "salesdrive_api_key": api_key,
-            "salesdrive_account": account,
-            "utp_odata_url": utp_odata_url(stack),
-            "utp_user": utp_user,
-            "utp_password": utp_password,
+            "salesdrive_api_key": self.api_key,
+            "salesdrive_account": self.account,
+            "utp_odata_url": self.utp_odata_url(stack),
+            "utp_user": self.utp_user,
+            "utp_password": self.utp_password,
         }
 
+
+def _wiring(cfg: BridgeSandboxConfig, utp: Emulator, sd_app: Any) -> _Wiring:
+    """Credentials and names: the config's, else the emulators', else the sandbox defaults."""
+    sd_config = getattr(sd_app, "config", None) if sd_app is not None else cfg.salesdrive_config
+    utp_config = cfg.utp_config
+    if utp.app is not None:
+        utp_config = getattr(utp.app, "config", utp_config)
+    return _Wiring(
+        cfg=cfg,
+        declared=read_template(cfg.template).get("Parameters") or {},
+        account=cfg.salesdrive_account or getattr(sd_config, "account", None) or "sparesshop",
+        api_key=cfg.salesdrive_api_key or getattr(sd_config, "api_key", None) or "sandbox-api-key",
+        utp_user=cfg.utp_user or getattr(utp_config, "user", None) or "bridge",
+        utp_password=cfg.utp_password or getattr(utp_config, "password", None) or "bridge",
+        base_name=getattr(utp_config, "base_name", None) or "utp",
+        yml_key=getattr(sd_config, "yml_public_key", None) or "sandbox-yml-key",
+    )
+
+
+def build_stack(config: BridgeSandboxConfig | None = None) -> SandboxStack:
+    """A not yet started ``SandboxStack`` of the bridge with both emulators."""
+    cfg = config or BridgeSandboxConfig()
+    utp = _utp_emulator(cfg)
+    salesdrive, sd_app = _salesdrive_emulator(cfg)
+    wiring = _wiring(cfg, utp, sd_app)
     overrides = {}
     if cfg.deal_visibility_timeout_s is not None:
         overrides["DealQueue"] = {"VisibilityTimeout": str(cfg.deal_visibility_timeout_s)}
 
     stack = SandboxStack(
         cfg.template,
-        parameter_overrides=parameters,
-        secure_parameters=secrets,
+        parameter_overrides=wiring.parameters,
+        secure_parameters=wiring.secrets,
         # The template has no SalesDrive URL (in AWS the account's own host is used).
         environment=lambda s: {"SALESDRIVE_URL": s.urls["salesdrive"]},
         emulators={"utp": utp, "salesdrive": salesdrive},
-        endpoints=endpoints,
+        endpoints=wiring.endpoints,
         state_dir=cfg.state_dir,
         queue_attribute_overrides=overrides,
         gateway_port=cfg.gateway_port,
@@ -149,7 +172,7 @@ def build_stack(config: BridgeSandboxConfig | None = None) -> SandboxStack:
         utp.on_start = lambda url: utp_app.configure(on_save_url=stack.url(trigger))
     if sd_app is not None and cfg.subscribe_webhooks:
         # Called once the gateway serves, so the subscription names a URL that answers.
-        salesdrive.on_start = lambda url: _start_salesdrive(sd_app, webhook_url(stack))
+        salesdrive.on_start = lambda url: _start_salesdrive(sd_app, wiring.webhook_url(stack))
     return stack
 
 

@@ -146,16 +146,8 @@ class SandboxStack:
         return self
 
     def _start(self) -> None:
-        for name, emulator in self.emulators.items():
-            if emulator.app is not None:
-                served = _Served(emulator.app, name)
-                self._served.append(served)
-                emulator.url = served.url
-            if emulator.url is None:
-                raise ValueError(f"emulator {name}: neither an app nor a URL")
-            self.urls[name] = emulator.url.rstrip("/")
+        self._serve_emulators()
         self.urls["aws"] = self.aws.start()
-
         self.model = template_module.load(
             self.template_path,
             endpoint_url=self.urls["aws"],
@@ -179,23 +171,37 @@ class SandboxStack:
                 emulator.on_start(self.urls[name])
             self._started_emulators.append(emulator)
         if self._use_pollers:
-            sqs = self.aws.client("sqs")
-            for function in self.model.functions.values():
-                for source in function.sqs:
-                    if not source.enabled:
-                        continue
-                    # One poller per concurrent batch; FIFO order holds because moto, like SQS, hands out
-                    # no message of a group while an earlier one of that group is in flight.
-                    for _ in range(max(source.maximum_concurrency, 1)):
-                        poller = SqsPoller(
-                            self.runtime, sqs, function, source, self.model.queues[source.queue]
-                        )
-                        self.pollers.append(poller)
-                        poller.start()
+            self._start_pollers(self.runtime, self.model)
         self.scheduler = Scheduler(self.runtime, speedup=self._speedup, cron_fallback_s=self._cron_fallback_s)
         if self._use_schedules:
             self.scheduler.start()
         self._wait_answering()
+        self._write_endpoints()
+
+    def _serve_emulators(self) -> None:
+        for name, emulator in self.emulators.items():
+            if emulator.app is not None:
+                served = _Served(emulator.app, name)
+                self._served.append(served)
+                emulator.url = served.url
+            if emulator.url is None:
+                raise ValueError(f"emulator {name}: neither an app nor a URL")
+            self.urls[name] = emulator.url.rstrip("/")
+
+    def _start_pollers(self, runtime: FunctionRuntime, model: LocalTemplate) -> None:
+        sqs = self.aws.client("sqs")
+        for function in model.functions.values():
+            for source in function.sqs:
+                if not source.enabled:
+                    continue
+                # One poller per concurrent batch; FIFO order holds because moto, like SQS, hands out
+                # no message of a group while an earlier one of that group is in flight.
+                for _ in range(max(source.maximum_concurrency, 1)):
+                    poller = SqsPoller(runtime, sqs, function, source, model.queues[source.queue])
+                    self.pollers.append(poller)
+                    poller.start()
+
+    def _write_endpoints(self) -> None:
         self.endpoints = {
             "aws_endpoint_url": self.urls["aws"],
             "aws_region": self.region,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bridge_ops.cli import EXIT_BLOCKED, EXIT_UNAVAILABLE, app
+from bridge_ops.cli import EXIT_BLOCKED, app
 from sandbox.runner.product import BridgeSandboxConfig, build_stack
 from sandbox.runner.stack import SandboxStack
 from sandbox.salesdrive.render import webhook_body
@@ -267,25 +267,6 @@ def test_catalog_push_full_sends_the_utp_catalog_to_salesdrive(sandbox: Sandbox)
     assert "catalog push complete" in pushed.output
     products = sandbox.salesdrive.state.products
     assert set(sandbox.skus) <= set(products), sorted(products)[:5]
-
-
-def test_issue_5_commands_say_clearly_when_the_functions_are_missing(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import bridge_ops.issue5 as issue5
-
-    real = issue5.importlib.import_module
-
-    def missing(name: str, package: str | None = None) -> Any:
-        if name in ("bridge.sync.sku_matching", "bridge.sync.catalog_push"):
-            raise ModuleNotFoundError(f"No module named {name!r}")
-        return real(name, package)
-
-    monkeypatch.setattr(issue5.importlib, "import_module", missing)
-    for command in (["match-skus", "--dry-run"], ["catalog-push", "--full"]):
-        result = sandbox.cli(*command)
-        assert result.exit_code == EXIT_UNAVAILABLE, result.output
-        assert "is not available" in result.output
 
 
 def test_doctor_finds_no_blocker_on_the_sandbox(sandbox: Sandbox) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.runner.chaos import ChaosConfig, format_figures, run_chaos
+from sandbox.runner.chaos import run_chaos
+from sandbox.runner.chaos_check import format_figures
+from sandbox.runner.chaos_deals import ChaosConfig
 from sandbox.runner.product import BridgeSandboxConfig, build_stack
 from sandbox.utp.app import UtpEmulatorConfig
 

@@ -33,7 +33,7 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     assert by_key["E"]["counterparty_ref"] == by_key["A"]["counterparty_ref"]  # the same new customer
     assert by_key["C"]["counterparty_ref"] == by_key["G"]["counterparty_ref"]  # the returning one
     assert all(o["posted"] and o["utp_orders"] == 1 for o in report["orders"])
-    # Issue 6: a webhook lost on purpose, recovered by the catch-up sweep.
+    # A webhook lost on purpose, recovered by the catch-up sweep.
     assert (totals["webhooks_lost_on_purpose"], totals["recovered_by_sweep"]) == (1, 1)
     lost = by_key["I"]
     assert lost["webhook_lost"] and lost["in_utp_before_sweep"] == 0 and lost["recovered_by_sweep"]
@@ -53,7 +53,7 @@ def test_the_demo_day_reconciles(tmp_path: Path) -> None:
     # A guard against a demo that hangs, not a speed figure (the catalog steps wait for the watcher's
     # polls; a busy 2-core CI machine has taken 105 s).
     assert time.monotonic() - started < 300
-    # Issue 5: the catalog's steps, each seen in SalesDrive (and UTP) by the demo itself.
+    # The catalog's steps, each seen in SalesDrive (and UTP) by the demo itself.
     catalog = report["catalog"]
     assert catalog["ok"] is True and catalog["problems"] == []
     steps = {s["key"]: s for s in catalog["steps"]}
