@@ -22,15 +22,11 @@ import sys
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT, ROOT / "layers" / "common"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+from harness import max_in_window
 
-from bridge.read_budget import ReadBudgetExhausted, ReadConsumer  # noqa: E402
-from bridge.store.read_budget import InMemoryReadBudget, Window  # noqa: E402
+from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
+from bridge.store.read_budget import InMemoryReadBudget, Window
 
 DAY_START = datetime(2025, 10, 6, tzinfo=UTC)
 SWEEP_EVERY = timedelta(minutes=4)  # catch-up sweep: worst case a missed webhook waits one interval
@@ -104,15 +100,6 @@ class SalesDriveLimiter:
             if sum(1 for t in self.calls if at - t < span) > limit:
                 self.throttled += 1
                 break
-
-
-def max_in_window(times: list[datetime], span: timedelta) -> int:
-    best, first = 0, 0
-    for last, t in enumerate(times):
-        while t - times[first] >= span:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
 
 
 def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dict[str, object]:

@@ -16,6 +16,7 @@ from typing import Any
 import cost_prices as cost
 from cost_meter import METER, Sample, TimedApp
 from cost_template import FunctionInfo
+from harness import create_table
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE, BUCKET, PREFIX = "bridge-bench", "bridge-bench-catalog", "/bridge-bench"
@@ -91,15 +92,7 @@ class World:
         if "CatalogChangeQueue" in template["Resources"]:
             self.change_queue = self.sqs.create_queue(QueueName="catalog-changes")["QueueUrl"]
         self.dynamodb = boto3.client("dynamodb")
-        self.dynamodb.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_table(self.dynamodb, TABLE)
         self.s3 = boto3.client("s3")
         self.s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
 
