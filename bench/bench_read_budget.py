@@ -20,6 +20,7 @@ import math
 import random
 import sys
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -102,17 +103,10 @@ class SalesDriveLimiter:
                 break
 
 
-def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dict[str, object]:
-    """One day; ``extra`` adds one-off runs (consumer, time of day, pages) to the default schedules."""
-    clock = [DAY_START]
-    budget = InMemoryReadBudget(now=lambda: clock[0])
-    limiter = SalesDriveLimiter()
-    rng = random.Random(7)
-    seq = itertools.count()
+def _day_jobs(extra: tuple[tuple[ReadConsumer, timedelta, int], ...], seq: Iterator[int]) -> list[Job]:
+    """The day's runs as a heap: sweeps every 4 min, payment imports every 5, the operator's bursts and
+    the ``extra`` one-off runs."""
     queue: list[Job] = []
-    running: Counter[ReadConsumer] = Counter()  # periodic runs started and not yet finished
-    stats = {c: Stats() for c in ReadConsumer}
-    granted: list[datetime] = []
     day_end = DAY_START + timedelta(days=1)
 
     def schedule(consumer: ReadConsumer, at: datetime, pages: int, periodic: bool = True) -> None:
@@ -131,6 +125,21 @@ def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dic
         schedule(ReadConsumer.OPERATOR, DAY_START + offset, calls, periodic=False)
     for consumer, offset, pages in extra:
         schedule(consumer, DAY_START + offset, pages, periodic=False)
+    return queue
+
+
+def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dict[str, object]:
+    """One day; ``extra`` adds one-off runs (consumer, time of day, pages) to the default schedules."""
+    clock = [DAY_START]
+    budget = InMemoryReadBudget(now=lambda: clock[0])
+    limiter = SalesDriveLimiter()
+    rng = random.Random(7)
+    seq = itertools.count()
+    running: Counter[ReadConsumer] = Counter()  # periodic runs started and not yet finished
+    stats = {c: Stats() for c in ReadConsumer}
+    granted: list[datetime] = []
+    day_end = DAY_START + timedelta(days=1)
+    queue = _day_jobs(extra, seq)
 
     while queue:
         job = heapq.heappop(queue)
