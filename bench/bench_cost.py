@@ -3,44 +3,10 @@
     .venv/bin/python bench/bench_cost.py [--orders-per-day 300] [--skus 200000] [--warehouses 10]
         [--utp-latency-ms 300] [--catalog-triggers-per-day 2000] [--free-tier/--no-free-tier]
 
-Target (issue): 300 orders a day and 200,000 SKUs run for ≤ 10 USD a month of AWS. The target applies to
-the total with the always-free tiers (permanent in every AWS account) unless ``--no-free-tier`` is
-given; exits 1 when it is missed.
-
-How the usage is obtained (the printed report says which figure is measured and which assumed):
-
-- Everything runs in this process on moto (``mock_aws``) and the two emulators (``sandbox.utp``,
-  ``sandbox.salesdrive``) through httpx WSGI transports, with the real Lambda handlers of ``functions/``
-  and the real ``bridge.runtime`` (only its UTP and SalesDrive clients are pointed at the emulators).
-- Every AWS API call is counted by botocore hooks (``before-parameter-build``, ``before-call``,
-  ``after-call``) registered on each client as it is created (``bridge.runtime`` and Powertools create
-  theirs lazily, after the hook is installed): per service and operation, with DynamoDB capacity units
-  from the item sizes, SQS 64 KB chunks, S3 GET/PUT, SSM reads and the KMS decrypts they cause. UTP and
-  SalesDrive requests are counted at the emulators' WSGI entry.
-- A Lambda invocation lasts: the bridge's own time (the measured in-process wall time minus the time
-  spent inside the emulators and moto, which stand in for the network) × 1,769 / MemorySize below
-  1,769 MB (Lambda's CPU share; this machine's core taken as one Lambda vCPU) + UTP calls ×
-  ``--utp-latency-ms`` + SalesDrive calls × ``--salesdrive-latency-ms`` + AWS calls × a per-service
-  round trip (``AWS_CALL_MS``).
-- Deals: ``--deal-orders`` orders (every second one a returning customer) go new → statuses of
-  ``--status-path`` (the last one a sale) through the SalesDrive emulator, its webhooks through the real
-  webhook receiver, the FIFO queue and the real deal processor (one message per invocation, as the
-  event-source poller delivers them at this rate).
-- Scheduled functions: schedules and memory from ``template.yaml``; each handler run in process, empty
-  and again with the deal run's orders, payments or parked orders, so per-run cost = fixed + slope × n,
-  and n per run at the shop's size comes from ``bench_day_of_orders.run_day`` (SalesDrive list calls,
-  orders read, payments) or from the settings (the status reconciler's window).
-- Catalog: the real handler's minute tick (a full run, then the tick after it), the full read end to end
-  at two small sizes (calls and CPU scaled linearly to ``--skus``), the diff's CPU and the fingerprint
-  blob from ``bench_catalog``'s synthetic snapshot at ``--diff-products`` scaled linearly; the targeted
-  push (on-save trigger → change queue → targeted push function) measured when the code has it.
-- Change watcher (a variant, printed beside the subscription): its real handler measured one poll a run
-  (the window recorded, then polls finding nothing and polls finding one price set); a month is a run a
-  minute of ⌈run/poll⌉ polls, billed for (polls − 1) × the poll interval + its last poll (it sleeps between
-  polls at its memory size), and one targeted push per poll that finds a save (saves Poisson within
-  ``BUSINESS_HOURS``), in place of the on-save trigger's HTTP calls and one push per save.
-
-Takes about half a minute (2-core sandbox machine); the report goes to stdout, progress to stderr.
+Target: 300 orders a day and 200,000 SKUs run for ≤ 10 USD a month of AWS, with the always-free tiers
+(permanent in every AWS account) unless ``--no-free-tier`` is given; exits 1 when it is missed. The real
+handlers run in process on moto and the two emulators; how each figure is measured or assumed:
+``bench/cost_model.md``. Takes about half a minute; the report goes to stdout, progress to stderr.
 """
 
 from __future__ import annotations
