@@ -1,27 +1,11 @@
 """Catalog freshness end to end: a change saved in UTP → visible in SalesDrive, at catalog size.
 
-The whole product runs in the sandbox (``sandbox.runner``: moto in server mode, the local gateway, the
-pollers, the real handlers of ``template.yaml``) against a UTP emulator seeded with ``--products`` ×
-``--warehouses`` (prices, stock, reserves) answering with ``--utp-latency-ms`` per request, and the
-SalesDrive emulator. The UTP emulator plays the 1C event subscription of the README (``on_save_url`` →
-``POST /catalog-trigger/{token}``), so each change travels: trigger → catalog change queue → targeted push
-(``functions/catalog_refresh``) → SalesDrive.
-
-1. First, a full push (``CatalogPushFunction``, forced) seeds SalesDrive and the fingerprint blob: its
-   SalesDrive product calls (target ⌈SKUs/100⌉), UTP requests and wall time are printed.
-2. Then ``--changes`` changes are saved in UTP at random moments (Poisson, ``--per-minute`` on average), as
-   a shop's staff would: price sets, goods receipts on a random warehouse, product renames, new products.
-   For each, the time from UTP's answer to the save until the SalesDrive emulator shows the new value is
-   measured (polled every 20 ms). Printed: p50 / p95 / max (target p95 ≤ 60 s), and the load the bridge
-   put on UTP meanwhile (GET requests per minute, from the emulator's own counters) against what a full
-   re-read every minute would cost.
-
-The sandbox's poller keeps the queue's batching window (``MaximumBatchingWindowInSeconds`` of the template),
-as Lambda's does: saves within it travel in one push, which is what keeps the load on UTP low. Run:
-
     .venv/bin/python bench/bench_catalog_freshness.py [--products 200000] [--warehouses 10] [--changes 60]
 
-At 200,000 × 10 the UTP emulator takes ≈ 1.5 min to seed and the first push a few minutes (2 cores).
+The whole product runs in the sandbox against a seeded UTP emulator that plays the 1C on-save
+subscription: a forced first full push, then ``--changes`` changes saved at random moments, each timed
+until SalesDrive shows it (target p95 ≤ 60 s). Method and figures: ``bench/README.md``. At 200,000 × 10
+the UTP emulator takes ≈ 1.5 min to seed and the first push a few minutes (2 cores).
 """
 
 from __future__ import annotations
@@ -66,9 +50,6 @@ def main() -> int:
     args = parse_args()
     quiet_logs()
     rng = random.Random(args.seed)
-    print(
-        f"Seeding the UTP emulator: {args.products:,} products × {args.warehouses} warehouses …", flush=True
-    )
     started = time.monotonic()
     stack, _config, state_dir = seeded_stack(
         args.products, args.warehouses, utp_on_save=True, prefix="freshness-"

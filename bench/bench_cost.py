@@ -6,7 +6,7 @@
 Target: 300 orders a day and 200,000 SKUs run for ≤ 10 USD a month of AWS, with the always-free tiers
 (permanent in every AWS account) unless ``--no-free-tier`` is given; exits 1 when it is missed. The real
 handlers run in process on moto and the two emulators; how each figure is measured or assumed:
-``bench/cost_model.md``. Takes about half a minute; the report goes to stdout, progress to stderr.
+``bench/README.md``. Takes about half a minute; the report goes to stdout, progress to stderr.
 """
 
 from __future__ import annotations

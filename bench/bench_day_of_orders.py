@@ -2,30 +2,10 @@
 
     .venv/bin/python bench/bench_day_of_orders.py [--orders 2000] [--shapes 429,400] [--loss 0.03]
 
-In process, on simulated time (the SalesDrive emulator's ``ManualClock``, which also drives the read
-budget), with the real pieces wherever the figures depend on them:
-
-- SalesDrive: the emulator (``sandbox.salesdrive``) with its limits enforced (10/min, 100/h, 1,000/day,
-  sliding), once with each throttle answer it can give (429 + ``Retry-After``, and 400); its webhooks
-  lose ``--loss`` of the deliveries at random (seeded);
-- the bridge: the real ``SalesDriveClient`` with the real read budget (``InMemoryReadBudget``: the same
-  decision as the DynamoDB budget, on the emulator's clock), the real ``sweep_orders`` every 4 min and
-  the real ``import_payments`` every 5 min (the default schedules of ``template.yaml``) with the default
-  overlaps, the real ``DealStore`` and ``CursorStore`` (on a dictionary that answers the DynamoDB calls
-  they make; ``--moto`` puts them on moto instead: the same figures, several times slower);
-- stubbed, because no figure printed depends on it: the deal processor (an event, from a webhook or from
-  the sweep, is applied at once: its version is recorded as ``DealStore.order_state`` with a made-up
-  UTP order reference) and UTP under the payment importer (a dictionary of cash receipts; every order
-  is found with a counterparty and a contract). UTP costs are in ``bench_deal_calls.py`` and
-  ``bench_utp_calls.py``.
-
-The day: 2,000 orders spread over the hours like a Ukrainian web shop (quiet at night, busy 9-22), each
-moved through 1-3 more statuses within hours; 80 % are paid (a quarter of those in two partial
-payments). Printed per throttle shape: list calls used (target ≤ 1,000), their peaks per sliding
-minute and hour, throttled answers (target 0), orders and payments read, webhooks lost and how each
-change they carried reached the bridge, and the worst-case delay (simulated time) from a change in
-SalesDrive whose webhook was lost to the bridge applying it, and from a payment to its cash receipt.
-Exits non-zero when a target is missed. Takes about 20 s per shape (2-core sandbox machine).
+In process, on simulated time, with the real SalesDriveClient, read budget, sweep, payment import and
+stores against the SalesDrive emulator (limits enforced, webhooks lost at random); what is stubbed and
+what each printed figure means: ``bench/README.md``. Exits non-zero when a target is missed. Takes about
+20 s per shape (2-core sandbox machine).
 """
 
 from __future__ import annotations

@@ -90,6 +90,7 @@ def seeded_stack(
     from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack
     from sandbox.utp.app import UtpEmulatorConfig
 
+    print(f"Seeding the UTP emulator: {products:,} products × {warehouses} warehouses …", flush=True)
     utp_config = UtpEmulatorConfig(products=products, warehouses=warehouses, latency_ms=0)
     state_dir = Path(tempfile.mkdtemp(prefix=prefix))
     config = BridgeSandboxConfig(state_dir=state_dir, utp_config=utp_config, utp_on_save=utp_on_save)
