@@ -18,12 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sandbox.runner.chaos import ChaosConfig, format_figures, run_chaos  # noqa: E402
-from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
-from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
+from sandbox.runner.chaos import ChaosConfig, format_figures, run_chaos
+from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack
+from sandbox.utp.app import UtpEmulatorConfig
 
 FIGURES = "figures: "
 

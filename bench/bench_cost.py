@@ -17,13 +17,9 @@ import os
 import sys
 import time
 import warnings
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT / "bench", ROOT, ROOT / "layers" / "common"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+import harness  # noqa: F401 - puts the repository on sys.path
 
 os.environ["AWS_DEFAULT_REGION"] = "eu-central-1"
 os.environ["AWS_REGION"] = "eu-central-1"

@@ -13,14 +13,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from cost_meter import METER, TimedApp
 from cost_template import FunctionInfo
 from cost_world import BUCKET, UTP_ROOT, World
+from harness import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 5  # runs of a scheduled function per measuring point; the fastest is kept
 WATCHER = "CatalogWatchFunction"
 

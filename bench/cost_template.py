@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from cost_prices import DAYS_PER_MONTH, MINUTES_PER_MONTH
+from harness import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 
 

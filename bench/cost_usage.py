@@ -12,9 +12,10 @@ import cost_prices as cost
 import cost_template
 from cost_ledger import Latency, Ledger
 from cost_meter import Sample, fastest, mean, positive
-from cost_runs import ROOT, WATCHER, Measured
+from cost_runs import WATCHER, Measured
 from cost_template import FunctionInfo
 from cost_world import World
+from harness import ROOT
 
 S3_MB_PER_S = 80.0  # S3 ↔ Lambda transfer of the fingerprint blob (assumed)
 ESM_POLLERS, ESM_POLLS_PER_MIN = 5, 3  # event-source pollers per SQS queue, 20-s long polls (assumed)

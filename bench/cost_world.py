@@ -10,15 +10,13 @@ import os
 import time
 import uuid
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import cost_prices as cost
 from cost_meter import METER, Sample, TimedApp
 from cost_template import FunctionInfo
-from harness import create_table
+from harness import ROOT, create_table
 
-ROOT = Path(__file__).resolve().parents[1]
 TABLE, BUCKET, PREFIX = "bridge-bench", "bridge-bench-catalog", "/bridge-bench"
 UTP_ROOT = "http://utp.bench/utp/odata/standard.odata/"
 
