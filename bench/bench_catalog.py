@@ -18,23 +18,20 @@ import argparse
 import math
 import random
 import resource
-import sys
 import time
 import uuid
 from array import array
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "layers" / "common"), str(ROOT)]
+from harness import shop_settings
 
-from bridge.salesdrive.products import BatchResult, PushMode  # noqa: E402
-from bridge.settings import BridgeSettings  # noqa: E402
-from bridge.store.bucket import MemoryObjectStore as MemoryFingerprintStore  # noqa: E402
-from bridge.sync.catalog_diff import CatalogSnapshot, Fingerprints, ProductData, plan_push  # noqa: E402
-from bridge.sync.catalog_push import push_catalog  # noqa: E402
-from bridge.sync.catalog_send import plan_options  # noqa: E402
+from bridge.salesdrive.products import BatchResult, PushMode
+from bridge.settings import BridgeSettings
+from bridge.store.bucket import MemoryObjectStore
+from bridge.sync.catalog_diff import CatalogSnapshot, Fingerprints, ProductData, plan_push
+from bridge.sync.catalog_push import push_catalog
+from bridge.sync.catalog_send import plan_options
 
 WAREHOUSES = 10
 
@@ -70,16 +67,8 @@ class CountingSalesDrive:
 
 
 def settings(**extra: Any) -> BridgeSettings:
-    return BridgeSettings(
-        salesdrive_account="sparesshop",
-        organisation='ТОВ "Запчастини Плюс"',
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
-        **extra,
-    )
+    """The demo shop's settings (what the catalog benchmarks push with)."""
+    return shop_settings("sparesshop", 'ТОВ "Запчастини Плюс"', **extra)
 
 
 def synthetic(n: int, rng: random.Random) -> CatalogSnapshot:
@@ -114,12 +103,8 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def part_a(n: int) -> None:
-    rng = random.Random(5)
-    print(f"A. synthetic snapshot: {n:,} products × {WAREHOUSES} warehouses (RSS before: {rss_mb():.0f} MB)")
-    snapshot = synthetic(n, rng)
-    cfg = settings()
-    store = MemoryFingerprintStore()
+def _push_synthetic(cfg: BridgeSettings, store: MemoryObjectStore, snapshot: CatalogSnapshot) -> Any:
+    """Push a snapshot to a counting SalesDrive stand-in; returns the stand-in (its calls)."""
     crm = CountingSalesDrive()
     push_catalog(
         utp=None,
@@ -130,6 +115,16 @@ def part_a(n: int) -> None:
         warehouses={},
         snapshot=snapshot,
     )  # type: ignore[arg-type]
+    return crm
+
+
+def part_a(n: int) -> None:
+    rng = random.Random(5)
+    print(f"A. synthetic snapshot: {n:,} products × {WAREHOUSES} warehouses (RSS before: {rss_mb():.0f} MB)")
+    snapshot = synthetic(n, rng)
+    cfg = settings()
+    store = MemoryObjectStore()
+    crm = _push_synthetic(cfg, store, snapshot)
     print(
         f"   first push: {crm.product_calls:,} product calls (⌈{n:,}/100⌉ = {math.ceil(n / 100):,}), "
         f"{crm.calls.get('categories', 0)} category call(s); "
@@ -142,7 +137,21 @@ def part_a(n: int) -> None:
         snapshot.prices[i] += 1.0
     for i in picks[changed // 2 :]:
         snapshot.stock[i * WAREHOUSES + rng.randrange(WAREHOUSES)] += 3.0
-    previous_blob = store.data
+    # The diff's fingerprints and blob stay alive through the push, as in one Lambda run (peak RSS).
+    diffed = _timed_diff(snapshot, store.data, cfg)
+    crm = _push_synthetic(cfg, store, snapshot)
+    print(
+        f"   SalesDrive product calls: {crm.product_calls} (⌈{changed:,}/100⌉ = {math.ceil(changed / 100)}; "
+        f"per mode {dict(sorted(crm.calls.items()))})"
+    )
+    print(f"   peak RSS of the process (snapshot + fingerprints + diff): {rss_mb():.0f} MB (target ≤ 400 MB)")
+    del diffed
+
+
+def _timed_diff(
+    snapshot: CatalogSnapshot, previous_blob: bytes | None, cfg: BridgeSettings
+) -> tuple[Any, ...]:
+    """The diff's CPU: load the fingerprint blob, plan the push, save the blob; returns what it made."""
     cpu0 = time.process_time()
     fingerprints = Fingerprints.decode(previous_blob)
     cpu1 = time.process_time()
@@ -160,21 +169,7 @@ def part_a(n: int) -> None:
         f"+ save blob {cpu3 - cpu2:.2f} s "
         f"= {cpu3 - cpu0:.2f} s (target ≤ 3 s)"
     )
-    crm = CountingSalesDrive()
-    push_catalog(
-        utp=None,
-        salesdrive=crm,
-        store=store,
-        settings=cfg,
-        price_type_key="",
-        warehouses={},
-        snapshot=snapshot,
-    )  # type: ignore[arg-type]
-    print(
-        f"   SalesDrive product calls: {crm.product_calls} (⌈{changed:,}/100⌉ = {math.ceil(changed / 100)}; "
-        f"per mode {dict(sorted(crm.calls.items()))})"
-    )
-    print(f"   peak RSS of the process (snapshot + fingerprints + diff): {rss_mb():.0f} MB (target ≤ 400 MB)")
+    return previous_blob, fingerprints, plan, blob
 
 
 def part_b(n: int) -> None:
@@ -191,7 +186,6 @@ def part_b(n: int) -> None:
     from sandbox.salesdrive.testing import api_client
     from sandbox.utp.app import UtpEmulatorConfig
     from sandbox.utp.app import create_app as create_utp
-    from sandbox.utp.catalog_bodies import price_row, receipt_body
 
     print(
         f"\nB. end to end in process: UTP emulator {n:,} products × {WAREHOUSES} warehouses "
@@ -213,33 +207,42 @@ def part_b(n: int) -> None:
     names = [w["description"] for w in seed["warehouses"]]
     cfg = settings(stock_ids={name: k + 1 for k, name in enumerate(names)})
     reference = resolve_reference(cfg, utp)
-    warehouses = stock_warehouses(cfg, reference.warehouse_names)
-    store = MemoryFingerprintStore()
+    push = {
+        "utp": utp,
+        "salesdrive": crm,
+        "store": MemoryObjectStore(),
+        "settings": cfg,
+        "price_type_key": reference.price_type_key,
+        "warehouses": stock_warehouses(cfg, reference.warehouse_names),
+    }
+    _timed_push("first push", utp_app, sd_app, push)
+    _timed_push("no change", utp_app, sd_app, push)
+    _post_changes(http, utp, seed)
+    _timed_push("15 prices + 15 receipts", utp_app, sd_app, push)
+    http.close()
 
-    def run(label: str) -> None:
-        utp_app.counters.clear()
-        before = sd_app.counters["product_handler"]["calls"]
-        started = time.perf_counter()
-        report = push_catalog(
-            utp=utp,
-            salesdrive=crm,
-            store=store,
-            settings=cfg,
-            price_type_key=reference.price_type_key,
-            warehouses=warehouses,
-        )
-        took = time.perf_counter() - started
-        calls = sd_app.counters["product_handler"]["calls"] - before
-        utp_requests = sum(utp_app.counters.values())
-        print(
-            f"   {label}: {report.changed:,} changed → {calls} SalesDrive product calls "
-            f"(full {report.full}, price {report.price_only}, stock {report.stock_only}); "
-            f"UTP requests {utp_requests} (emulator counters; the rules count {report.utp_calls}); "
-            f"{took:.1f} s"
-        )
 
-    run("first push")
-    run("no change")
+def _timed_push(label: str, utp_app: Any, sd_app: Any, push: dict[str, Any]) -> None:
+    """One ``push_catalog`` run, its calls counted by the emulators."""
+    utp_app.counters.clear()
+    before = sd_app.counters["product_handler"]["calls"]
+    started = time.perf_counter()
+    report = push_catalog(**push)
+    took = time.perf_counter() - started
+    calls = sd_app.counters["product_handler"]["calls"] - before
+    utp_requests = sum(utp_app.counters.values())
+    print(
+        f"   {label}: {report.changed:,} changed → {calls} SalesDrive product calls "
+        f"(full {report.full}, price {report.price_only}, stock {report.stock_only}); "
+        f"UTP requests {utp_requests} (emulator counters; the rules count {report.utp_calls}); "
+        f"{took:.1f} s"
+    )
+
+
+def _post_changes(http: Any, utp: Any, seed: dict[str, Any]) -> None:
+    """15 new prices and a goods receipt of 15 more products, posted in UTP."""
+    from sandbox.utp.catalog_bodies import price_row, receipt_body
+
     goods = [
         {"ref": p.ref, "unit": p.unit_key} for p in utp.iter_products(1000) if not p.is_service and p.unit_key
     ][100:130]
@@ -250,8 +253,6 @@ def part_b(n: int) -> None:
         "Document_ПоступлениеТоваровУслуг",
         receipt_body(seed, seed["warehouses"][0]["ref"], [(p["ref"], p["unit"], 5, 50) for p in goods[15:]]),
     )
-    run("15 prices + 15 receipts")
-    http.close()
 
 
 def post(http: Any, entity: str, body: dict[str, Any]) -> None:

@@ -1,204 +1,148 @@
 """Catalog freshness end to end: a change saved in UTP → visible in SalesDrive, at catalog size.
 
-The whole product runs in the sandbox (``sandbox.runner``: moto in server mode, the local gateway, the
-pollers, the real handlers of ``template.yaml``) against a UTP emulator seeded with ``--products`` ×
-``--warehouses`` (prices, stock, reserves) answering with ``--utp-latency-ms`` per request, and the
-SalesDrive emulator. The UTP emulator plays the 1C event subscription of the README (``on_save_url`` →
-``POST /catalog-trigger/{token}``), so each change travels: trigger → catalog change queue → targeted push
-(``functions/catalog_refresh``) → SalesDrive.
-
-1. First, a full push (``CatalogPushFunction``, forced) seeds SalesDrive and the fingerprint blob: its
-   SalesDrive product calls (target ⌈SKUs/100⌉), UTP requests and wall time are printed.
-2. Then ``--changes`` changes are saved in UTP at random moments (Poisson, ``--per-minute`` on average), as
-   a shop's staff would: price sets, goods receipts on a random warehouse, product renames, new products.
-   For each, the time from UTP's answer to the save until the SalesDrive emulator shows the new value is
-   measured (polled every 20 ms). Printed: p50 / p95 / max (target p95 ≤ 60 s), and the load the bridge
-   put on UTP meanwhile (GET requests per minute, from the emulator's own counters) against what a full
-   re-read every minute would cost.
-
-The sandbox's poller keeps the queue's batching window (``MaximumBatchingWindowInSeconds`` of the template),
-as Lambda's does: saves within it travel in one push, which is what keeps the load on UTP low. Run:
-
     .venv/bin/python bench/bench_catalog_freshness.py [--products 200000] [--warehouses 10] [--changes 60]
 
-At 200,000 × 10 the UTP emulator takes ≈ 1.5 min to seed and the first push a few minutes (2 cores).
+The whole product runs in the sandbox against a seeded UTP emulator that plays the 1C on-save
+subscription: a forced first full push, then ``--changes`` changes saved at random moments, each timed
+until SalesDrive shows it (target p95 ≤ 60 s). Method and figures: ``bench/README.md``. At 200,000 × 10
+the UTP emulator takes ≈ 1.5 min to seed and the first push a few minutes (2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
 import math
 import random
 import sys
-import tempfile
-import threading
 import time
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import IO, Any
 
-import yaml
+from catalog_changes import Change, SeenWatcher, forced_full_push, per_kind, pick_products
+from harness import ROOT, argument_parser, percentile, quiet_logs, seeded_stack
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
-
-from sandbox.runner.catalog_steps import CatalogUtp as Utp  # noqa: E402
-from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
-from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
-from sandbox.utp.catalog_bodies import price_row, receipt_body  # noqa: E402
-
-
-@dataclass
-class Change:
-    kind: str
-    sku: str
-    saved_at: float
-    check: Any  # product dict | None → bool
-    seen_after: float | None = None
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+from sandbox.runner.catalog_steps import CatalogUtp as Utp
+from sandbox.utp.catalog_bodies import price_row, receipt_body
 
 
 def batching_window() -> int:
-    class Loader(yaml.SafeLoader):  # CloudFormation's short tags (!Ref, !Sub …) read as nothing
-        pass
+    """The catalog change queue's batching window, as the template declares it."""
+    from cost_template import load_template
 
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    template = yaml.load((ROOT / "template.yaml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506
+    template = load_template(ROOT / "template.yaml")
     events = template["Resources"]["CatalogRefreshFunction"]["Properties"]["Events"]
     return int(next(iter(events.values()))["Properties"].get("MaximumBatchingWindowInSeconds", 0))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def parse_args() -> argparse.Namespace:
+    parser = argument_parser(__doc__)
     parser.add_argument("--products", type=int, default=200_000)
     parser.add_argument("--warehouses", type=int, default=10)
     parser.add_argument("--changes", type=int, default=60)
     parser.add_argument("--per-minute", type=float, default=30.0, help="average changes saved per minute")
     parser.add_argument("--utp-latency-ms", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    # The handlers' JSON logs (Powertools' logger is named after the service) would bury the figures.
-    for noisy in ("werkzeug", "httpx", "sandbox", "botocore", "salesdrive-utp-bridge"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
-    rng = random.Random(args.seed)
+    return parser.parse_args()
 
-    print(
-        f"Seeding the UTP emulator: {args.products:,} products × {args.warehouses} warehouses …", flush=True
-    )
+
+def main() -> int:
+    args = parse_args()
+    quiet_logs()
+    rng = random.Random(args.seed)
     started = time.monotonic()
-    utp_config = UtpEmulatorConfig(products=args.products, warehouses=args.warehouses, latency_ms=0)
-    state_dir = Path(tempfile.mkdtemp(prefix="freshness-"))
-    config = BridgeSandboxConfig(state_dir=state_dir, utp_config=utp_config, utp_on_save=True)
-    stack = build_stack(config)
+    stack, _config, state_dir = seeded_stack(
+        args.products, args.warehouses, utp_on_save=True, prefix="freshness-"
+    )
     utp_app = stack.emulators["utp"].app
-    seed = utp_app.seed_info
-    names = [w["description"] for w in seed["warehouses"]]
-    config.settings = {
-        **DEFAULT_SETTINGS,
-        "warehouses": {str(i + 1): name for i, name in enumerate(names)},
-        "stock_ids": {name: i + 1 for i, name in enumerate(names)},
-    }
     print(f"  seeded in {time.monotonic() - started:.0f} s", flush=True)
     # Only the bridge's own answers are stdout's business here: the handlers' JSON logs go to a file.
     log_file = (state_dir / "handlers.log").open("w", encoding="utf-8")
-    real_stdout = sys.stdout
     with stack:
-        sd_app = stack.emulators["salesdrive"].app
         endpoints = stack.endpoints
         utp = Utp(endpoints["utp_odata_url"], (endpoints["utp_user"], endpoints["utp_password"]))
         utp_app.configure(latency_ms=args.utp_latency_ms)
-
-        # 1. The first full push (forced), measured by the emulators' counters.
-        utp_app.reset_counters()
-        sd_calls = int(sd_app.counters["product_handler"]["calls"])
-        print("First full push (CatalogPushFunction, forced) …", flush=True)
-        t0 = time.monotonic()
-        sys.stdout = log_file
-        try:
-            while True:  # resumable: a run that stops before Lambda's limit is continued
-                run = stack.invoke("CatalogPushFunction", {"force": True})
-                if not run.ok or run.result.get("complete"):
-                    break
-        finally:
-            sys.stdout = real_stdout
-        if not run.ok:
-            print(f"  FAILED: {run.error}")
+        first = _first_push(stack, log_file)
+        if first is None:
             return 1
-        first_push_s = time.monotonic() - t0
-        first_calls = int(sd_app.counters["product_handler"]["calls"]) - sd_calls
-        first_utp = sum(utp_app.counters.values())
-        pushed = run.result
-        print(
-            f"  {pushed['products']:,} products: {first_calls:,} SalesDrive product calls "
-            f"(minimum ⌈{pushed['products']:,}/100⌉ = {math.ceil(pushed['products'] / 100):,}), "
-            f"{first_utp:,} UTP requests, {first_push_s:.0f} s",
-            flush=True,
-        )
-
-        # 2. Changes saved in UTP at random moments; each watched until SalesDrive shows it.
-        goods = [p for p in seed["sample_products"] if not p.get("service") and p.get("sku")]
-        products = _pick_products(utp, rng, 400)
-        changes: list[Change] = []
-        lock = threading.Lock()
-        done = threading.Event()
-
-        def watch() -> None:
-            while not done.is_set():
-                now = time.monotonic()
-                with lock:
-                    pending = [c for c in changes if c.seen_after is None]
-                for change in pending:
-                    try:
-                        product = sd_app.product(change.sku)
-                    except KeyError:
-                        product = None
-                    if change.check(product):
-                        change.seen_after = now - change.saved_at
-                time.sleep(0.02)
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        utp_app.reset_counters()
-        window_started = time.monotonic()
-        print(f"Saving {args.changes} changes in UTP (≈ {args.per_minute:g}/min) …", flush=True)
-        sys.stdout = log_file
-        try:
-            for n in range(args.changes):
-                time.sleep(rng.expovariate(args.per_minute / 60.0))
-                change = _make_change(n, rng, utp, seed, products, goods, names)
-                with lock:
-                    changes.append(change)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and any(c.seen_after is None for c in changes):
-                time.sleep(0.1)
-        finally:
-            sys.stdout = real_stdout
-        done.set()
-        window_s = time.monotonic() - window_started
-        bridge_gets = sum(v for k, v in utp_app.counters.items() if k.startswith("GET "))
+        watcher = SeenWatcher(stack.emulators["salesdrive"].app, 0.02)
+        window_s, bridge_gets = _save_changes(args, rng, utp, utp_app, watcher, log_file)
         utp.http.close()
+    ok = _report(args, watcher.changes, window_s, bridge_gets, first)
+    log_file.close()
+    return 0 if ok else 1
 
+
+def _first_push(stack: Any, log_file: IO[str]) -> tuple[dict[str, Any], int] | None:
+    """The first full push (forced), measured by the emulators' counters: its result and SalesDrive
+    product calls (None when it failed)."""
+    utp_app, sd_app = stack.emulators["utp"].app, stack.emulators["salesdrive"].app
+    utp_app.reset_counters()
+    sd_calls = int(sd_app.counters["product_handler"]["calls"])
+    print("First full push (CatalogPushFunction, forced) …", flush=True)
+    t0 = time.monotonic()
+    run = forced_full_push(stack, log_file)
+    if not run.ok:
+        print(f"  FAILED: {run.error}")
+        return None
+    first_push_s = time.monotonic() - t0
+    first_calls = int(sd_app.counters["product_handler"]["calls"]) - sd_calls
+    first_utp = sum(utp_app.counters.values())
+    pushed: dict[str, Any] = run.result
+    print(
+        f"  {pushed['products']:,} products: {first_calls:,} SalesDrive product calls "
+        f"(minimum ⌈{pushed['products']:,}/100⌉ = {math.ceil(pushed['products'] / 100):,}), "
+        f"{first_utp:,} UTP requests, {first_push_s:.0f} s",
+        flush=True,
+    )
+    return pushed, first_calls
+
+
+def _save_changes(
+    args: argparse.Namespace,
+    rng: random.Random,
+    utp: Utp,
+    utp_app: Any,
+    watcher: SeenWatcher,
+    log_file: IO[str],
+) -> tuple[float, int]:
+    """Changes saved in UTP at random moments, each watched until SalesDrive shows it; returns the
+    seconds it took and the bridge's UTP GET requests meanwhile."""
+    seed = utp_app.seed_info
+    names = [w["description"] for w in seed["warehouses"]]
+    goods = [p for p in seed["sample_products"] if not p.get("service") and p.get("sku")]
+    products = pick_products(utp, rng, 400)
+    watcher.thread.start()
+    utp_app.reset_counters()
+    window_started = time.monotonic()
+    print(f"Saving {args.changes} changes in UTP (≈ {args.per_minute:g}/min) …", flush=True)
+    with contextlib.redirect_stdout(log_file):
+        for n in range(args.changes):
+            time.sleep(rng.expovariate(args.per_minute / 60.0))
+            watcher.add(_make_change(n, rng, utp, seed, products, goods, names))
+        watcher.wait(120)
+    watcher.done.set()
+    window_s = time.monotonic() - window_started
+    bridge_gets = sum(v for k, v in utp_app.counters.items() if k.startswith("GET "))
+    return window_s, bridge_gets
+
+
+def _report(
+    args: argparse.Namespace,
+    changes: list[Change],
+    window_s: float,
+    bridge_gets: int,
+    first: tuple[dict[str, Any], int],
+) -> bool:
+    """Freshness per kind and overall, the load on UTP; True when the targets are met."""
+    pushed, first_calls = first
     seen = [c.seen_after for c in changes if c.seen_after is not None]
     missing = [c for c in changes if c.seen_after is None]
     window = batching_window()
-    per_kind: dict[str, list[float]] = {}
-    for c in changes:
-        if c.seen_after is not None:
-            per_kind.setdefault(c.kind, []).append(c.seen_after)
     print()
     size = f"{args.products:,} SKUs × {args.warehouses}"
     print(f"Freshness: UTP save → SalesDrive, {len(changes)} changes at {size}")
-    for kind, values in sorted(per_kind.items()):
+    for kind, values in sorted(per_kind(changes).items()):
         print(
             f"  {kind:<14} n={len(values):<3} p50 {percentile(values, 0.5):5.2f} s   max {max(values):5.2f} s"
         )
@@ -229,20 +173,7 @@ def main() -> int:
         "PASS" if ok else "FAIL",
         "(targets: p95 ≤ 60 s with the batching window; first push = ⌈SKUs/100⌉ calls)",
     )
-    log_file.close()
-    return 0 if ok else 1
-
-
-def _pick_products(utp: Utp, rng: random.Random, count: int) -> list[dict[str, Any]]:
-    flt = quote("Услуга eq false and IsFolder eq false and DeletionMark eq false", safe="")
-    answer = utp.http.get(
-        f"{utp.root}/{quote('Catalog_Номенклатура')}?$format=json&$filter={flt}&$top={count * 3}"
-        "&$select=Ref_Key,Артикул,ЕдиницаХраненияОстатков_Key"
-    )
-    answer.raise_for_status()
-    rows = [r for r in answer.json()["value"] if str(r.get("Артикул") or "").strip()]
-    rng.shuffle(rows)
-    return rows[:count]
+    return ok
 
 
 def _make_change(

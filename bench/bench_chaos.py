@@ -18,14 +18,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sandbox.runner.chaos import run_chaos  # noqa: E402
-from sandbox.runner.chaos_check import format_figures  # noqa: E402
-from sandbox.runner.chaos_deals import ChaosConfig  # noqa: E402
-from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack  # noqa: E402
-from sandbox.utp.app import UtpEmulatorConfig  # noqa: E402
+from sandbox.runner.chaos import run_chaos
+from sandbox.runner.chaos_check import format_figures
+from sandbox.runner.chaos_deals import ChaosConfig
+from sandbox.runner.product import DEFAULT_SETTINGS, BridgeSandboxConfig, build_stack
+from sandbox.utp.app import UtpEmulatorConfig
 
 FIGURES = "figures: "
 

@@ -14,18 +14,12 @@ every card has its ID and checks that each card was written exactly once; exits 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT, ROOT / "layers" / "common"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+from harness import shop_settings
 
-from bridge.settings import BridgeSettings  # noqa: E402
-from bridge.sync.product_ids import first_run_minutes, write_product_ids, writes_pending  # noqa: E402
+from bridge.sync.product_ids import first_run_minutes, write_product_ids, writes_pending
 
 LAMBDA_TIMEOUT_S = 900.0
 RESUME_EVERY_S = 20 * 60.0
@@ -56,16 +50,7 @@ class CursorTable(dict[str, dict[str, Any]]):
 
 
 def simulate(products: int, pace: int, read_s: float, write_s: float) -> dict[str, float]:
-    settings = BridgeSettings(
-        salesdrive_account="shop",
-        organisation="Org",
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
-        product_id_writes_per_minute=pace,
-    )
+    settings = shop_settings("shop", "Org", product_id_writes_per_minute=pace)
     ids = {f"{n:08x}-0000-0000-0000-000000000000": f"SKU-{n}" for n in range(products)}
     utp, cursors = SimulatedUtp(write_s), CursorTable()
     runs, wall_s = 0, 0.0

@@ -20,17 +20,14 @@ import math
 import random
 import sys
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT, ROOT / "layers" / "common"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+from harness import max_in_window
 
-from bridge.read_budget import ReadBudgetExhausted, ReadConsumer  # noqa: E402
-from bridge.sync.read_budget_rules import InMemoryReadBudget, Window  # noqa: E402
+from bridge.read_budget import ReadBudgetExhausted, ReadConsumer
+from bridge.sync.read_budget_rules import InMemoryReadBudget, Window
 
 DAY_START = datetime(2025, 10, 6, tzinfo=UTC)
 SWEEP_EVERY = timedelta(minutes=4)  # catch-up sweep: worst case a missed webhook waits one interval
@@ -106,26 +103,10 @@ class SalesDriveLimiter:
                 break
 
 
-def max_in_window(times: list[datetime], span: timedelta) -> int:
-    best, first = 0, 0
-    for last, t in enumerate(times):
-        while t - times[first] >= span:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
-
-
-def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dict[str, object]:
-    """One day; ``extra`` adds one-off runs (consumer, time of day, pages) to the default schedules."""
-    clock = [DAY_START]
-    budget = InMemoryReadBudget(now=lambda: clock[0])
-    limiter = SalesDriveLimiter()
-    rng = random.Random(7)
-    seq = itertools.count()
+def _day_jobs(extra: tuple[tuple[ReadConsumer, timedelta, int], ...], seq: Iterator[int]) -> list[Job]:
+    """The day's runs as a heap: sweeps every 4 min, payment imports every 5, the operator's bursts and
+    the ``extra`` one-off runs."""
     queue: list[Job] = []
-    running: Counter[ReadConsumer] = Counter()  # periodic runs started and not yet finished
-    stats = {c: Stats() for c in ReadConsumer}
-    granted: list[datetime] = []
     day_end = DAY_START + timedelta(days=1)
 
     def schedule(consumer: ReadConsumer, at: datetime, pages: int, periodic: bool = True) -> None:
@@ -144,6 +125,21 @@ def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dic
         schedule(ReadConsumer.OPERATOR, DAY_START + offset, calls, periodic=False)
     for consumer, offset, pages in extra:
         schedule(consumer, DAY_START + offset, pages, periodic=False)
+    return queue
+
+
+def simulate(extra: tuple[tuple[ReadConsumer, timedelta, int], ...] = ()) -> dict[str, object]:
+    """One day; ``extra`` adds one-off runs (consumer, time of day, pages) to the default schedules."""
+    clock = [DAY_START]
+    budget = InMemoryReadBudget(now=lambda: clock[0])
+    limiter = SalesDriveLimiter()
+    rng = random.Random(7)
+    seq = itertools.count()
+    running: Counter[ReadConsumer] = Counter()  # periodic runs started and not yet finished
+    stats = {c: Stats() for c in ReadConsumer}
+    granted: list[datetime] = []
+    day_end = DAY_START + timedelta(days=1)
+    queue = _day_jobs(extra, seq)
 
     while queue:
         job = heapq.heappop(queue)

@@ -16,20 +16,16 @@ import sys
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT, ROOT / "layers" / "common"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+import harness  # noqa: F401 - puts the repository on sys.path
+import httpx
 
-import httpx  # noqa: E402
-
-from bridge.read_budget import ReadConsumer  # noqa: E402
-from bridge.salesdrive.client import SalesDriveClient  # noqa: E402
-from bridge.salesdrive.products import ProductUpdate, PushMode  # noqa: E402
-from sandbox.salesdrive.app import SalesDriveEmulatorConfig, create_app  # noqa: E402
-from sandbox.salesdrive.clock import ManualClock  # noqa: E402
+from bridge.read_budget import ReadConsumer
+from bridge.salesdrive.client import SalesDriveClient
+from bridge.salesdrive.products import ProductUpdate, PushMode
+from sandbox.salesdrive.app import SalesDriveEmulatorConfig, create_app
+from sandbox.salesdrive.clock import ManualClock
 
 START = datetime(2025, 10, 5, 9, 0, 0)
 ORDERS = 2000
@@ -67,9 +63,18 @@ def main() -> int:
     budget = PacedBudget(clock)
     http = httpx.Client(transport=httpx.WSGITransport(app=emu), base_url="http://sparesshop.salesdrive.test")
     client = SalesDriveClient(api_key=emu.config.api_key, budget=budget, http=http, sleep=clock.advance)
-    failures = 0
+    window_start = _day_of_orders(emu, clock)
+    failures = _orders(emu, client, budget, window_start)
+    failures += _payments(emu, client, budget, window_start)
+    failures += _products(emu, client)
+    client.close()
+    emu.close()
+    print("OK" if not failures else f"FAILED ({failures} figure(s) off target)")
+    return 1 if failures else 0
 
-    # Orders: a day of 2,000 orders, then one catch-up read of the whole window.
+
+def _day_of_orders(emu: Any, clock: ManualClock) -> datetime:
+    """A day of 2,000 orders (the first ``PAYMENTS`` of them paid); returns when the window starts."""
     clock.advance(3600)
     window_start = clock.now()
     order_ids = []
@@ -85,6 +90,11 @@ def main() -> int:
         clock.advance(20)
     for n, order_id in enumerate(order_ids[:PAYMENTS]):
         emu.add_payment("99.90", [(order_id, "99.90")], description=f"payment {n}")
+    return window_start
+
+
+def _orders(emu: Any, client: SalesDriveClient, budget: PacedBudget, window_start: datetime) -> int:
+    """One catch-up read of the whole window; returns how many figures miss their target."""
     emu.reset_counters()
     started = time.perf_counter()
     read = list(client.iter_orders(window_start, overlap=timedelta(0)))
@@ -98,8 +108,10 @@ def main() -> int:
     print(f"  budget tokens      {budget.taken:>7}")
     print(f"  throttled answers  {throttled:>7}")
     print(f"  simulated waiting  {budget.waited}   (10 list calls a minute)  in-process {elapsed:.2f} s")
-    failures += len({o.id for o in read}) != ORDERS or list_calls != expected or throttled != 0
+    return int(len({o.id for o in read}) != ORDERS or list_calls != expected or throttled != 0)
 
+
+def _payments(emu: Any, client: SalesDriveClient, budget: PacedBudget, window_start: datetime) -> int:
     budget.taken = 0
     emu.reset_counters()
     payments = list(client.iter_payments(window_start, overlap=timedelta(0)))
@@ -107,9 +119,12 @@ def main() -> int:
     print("SalesDrive payment list (type=incoming, filter[updatedAt][from])")
     minimum_pay = math.ceil(PAYMENTS / 100)
     print(f"  payments read      {len(payments):>7,}   list calls {pay_calls} (minimum {minimum_pay})")
-    failures += len(payments) != PAYMENTS or pay_calls != minimum_pay
+    return int(len(payments) != PAYMENTS or pay_calls != minimum_pay)
 
-    # Products: a full push, then stock-only and price-only pushes of the same products.
+
+def _products(emu: Any, client: SalesDriveClient) -> int:
+    """A full push, then stock-only and price-only pushes of the same products, at two sizes."""
+    failures = 0
     print("SalesDrive /product-handler/ (≤ 100 products a call)")
     print(f"  {'mode':<11} {'products':>9} {'calls':>6} {'minimum':>8} {'max/call':>9} {'time s':>7}")
     for count in PRODUCT_COUNTS:
@@ -136,10 +151,7 @@ def main() -> int:
                 f"{max(stats['per_call']):>9} {elapsed:>7.2f}"
             )
             failures += stats["calls"] != minimum or not all(r.ok for r in results)
-    client.close()
-    emu.close()
-    print("OK" if not failures else f"FAILED ({failures} figure(s) off target)")
-    return 1 if failures else 0
+    return failures
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from harness import ROOT
+
 IMPORT_RUNS = 15
 CALLS = 3000
 
@@ -60,7 +60,6 @@ class Context:
 
 
 def latencies() -> tuple[list[float], int]:
-    sys.path[:0] = [str(ROOT / "layers/common"), str(ROOT)]
     os.environ.update(
         BRIDGE_TABLE="bench",
         BRIDGE_SECRETS_PREFIX="/bench",

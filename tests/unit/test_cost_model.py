@@ -1,5 +1,6 @@
-"""The cost model's arithmetic (bench/cost_prices.py), checked with hand-computed numbers, and what it
-reads from the real template. No moto, no emulators: the measuring lives in bench/bench_cost.py."""
+"""The cost model's arithmetic (bench/cost_prices.py), checked with hand-computed numbers, and what
+bench/cost_template.py reads from the real template. No moto, no emulators: the measuring lives in
+bench/cost_runs.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import cost_prices as cost  # noqa: E402
+import cost_template  # noqa: E402
 
 
 def bill(*uses: tuple[str, float]) -> cost.Bill:
@@ -122,20 +124,23 @@ def test_sqs_bills_every_64_kb_chunk() -> None:
     ],
 )
 def test_schedule_runs_a_month(expression: str, runs: float) -> None:
-    assert cost.schedule_runs_per_month(expression) == pytest.approx(runs)
+    assert cost_template.schedule_runs_per_month(expression) == pytest.approx(runs)
 
 
 def test_a_bad_schedule_is_refused() -> None:
     with pytest.raises(ValueError):
-        cost.schedule_runs_per_month("every 5 minutes")
+        cost_template.schedule_runs_per_month("every 5 minutes")
 
 
-def _template(text: str) -> dict[str, Any]:
-    return cost._CfnLoader.load(textwrap.dedent(text))  # type: ignore[no-any-return]
+def _template(tmp_path: Path, text: str) -> dict[str, Any]:
+    path = tmp_path / "template.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return cost_template.load_template(path)
 
 
-def test_a_template_with_two_alarms_costs_twenty_cents() -> None:
+def test_a_template_with_two_alarms_costs_twenty_cents(tmp_path: Path) -> None:
     tpl = _template(
+        tmp_path,
         """
         Resources:
           A: {Type: AWS::CloudWatch::Alarm, Properties: {MetricName: X, Namespace: N, Period: 300}}
@@ -143,15 +148,18 @@ def test_a_template_with_two_alarms_costs_twenty_cents() -> None:
             Type: AWS::CloudWatch::Alarm
             Properties: {MetricName: !Ref Name, Namespace: N, Period: 60}
           Q: {Type: AWS::SQS::Queue}
-        """
+        """,
     )
-    alarms = cost.alarm_metrics(tpl)
+    alarms = cost_template.alarm_metrics(tpl)
     assert (alarms.alarms, alarms.standard_metrics, alarms.high_res_metrics) == (2, 2, 0)
     assert bill(("cw_alarm_metrics", alarms.standard_metrics)).total(False) == pytest.approx(0.20)
 
 
-def test_a_metric_math_alarm_is_billed_per_metric_and_short_periods_are_high_resolution() -> None:
+def test_a_metric_math_alarm_is_billed_per_metric_and_short_periods_are_high_resolution(
+    tmp_path: Path,
+) -> None:
     tpl = _template(
+        tmp_path,
         """
         Resources:
           Sum:
@@ -162,14 +170,14 @@ def test_a_metric_math_alarm_is_billed_per_metric_and_short_periods_are_high_res
                 - {Id: a, MetricStat: {Metric: {MetricName: Errors}, Period: 900, Stat: Sum}}
                 - {Id: b, MetricStat: {Metric: {MetricName: Errors}, Period: 900, Stat: Sum}}
                 - {Id: c, MetricStat: {Metric: {MetricName: Errors}, Period: 10, Stat: Sum}}
-        """
+        """,
     )
-    assert cost.alarm_metrics(tpl) == cost.AlarmCount(1, 2, 1)
+    assert cost_template.alarm_metrics(tpl) == cost_template.AlarmCount(1, 2, 1)
 
 
 def test_the_real_template_functions_memory_and_schedules() -> None:
-    tpl = cost.load_template(ROOT / "template.yaml")
-    infos = cost.function_infos(tpl)
+    tpl = cost_template.load_template(ROOT / "template.yaml")
+    infos = cost_template.function_infos(tpl)
     on_disk = {p.parent.name for p in (ROOT / "functions").glob("*/app.py")}
     assert {i.code_uri.strip("/").rsplit("/", 1)[-1] for i in infos.values()} == on_disk
     globals_memory = tpl["Globals"]["Function"]["MemorySize"]
@@ -219,15 +227,15 @@ def test_the_watchers_batches_a_day() -> None:
 
 
 def test_the_real_template_alarms_dashboards_retention_and_queues() -> None:
-    tpl = cost.load_template(ROOT / "template.yaml")
-    alarms = cost.alarm_metrics(tpl)
+    tpl = cost_template.load_template(ROOT / "template.yaml")
+    alarms = cost_template.alarm_metrics(tpl)
     # The function-errors alarm sums one Errors metric per function: one alarm metric each.
-    functions = len(cost.function_infos(tpl))
+    functions = len(cost_template.function_infos(tpl))
     assert alarms.standard_metrics == (alarms.alarms - 1) + functions
-    assert cost.dashboards(tpl) == 1
-    assert set(cost.log_retention_days(tpl).values()) == {30}
-    assert cost.noncurrent_version_days(tpl) == {"CatalogBucket": -1}  # not versioned
-    deal = [s for s in cost.sqs_sources(tpl) if s.function == "DealProcessorFunction"]
+    assert cost_template.dashboards(tpl) == 1
+    assert set(cost_template.log_retention_days(tpl).values()) == {30}
+    assert cost_template.noncurrent_version_days(tpl) == {"CatalogBucket": -1}  # not versioned
+    deal = [s for s in cost_template.sqs_sources(tpl) if s.function == "DealProcessorFunction"]
     assert [(s.queue, s.fifo, s.batch_size) for s in deal] == [("DealQueue", True, 2)]
 
 
@@ -254,7 +262,7 @@ def test_metric_names_are_expanded_from_the_code(tmp_path: Path) -> None:
     shared.write_text(
         'def f():\n    return DealOutcome(1, "applied") or DealOutcome(2, "stale", reason="x")\n'
     )
-    scan = cost.scan_metrics(tmp_path / "functions", [shared], assumed_per_placeholder=3)
+    scan = cost_template.scan_metrics(tmp_path / "functions", [shared], assumed_per_placeholder=3)
     assert sorted(set(scan.names)) == sorted(
         {
             "Plain",
@@ -273,7 +281,9 @@ def test_metric_names_are_expanded_from_the_code(tmp_path: Path) -> None:
 
 
 def test_the_real_functions_metrics_are_all_resolved() -> None:
-    scan = cost.scan_metrics(ROOT / "functions", sorted((ROOT / "layers/common/bridge/sync").glob("*.py")))
+    scan = cost_template.scan_metrics(
+        ROOT / "functions", sorted((ROOT / "layers/common/bridge/sync").glob("*.py"))
+    )
     assert scan.assumed == ()
     names = set(scan.names)
     assert {"Deals_applied", "Deals_parked", "Documents_sales_order", "Documents_return_note"} <= names
