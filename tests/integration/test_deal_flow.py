@@ -329,7 +329,7 @@ def test_a_crash_between_the_utp_write_and_its_record_creates_no_duplicate(world
 def test_an_internal_1c_error_after_the_write_parks_then_replays_without_duplicate(world: World) -> None:
     order_id = world.place_order(**new_customer_order(world))
     [body] = world.deliver()
-    # 1C answers 500 / code -1 ("internal error") although it saved the order (reference §1.12).
+    # 1C answers 500 / code -1 ("internal error") although it saved the order (docs/utp-odata.md, Errors).
     world.utp_emulator.inject_fault("500", match=ORDER, method="POST", phase="after")
     parked = apply_deal_event(body, world.ctx)
     assert parked.action == "parked"
