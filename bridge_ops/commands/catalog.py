@@ -113,8 +113,7 @@ def match_skus(
 
 
 def _match(progress: Progress, yml_key: str, dry_run: bool) -> Any:
-    from bridge import runtime
-    from bridge.sync.parked_orders import replay_parked_orders
+    from bridge import jobs, runtime
     from bridge.sync.sku_matching import match_skus as match
 
     offers_task = progress.add_task("SalesDrive feed offers", total=None)
@@ -131,15 +130,7 @@ def _match(progress: Progress, yml_key: str, dry_run: bool) -> Any:
         dry_run=dry_run,
         cursors=runtime.cursors(),
         progress=lambda done, total: progress.update(ids_task, completed=done, total=total),
-        replay=lambda: (
-            replay_parked_orders(
-                store=runtime.deal_store(),
-                utp=runtime.utp_client(),
-                queue=runtime.deal_queue(),
-                now=datetime.now(UTC),
-                settings=runtime.settings(),
-            ).replayed
-        ),
+        replay=lambda: jobs.replay_parked().replayed,
     )
 
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +11,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from bridge import runtime
-from bridge.store.bucket import CatalogWatchStateStore
 from bridge.sync.catalog_push import CURSOR as CATALOG_PUSH_CURSOR
 from bridge.sync.catalog_watch import last_full_push, watch
 
@@ -29,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     report = watch(
         utp=runtime.utp_client(),
         queue=queue,
-        store=CatalogWatchStateStore(os.environ["CATALOG_BUCKET"]),
+        store=runtime.catalog_watch_state(),
         settings=settings,
         now=lambda: datetime.now(UTC),
         fresh_after=last_full_push(cursors.get(CATALOG_PUSH_CURSOR)),

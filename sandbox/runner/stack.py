@@ -86,7 +86,7 @@ class SandboxStack:
         enforce_timeouts: bool = True,
         preload: bool = True,
     ) -> None:
-        """
+        """Long because: one keyword per thing a test or the demo may change; the body only stores them.
         ``parameter_overrides``: template parameters. ``secure_parameters``: SSM SecureStrings by full
         name (secrets, the settings JSON). ``environment``: variables every function gets on top of the
         template's (e.g. an emulator's URL the template has no parameter for). ``endpoints``: extra keys

@@ -9,20 +9,16 @@ the override given. Anything the runner cannot honour fails loudly here, never s
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.runner.template_intrinsics import Resolver, TemplateError, as_str
+
 DEFAULT_REGION = "eu-central-1"
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account: ARNs built here match the ones moto builds
-_NO_VALUE = object()  # AWS::NoValue: the property is removed
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
-
-
-class TemplateError(ValueError):
-    """The template uses something the local runner cannot reproduce; the message says what."""
 
 
 @dataclass(frozen=True)
@@ -160,187 +156,6 @@ def read_template(path: Path | str | None = None) -> dict[str, Any]:
     return _plain(data)
 
 
-class _Resolver:
-    """Resolves intrinsic functions to the values they have on the local stack."""
-
-    def __init__(self, doc: dict[str, Any], model: LocalTemplate, endpoint_url: str) -> None:
-        self.doc = doc
-        self.model = model
-        self.endpoint = endpoint_url.rstrip("/")
-        self.resources: dict[str, Any] = doc.get("Resources", {})
-        self._names: dict[str, str] = {}
-        self._conditions: dict[str, bool] = {}
-
-    # -- pseudo parameters and resource attributes --------------------------------------------------
-    def pseudo(self, name: str) -> str | None:
-        m = self.model
-        return {
-            "AWS::Region": m.region,
-            "AWS::AccountId": m.account,
-            "AWS::StackName": m.stack_name,
-            "AWS::StackId": f"arn:aws:cloudformation:{m.region}:{m.account}:stack/{m.stack_name}/sandbox",
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        }.get(name)
-
-    def physical_name(self, logical_id: str) -> str:
-        """Its declared name, else a stable local one (CloudFormation would add a random tail)."""
-        if logical_id in self._names:
-            return self._names[logical_id]
-        resource = self.resources[logical_id]
-        kind = resource.get("Type", "")
-        props = resource.get("Properties") or {}
-        key = {
-            "AWS::SQS::Queue": "QueueName",
-            "AWS::DynamoDB::Table": "TableName",
-            "AWS::Serverless::Function": "FunctionName",
-            "AWS::SSM::Parameter": "Name",
-            "AWS::S3::Bucket": "BucketName",
-            "AWS::Serverless::LayerVersion": "LayerName",
-        }.get(kind)
-        declared = props.get(key) if key else None
-        if declared is not None:
-            name = str(self.value(declared))
-        else:
-            name = f"{self.model.stack_name}-{logical_id}"
-            if kind == "AWS::SQS::Queue" and props.get("FifoQueue") in (True, "true"):
-                name = f"{name[:75]}.fifo"
-        self._names[logical_id] = name
-        return name
-
-    def ref(self, name: str) -> Any:
-        if name == "AWS::NoValue":
-            return _NO_VALUE
-        pseudo = self.pseudo(name)
-        if pseudo is not None:
-            return pseudo
-        if name in self.model.parameters:
-            return self.model.parameters[name]
-        if name not in self.resources:
-            raise TemplateError(f"!Ref {name}: no such parameter or resource")
-        kind = self.resources[name].get("Type", "")
-        if kind == "AWS::SQS::Queue":
-            return f"{self.endpoint}/{self.model.account}/{self.physical_name(name)}"
-        if kind == "AWS::Serverless::LayerVersion":
-            return (
-                f"arn:aws:lambda:{self.model.region}:{self.model.account}:layer:{self.physical_name(name)}:1"
-            )
-        if (
-            kind == "AWS::SSM::Parameter"
-            and (self.resources[name].get("Properties") or {}).get("Name") is None
-        ):
-            return f"CFN-{name}"
-        return self.physical_name(name)
-
-    def get_att(self, logical_id: str, attribute: str) -> Any:
-        if logical_id not in self.resources:
-            raise TemplateError(f"!GetAtt {logical_id}.{attribute}: no such resource")
-        kind = self.resources[logical_id].get("Type", "")
-        name = self.physical_name(logical_id)
-        region, account = self.model.region, self.model.account
-        table = {
-            ("AWS::SQS::Queue", "Arn"): f"arn:aws:sqs:{region}:{account}:{name}",
-            ("AWS::SQS::Queue", "QueueName"): name,
-            ("AWS::SQS::Queue", "QueueUrl"): f"{self.endpoint}/{account}/{name}",
-            ("AWS::DynamoDB::Table", "Arn"): f"arn:aws:dynamodb:{region}:{account}:table/{name}",
-            (
-                "AWS::DynamoDB::Table",
-                "StreamArn",
-            ): f"arn:aws:dynamodb:{region}:{account}:table/{name}/stream/sandbox",
-            ("AWS::Serverless::Function", "Arn"): f"arn:aws:lambda:{region}:{account}:function:{name}",
-            ("AWS::S3::Bucket", "Arn"): f"arn:aws:s3:::{name}",
-        }
-        if (kind, attribute) in table:
-            return table[(kind, attribute)]
-        if kind == "AWS::SSM::Parameter" and attribute in ("Value", "Type"):
-            props = self.resources[logical_id].get("Properties") or {}
-            return self.value(props.get(attribute, ""))
-        raise TemplateError(f"!GetAtt {logical_id}.{attribute}: not available locally ({kind})")
-
-    # -- conditions ----------------------------------------------------------------------------------
-    def condition(self, name: str) -> bool:
-        if name not in self._conditions:
-            conditions = self.doc.get("Conditions") or {}
-            if name not in conditions:
-                raise TemplateError(f"condition {name} is not defined")
-            self._conditions[name] = bool(self.value(conditions[name]))
-        return self._conditions[name]
-
-    # -- values --------------------------------------------------------------------------------------
-    def value(self, node: Any) -> Any:  # one branch per intrinsic function
-        if isinstance(node, list):
-            return [v for v in (self.value(n) for n in node) if v is not _NO_VALUE]
-        if not isinstance(node, dict):
-            return node
-        if len(node) == 1:
-            ((key, arg),) = node.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                parts = arg.split(".", 1) if isinstance(arg, str) else [self.value(a) for a in arg]
-                return self.get_att(str(parts[0]), str(parts[1]))
-            if key == "Fn::Sub":
-                return self.sub(arg)
-            if key == "Fn::Join":
-                sep, items = arg
-                return str(sep).join(str(v) for v in self.value(items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.value(items)[int(self.value(index))]
-            if key == "Fn::Split":
-                sep, text = arg
-                return str(self.value(text)).split(sep)
-            if key == "Fn::If":
-                cond, yes, no = arg
-                return self.value(yes if self.condition(cond) else no)
-            if key == "Fn::Equals":
-                a, b = (self.value(x) for x in arg)
-                return str(a) == str(b)
-            if key == "Fn::Not":
-                return not self.value(arg[0])
-            if key == "Fn::And":
-                return all(self.value(x) for x in arg)
-            if key == "Fn::Or":
-                return any(self.value(x) for x in arg)
-            if key == "Condition":
-                return self.condition(arg)
-            if key == "Fn::FindInMap":
-                mapping, top, second = (self.value(x) for x in arg[:3])
-                return self.doc["Mappings"][mapping][str(top)][str(second)]
-            if key == "Fn::Base64":
-                import base64
-
-                return base64.b64encode(str(self.value(arg)).encode()).decode()
-            if key.startswith("Fn::"):
-                raise TemplateError(f"{key} is not supported by the local runner")
-        return {k: v for k, v in ((k, self.value(v)) for k, v in node.items()) if v is not _NO_VALUE}
-
-    def sub(self, arg: Any) -> str:
-        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
-        local = {k: self.value(v) for k, v in variables.items()}
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in local:
-                return str(local[name])
-            if "." in name:
-                logical_id, attribute = name.split(".", 1)
-                return str(self.get_att(logical_id, attribute))
-            return str(self.ref(name))
-
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
-
-
-def _as_str(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"  # CloudFormation's rendering of booleans
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
-
-
 def _merge_globals(glob: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     """SAM's Globals: maps merge (the function wins), lists concatenate (globals first), scalars override."""
     merged = dict(glob)
@@ -354,13 +169,13 @@ def _merge_globals(glob: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _enabled(props: dict[str, Any], r: _Resolver) -> bool:
+def _enabled(props: dict[str, Any], r: Resolver) -> bool:
     if "Enabled" in props and not r.value(props["Enabled"]):
         return False
     return str(r.value(props.get("State", "ENABLED"))).upper() != "DISABLED"
 
 
-def _events(logical_id: str, events: dict[str, Any], r: _Resolver, spec: FunctionSpec) -> None:
+def _events(logical_id: str, events: dict[str, Any], r: Resolver, spec: FunctionSpec) -> None:
     for name, event in (events or {}).items():
         kind = event.get("Type")
         props = r.value(event.get("Properties") or {})
@@ -404,7 +219,7 @@ def _events(logical_id: str, events: dict[str, Any], r: _Resolver, spec: Functio
                     event=name,
                     kind=kind,
                     expression=str(expression),
-                    input=None if raw_input is None else _as_str(raw_input),
+                    input=None if raw_input is None else as_str(raw_input),
                     enabled=_enabled(props, r),
                     name=props.get("Name"),
                     timezone=str(props.get("ScheduleExpressionTimezone", "UTC")),
@@ -435,14 +250,14 @@ def load(
         if name in overrides:
             parameters[name] = str(overrides.pop(name))
         elif "Default" in decl:
-            parameters[name] = _as_str(decl["Default"])
+            parameters[name] = as_str(decl["Default"])
         else:
             raise TemplateError(f"parameter {name} has no default: give it in parameter_overrides")
     if overrides:
         raise TemplateError(f"parameter overrides for undeclared parameters: {sorted(overrides)}")
 
     model = LocalTemplate(path, region, account, stack_name, parameters, {}, {}, {}, {})
-    r = _Resolver(doc, model, endpoint_url)
+    r = Resolver(doc, model, endpoint_url)
     resources = {
         lid: res
         for lid, res in r.resources.items()
@@ -462,7 +277,7 @@ def load(
             p = r.value(props)
             name = r.ref(lid)
             model.ssm_parameters[lid] = SsmParameterSpec(
-                lid, name, str(p.get("Type", "String")), _as_str(p.get("Value", ""))
+                lid, name, str(p.get("Type", "String")), as_str(p.get("Value", ""))
             )
 
     glob = (doc.get("Globals") or {}).get("Function") or {}
@@ -472,7 +287,7 @@ def load(
     return model
 
 
-def _queue(lid: str, props: dict[str, Any], r: _Resolver) -> None:
+def _queue(lid: str, props: dict[str, Any], r: Resolver) -> None:
     p = r.value(props)
     fifo = bool(p.get("FifoQueue", False))
     attributes: dict[str, str] = {}
@@ -489,7 +304,7 @@ def _queue(lid: str, props: dict[str, Any], r: _Resolver) -> None:
     }
     for prop, attr in mapping.items():
         if prop in p:
-            attributes[attr] = _as_str(p[prop])
+            attributes[attr] = as_str(p[prop])
     dlq_id, max_receive = None, None
     if "RedrivePolicy" in p:
         policy = p["RedrivePolicy"]
@@ -520,7 +335,7 @@ def _queue(lid: str, props: dict[str, Any], r: _Resolver) -> None:
     )
 
 
-def _table(lid: str, props: dict[str, Any], r: _Resolver) -> None:
+def _table(lid: str, props: dict[str, Any], r: Resolver) -> None:
     p = r.value(props)
     args: dict[str, Any] = {
         "TableName": r.physical_name(lid),
@@ -545,7 +360,7 @@ def _table(lid: str, props: dict[str, Any], r: _Resolver) -> None:
     )
 
 
-def _layer_dirs(layers: list[Any], r: _Resolver, root: Path) -> list[Path]:
+def _layer_dirs(layers: list[Any], r: Resolver, root: Path) -> list[Path]:
     dirs = []
     for layer in layers:
         if isinstance(layer, dict) and "Ref" in layer and layer["Ref"] in r.resources:
@@ -559,7 +374,7 @@ def _layer_dirs(layers: list[Any], r: _Resolver, root: Path) -> list[Path]:
     return dirs
 
 
-def _function(lid: str, props: dict[str, Any], r: _Resolver, root: Path) -> None:
+def _function(lid: str, props: dict[str, Any], r: Resolver, root: Path) -> None:
     if props.get("PackageType") == "Image" or "InlineCode" in props:
         raise TemplateError(f"{lid}: only zip functions with a local CodeUri can run locally")
     code_uri = r.value(props.get("CodeUri"))
@@ -569,7 +384,7 @@ def _function(lid: str, props: dict[str, Any], r: _Resolver, root: Path) -> None
     if "." not in handler:
         raise TemplateError(f"{lid}: Handler {handler!r} is not module.function")
     variables = ((props.get("Environment") or {}).get("Variables")) or {}
-    environment = {k: _as_str(v) for k, v in r.value(variables).items()}
+    environment = {k: as_str(v) for k, v in r.value(variables).items()}
     spec = FunctionSpec(
         logical_id=lid,
         function_name=r.physical_name(lid),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bridge.salesdrive.client import SalesDriveClient
     from bridge.settings import BridgeSettings
-    from bridge.store.bucket import CatalogFingerprintStore, SeenStatusStore
+    from bridge.store.bucket import CatalogFingerprintStore, CatalogWatchStateStore, SeenStatusStore
     from bridge.store.catalog_changes import CatalogChangeQueue
     from bridge.store.cursors import CursorStore
     from bridge.store.deal_queue import DealQueue
@@ -101,6 +101,17 @@ def fingerprint_store() -> CatalogFingerprintStore:
     if not bucket:
         raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
     return CatalogFingerprintStore(bucket)
+
+
+@cache
+def catalog_watch_state() -> CatalogWatchStateStore:
+    """The change watcher's memory of the documents of its window (in the bridge's bucket)."""
+    from bridge.store.bucket import CatalogWatchStateStore
+
+    bucket = os.environ.get("CATALOG_BUCKET")
+    if not bucket:
+        raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
+    return CatalogWatchStateStore(bucket)
 
 
 @cache
@@ -277,6 +288,7 @@ def reset() -> None:
         accounting_state_writer,
         utp_reference,
         fingerprint_store,
+        catalog_watch_state,
         catalog_change_queue,
         seen_statuses,
         option_names,
