@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from sandbox.utp.app import UtpEmulator
-from sandbox.utp.catalog_bodies import price_row, receipt_body
+from sandbox.utp.catalog_bodies import price_row, receipt_body, sale_parties
 from sandbox.utp.engine import NO_REALTIME
 
-from .conftest import utp_get, utp_order_body
+from .conftest import utp_get, utp_goods_row, utp_order_body, utp_sale_parts
 
 EMPTY = "00000000-0000-0000-0000-000000000000"
 
@@ -34,6 +34,13 @@ def _balance(c: httpx.Client, reg: str, cond: str) -> list[dict[str, Any]]:
     r = utp_get(c, f"/AccumulationRegister_{reg}/Balance", Condition=cond)
     assert r.status_code == 200, r.text
     return list(r.json()["value"])
+
+
+def _assert_order_cleared(c: httpx.Client, order: str) -> None:
+    """Nothing left of ``order`` in the orders' balance nor in the reserves."""
+    assert _balance(c, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
+    reserve = f"ДокументРезерва eq cast(guid'{order}','Document_ЗаказПокупателя')"
+    assert _balance(c, "ТоварыВРезервеНаСкладах", reserve) == []
 
 
 RECEIPT = "Document_ПоступлениеТоваровУслуг"
@@ -149,17 +156,10 @@ def test_posted_flag_trap_and_deletion_mark_rules(utp_client: httpx.Client, utp_
 
 
 def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> dict[str, Any]:
-    cp = seed["counterparties"][0]
-    prod = next(p for p in seed["sample_products"] if not p["service"])
-    wh = seed["warehouses"][0]["ref"]
+    cp, prod, wh = utp_sale_parts(seed)
     body = {
         "Date": "2024-05-21T10:00:00",
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": cp["ref"],
-        "ДоговорКонтрагента_Key": cp["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "КурсВзаиморасчетов": 1,
-        "КратностьВзаиморасчетов": "1",
+        **sale_parties(seed, cp),
         "Склад_Key": wh,
         "Сделка": order,
         "Сделка_Type": ORDER_T,
@@ -167,19 +167,15 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
         "ВидПередачи": "СоСклада",
         "ОтражатьВУправленческомУчете": True,
         "Товары": [
-            {
-                "LineNumber": "1",
-                "Номенклатура_Key": prod["ref"],
-                "ЕдиницаИзмерения_Key": prod["unit"],
-                "Коэффициент": 1,
-                "Количество": qty,
-                "Цена": 600,
-                "Сумма": 600 * qty,
-                "Склад_Key": wh,
-                "ЗаказПокупателя_Key": order,
-                "СпособСписанияОстаткаТоваров": "ИзРезерва",
-                "Качество_Key": seed["quality_new"],
-            }
+            utp_goods_row(
+                prod,
+                qty,
+                600,
+                Склад_Key=wh,
+                ЗаказПокупателя_Key=order,
+                СпособСписанияОстаткаТоваров="ИзРезерва",
+                Качество_Key=seed["quality_new"],
+            )
         ],
     }
     body.update(over)
@@ -216,15 +212,7 @@ def test_invoice_ships_order_and_releases_reserve(utp_client: httpx.Client, utp_
     inv = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, 1))
     assert _post(utp_client, "Document_РеализацияТоваровУслуг", inv).status_code == 200
     assert _stock(utp_client, wh, prod) == before - 1
-    assert _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
-    assert (
-        _balance(
-            utp_client,
-            "ТоварыВРезервеНаСкладах",
-            f"ДокументРезерва eq cast(guid'{order}','Document_ЗаказПокупателя')",
-        )
-        == []
-    )
+    _assert_order_cleared(utp_client, order)
     found = utp_get(
         utp_client,
         "/Document_РеализацияТоваровУслуг",
@@ -291,15 +279,7 @@ def test_closure_removes_order_balance_and_reserves(utp_client: httpx.Client, ut
         },
     )
     assert _post(utp_client, "Document_ЗакрытиеЗаказовПокупателей", closure).status_code == 200
-    assert _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
-    assert (
-        _balance(
-            utp_client,
-            "ТоварыВРезервеНаСкладах",
-            f"ДокументРезерва eq cast(guid'{order}','Document_ЗаказПокупателя')",
-        )
-        == []
-    )
+    _assert_order_cleared(utp_client, order)
     found = utp_get(
         utp_client,
         "/Document_ЗакрытиеЗаказовПокупателей",
