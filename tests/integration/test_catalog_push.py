@@ -36,6 +36,7 @@ from sandbox.salesdrive.clock import ManualClock
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
 from sandbox.utp.app import create_app as create_utp
 from sandbox.utp.catalog_bodies import price_row, receipt_body, unit_body
+from tests.shop_settings import shop_settings
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
 BUCKET = "catalog-test"
@@ -142,14 +143,9 @@ def shop(dynamodb: Any) -> Iterator[Shop]:
         sleep=lambda _: None,
     )
     seed = utp_emulator.seed_info
-    settings = BridgeSettings(
-        salesdrive_account=salesdrive.config.account,
-        organisation=seed["organization"]["description"],
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
+    settings = shop_settings(
+        salesdrive.config.account,
+        seed["organization"]["description"],
         stock_ids={"Основний склад": 1, "Склад Львів": 2},
     )
     yield Shop(
