@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from bridge.read_budget import UnlimitedReadBudget
+from bridge.read_budget import ReadBudget, UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync import counterparties
@@ -56,6 +56,14 @@ class World:
     webhooks: RecordingTransport
     ctx: DealCollaborators
     skus: list[str]
+
+    def salesdrive_client(self, budget: ReadBudget | None = None) -> SalesDriveClient:
+        """A SalesDrive client of the world's account, in process (reads unlimited unless ``budget``)."""
+        return SalesDriveClient(
+            api_key=self.salesdrive.config.api_key,
+            budget=budget if budget is not None else UnlimitedReadBudget(),
+            http=api_client(self.salesdrive),
+        )
 
     def place_order(self, **body: Any) -> int:
         answer = self.salesdrive.create_order({"getResultData": 1, **body})

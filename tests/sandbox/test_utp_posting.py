@@ -43,6 +43,10 @@ def _assert_order_cleared(c: httpx.Client, order: str) -> None:
     assert _balance(c, "ТоварыВРезервеНаСкладах", reserve) == []
 
 
+def _create_and_post(c: httpx.Client, set_name: str, body: dict[str, Any]) -> httpx.Response:
+    return _post(c, set_name, _create(c, set_name, body))
+
+
 RECEIPT = "Document_ПоступлениеТоваровУслуг"
 
 
@@ -96,7 +100,7 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
         assert utp_get(utp_client, f"/Document_ЗаказПокупателя(guid'{ref}')").json()["Posted"] is False
     body = utp_order_body(seed)
     body["Товары"][0]["Количество"] = 0
-    r = _post(utp_client, "Document_ЗаказПокупателя", _create(utp_client, "Document_ЗаказПокупателя", body))
+    r = _create_and_post(utp_client, "Document_ЗаказПокупателя", body)
     assert "Количество" in r.json()["odata.error"]["message"]["value"]
     # a contract of another organisation and a contract "по счетам"
     org2 = _create(utp_client, "Catalog_Организации", {"Description": "Інша", "Префикс": "ІН"})
@@ -114,20 +118,12 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
                 **over,
             },
         )
-        r = _post(
-            utp_client,
-            "Document_ЗаказПокупателя",
-            _create(
-                utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, ДоговорКонтрагента_Key=contract)
-            ),
+        r = _create_and_post(
+            utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, ДоговорКонтрагента_Key=contract)
         )
         assert r.status_code == 500
     ntt = _create(utp_client, "Catalog_Склады", {"Description": "Кіоск", "ВидСклада": "НТТ"})
-    r = _post(
-        utp_client,
-        "Document_ЗаказПокупателя",
-        _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, СкладГруппа=ntt)),
-    )
+    r = _create_and_post(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, СкладГруппа=ntt))
     assert r.status_code == 500 and "НТТ" in r.json()["odata.error"]["message"]["value"]
     ref = _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed))
     r = _post(utp_client, "Document_ЗаказПокупателя", ref, operational=True)  # RealTimePosting = Allow
@@ -203,11 +199,7 @@ def test_invoice_ships_order_and_releases_reserve(utp_client: httpx.Client, utp_
         seed, order, 1, Склад_Key=EMPTY
     )  # an empty row warehouse is filled from the header
     del no_row["Товары"][0]["Склад_Key"]
-    r = _post(
-        utp_client,
-        "Document_РеализацияТоваровУслуг",
-        _create(utp_client, "Document_РеализацияТоваровУслуг", no_row),
-    )
+    r = _create_and_post(utp_client, "Document_РеализацияТоваровУслуг", no_row)
     assert r.status_code == 500 and "Склад" in r.json()["odata.error"]["message"]["value"]
     inv = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, 1))
     assert _post(utp_client, "Document_РеализацияТоваровУслуг", inv).status_code == 200
@@ -250,11 +242,7 @@ def test_invoice_by_orders_contract_needs_deal(utp_client: httpx.Client, utp_app
     body = _invoice_body(seed, "", 1, Контрагент_Key=cp["ref"], ДоговорКонтрагента_Key=cp["contract"])
     body.pop("Сделка"), body.pop("Сделка_Type")
     del body["Товары"][0]["ЗаказПокупателя_Key"]
-    r = _post(
-        utp_client,
-        "Document_РеализацияТоваровУслуг",
-        _create(utp_client, "Document_РеализацияТоваровУслуг", body),
-    )
+    r = _create_and_post(utp_client, "Document_РеализацияТоваровУслуг", body)
     assert r.status_code == 500 and "ЗаказПокупателя" in r.json()["odata.error"]["message"]["value"]
 
 
@@ -323,11 +311,7 @@ def test_cash_receipt_checks_and_settlement(
         "ОтражатьВУправленческомУчете": True,
         "РасшифровкаПлатежа": [row],
     }
-    r = _post(
-        utp_client,
-        "Document_ПриходныйКассовыйОрдер",
-        _create(utp_client, "Document_ПриходныйКассовыйОрдер", body),
-    )
+    r = _create_and_post(utp_client, "Document_ПриходныйКассовыйОрдер", body)
     assert r.status_code == 500 and "Заказ покупателя" in r.json()["odata.error"]["message"]["value"]
     body["РасшифровкаПлатежа"] = [{**row, "Сделка": order, "Сделка_Type": ORDER_T}]
     pko = _create(utp_client, "Document_ПриходныйКассовыйОрдер", body)
