@@ -25,7 +25,7 @@ from catalog_changes import Change, SeenWatcher, forced_full_push, per_kind, pic
 from harness import argument_parser, percentile, quiet_logs, seeded_stack
 
 from sandbox.runner.catalog_steps import CatalogUtp as Utp
-from sandbox.utp.catalog_bodies import price_row, receipt_body
+from sandbox.utp.catalog_bodies import price_row, receipt_body, sale_parties
 
 RECEIPT = "Document_ПоступлениеТоваровУслуг"
 PRICE_SET = "Document_УстановкаЦенНоменклатуры"
@@ -81,12 +81,7 @@ def _sale_header(seed: dict[str, Any], date: str | None) -> dict[str, Any]:
     cp = next(c for c in seed["counterparties"] if c["settlement"] == "ПоДоговоруВЦелом")
     body = {
         "ВидОперации": "ПродажаКомиссия",
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": cp["ref"],
-        "ДоговорКонтрагента_Key": cp["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "КурсВзаиморасчетов": 1,
-        "КратностьВзаиморасчетов": "1",
+        **sale_parties(seed, cp),
         "УчитыватьНДС": True,
         "СуммаВключаетНДС": True,
         "ОтражатьВУправленческомУчете": True,

@@ -38,19 +38,10 @@ def quiet_logs() -> None:
 
 
 def shop_settings(salesdrive_account: str, organisation: str, **extra: Any) -> BridgeSettings:
-    """``BridgeSettings`` with the demo shop's UTP names (price type, warehouse, cash desk …)."""
-    from bridge.settings import BridgeSettings
+    """``BridgeSettings`` with the demo shop's UTP names (tests/shop_settings.py)."""
+    from tests.shop_settings import shop_settings as demo_shop_settings
 
-    return BridgeSettings(
-        salesdrive_account=salesdrive_account,
-        organisation=organisation,
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
-        **extra,
-    )
+    return demo_shop_settings(salesdrive_account, organisation, **extra)
 
 
 def create_table(dynamodb: Any, name: str) -> None:

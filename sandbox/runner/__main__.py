@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
 from sandbox.runner.demo import run_demo
 from sandbox.runner.product import ROOT, BridgeSandboxConfig, build_stack
+from sandbox.stopping import wait_until_stopped
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,13 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return run_demo(stack)
         print("sandbox is up; Ctrl-C stops it", file=sys.stderr)
-        stopped = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-        try:
-            while not stopped.wait(1.0):
-                pass
-        except KeyboardInterrupt:
-            pass
+        wait_until_stopped(1.0)
         return 0
     finally:
         stack.stop()

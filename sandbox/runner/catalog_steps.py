@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,13 +19,11 @@ import httpx
 from rich.console import Console
 from rich.text import Text
 
+from sandbox.runner.driver import PRODUCTS, PROPERTIES, PROPERTY_VALUES
 from sandbox.utp.catalog_bodies import price_row, receipt_body, unit_body
 
-PRODUCTS = "Catalog_Номенклатура"
 PRICE_SET = "Document_УстановкаЦенНоменклатуры"
 GOODS_RECEIPT = "Document_ПоступлениеТоваровУслуг"
-PROPERTIES = "ChartOfCharacteristicTypes_СвойстваОбъектов"
-PROPERTY_VALUES = "InformationRegister_ЗначенияСвойствОбъектов"
 ID_PROPERTY = "SalesDrive ID"  # the bridge's default product_id_property
 MAIN_STOCK, LVIV_STOCK = (
     "1",
@@ -130,6 +129,16 @@ def _until(check: Any, timeout: float) -> float | None:
             return round(time.monotonic() - started, 2)
         time.sleep(0.05)
     return None
+
+
+def _awaited_step(
+    run: _Steps, step: tuple[str, str, str], read: Callable[[], Any], want: Any, shown: str
+) -> CatalogStep:
+    """The step (name, action, expected) once SalesDrive shows ``want`` through ``read`` (or the run's
+    timeout passed); what it shows then is reported after ``shown``."""
+    seconds = _until(lambda: read() == want, run.timeout_s)
+    name, action, expected = step
+    return CatalogStep(name, action, expected, f"{shown}{read()}", seconds, seconds is not None)
 
 
 def _stock(product: dict[str, Any] | None, stock_id: str) -> Decimal | None:
@@ -274,14 +283,12 @@ def _price_set(run: _Steps) -> CatalogStep:
         },
         post=True,
     )
-    seconds = _until(lambda: _price(run.crm.product(priced["sku"])) == new_price, run.timeout_s)
-    return CatalogStep(
-        "price set",
-        f"{priced['sku']}: price {new_price}",
-        f"price {new_price}",
-        f"price {_price(run.crm.product(priced['sku']))}",
-        seconds,
-        seconds is not None,
+    return _awaited_step(
+        run,
+        ("price set", f"{priced['sku']}: price {new_price}", f"price {new_price}"),
+        lambda: _price(run.crm.product(priced["sku"])),
+        new_price,
+        "price ",
     )
 
 
@@ -295,16 +302,16 @@ def _goods_receipt(run: _Steps) -> CatalogStep:
         post=True,
     )
     expected_lviv = run.utp.free_stock(lviv, received["ref"])
-    seconds = _until(
-        lambda: _stock(run.crm.product(received["sku"]), LVIV_STOCK) == expected_lviv, run.timeout_s
-    )
-    return CatalogStep(
-        "goods receipt",
-        f"{received['sku']}: +12 on Склад Львів (free stock now {expected_lviv})",
-        f"stock {LVIV_STOCK} (Львів) = {expected_lviv}",
-        f"stock {LVIV_STOCK} = {_stock(run.crm.product(received['sku']), LVIV_STOCK)}",
-        seconds,
-        seconds is not None,
+    return _awaited_step(
+        run,
+        (
+            "goods receipt",
+            f"{received['sku']}: +12 on Склад Львів (free stock now {expected_lviv})",
+            f"stock {LVIV_STOCK} (Львів) = {expected_lviv}",
+        ),
+        lambda: _stock(run.crm.product(received["sku"]), LVIV_STOCK),
+        expected_lviv,
+        f"stock {LVIV_STOCK} = ",
     )
 
 
@@ -358,16 +365,16 @@ def _reservation(run: _Steps) -> CatalogStep:
         }
     )
     expected_main = before - 2
-    seconds = _until(
-        lambda: _stock(run.crm.product(reserved["sku"]), MAIN_STOCK) == expected_main, run.timeout_s
-    )
-    return CatalogStep(
-        "reservation",
-        f"SalesDrive order {order_id}: 2 × {reserved['sku']} → posted UTP order reserves them",
-        f"stock {MAIN_STOCK} (Основний) {before} → {expected_main}",
-        f"stock {MAIN_STOCK} = {_stock(run.crm.product(reserved['sku']), MAIN_STOCK)}",
-        seconds,
-        seconds is not None,
+    return _awaited_step(
+        run,
+        (
+            "reservation",
+            f"SalesDrive order {order_id}: 2 × {reserved['sku']} → posted UTP order reserves them",
+            f"stock {MAIN_STOCK} (Основний) {before} → {expected_main}",
+        ),
+        lambda: _stock(run.crm.product(reserved["sku"]), MAIN_STOCK),
+        expected_main,
+        f"stock {MAIN_STOCK} = ",
     )
 
 

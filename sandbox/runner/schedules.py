@@ -147,29 +147,26 @@ def scheduled_event(
                 .replace("<aws.scheduler.attempt-number>", "1")
             )
             return json.loads(text)
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.scheduler",
-            "account": account,
-            "time": stamp,
-            "region": region,
-            "resources": [arn],
-            "detail": "{}",
-        }
+        return _notification("aws.scheduler", arn, "{}", region=region, account=account, stamp=stamp)
     if source.input is not None:
         return json.loads(source.input)
+    rule = f"arn:aws:events:{region}:{account}:rule/{name}"
+    return _notification("aws.events", rule, {}, region=region, account=account, stamp=stamp)
+
+
+def _notification(source: str, resource: str, detail: Any, *, region: str, account: str, stamp: str) -> Any:
+    """The default "Scheduled Event" notification of ``source`` (EventBridge Scheduler gives its
+    detail as the text "{}", an EventBridge rule as an empty object)."""
     return {
         "version": "0",
         "id": str(uuid.uuid4()),
         "detail-type": "Scheduled Event",
-        "source": "aws.events",
+        "source": source,
         "account": account,
         "time": stamp,
         "region": region,
-        "resources": [f"arn:aws:events:{region}:{account}:rule/{name}"],
-        "detail": {},
+        "resources": [resource],
+        "detail": detail,
     }
 
 

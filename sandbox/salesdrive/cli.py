@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from typing import Annotated
 
 import typer
 from rich.console import Console
+
+from sandbox.stopping import wait_until_stopped
 
 from .app import create_app
 from .config import SalesDriveEmulatorConfig
@@ -71,13 +71,8 @@ def serve(
     )
     console.print(f"wrote {path}; control endpoints under {server.url}/__emulator__/; Ctrl-C to stop")
     print(server.url, flush=True)  # a plain line for scripts
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
+        wait_until_stopped(0.5)
     finally:
         server.stop()
         emulator.close()

@@ -1,4 +1,5 @@
-"""Bodies of the catalog documents as a real UTP 1.2 base posts them (for the demo, tests and benches).
+"""Bodies of the catalog documents as a real UTP 1.2 base posts them (for the demo, tests and benches),
+and the parties' header every sales document shares.
 
 A price row needs its currency and, for goods, its unit; a goods receipt needs the settlement rate,
 the arrival kind, the header warehouse ``СкладОрдер``, management accounting switched on and each row's
@@ -60,6 +61,19 @@ def receipt_body(
             }
             for n, (product, unit, quantity, amount) in enumerate(rows, start=1)
         ],
+    }
+
+
+def sale_parties(seed: dict[str, Any], counterparty: dict[str, Any]) -> dict[str, Any]:
+    """The header fields of a sales document naming the organization, ``counterparty`` (a seeded
+    customer: ``ref`` and ``contract``) and the settlement in UAH at rate 1."""
+    return {
+        "Организация_Key": seed["organization"]["ref"],
+        "Контрагент_Key": counterparty["ref"],
+        "ДоговорКонтрагента_Key": counterparty["contract"],
+        "ВалютаДокумента_Key": seed["currency_uah"],
+        "КурсВзаиморасчетов": 1,
+        "КратностьВзаиморасчетов": "1",
     }
 
 

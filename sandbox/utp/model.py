@@ -13,6 +13,16 @@ EMPTY_REF = "00000000-0000-0000-0000-000000000000"
 EMPTY_DATE = "0001-01-01T00:00:00"
 UNDEFINED = "StandardODATA.Undefined"
 NS = "StandardODATA"
+# What a document settled with a counterparty requires in its header (a goods receipt, a sales invoice):
+# organisation, currency, counterparty, contract, the settlement rate and its multiplicity.
+SETTLEMENT_HEADER = (
+    "Организация_Key",
+    "ВалютаДокумента_Key",
+    "Контрагент_Key",
+    "ДоговорКонтрагента_Key",
+    "КурсВзаиморасчетов",
+    "КратностьВзаиморасчетов",
+)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .model import EMPTY_REF, NS
+from .model import EMPTY_REF, NS, SETTLEMENT_HEADER
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -185,14 +185,7 @@ def _check_receipt_header(
     options: CatalogPostingOptions = engine.catalog_options
     operation, arrival = doc.get("ВидОперации") or "", doc.get("ВидПоступления") or ""
     manag, books = bool(doc.get("ОтражатьВУправленческомУчете")), bool(doc.get("ОтражатьВБухгалтерскомУчете"))
-    required = [
-        "Организация_Key",
-        "ВалютаДокумента_Key",
-        "Контрагент_Key",
-        "ДоговорКонтрагента_Key",
-        "КурсВзаиморасчетов",
-        "КратностьВзаиморасчетов",
-    ]
+    required = list(SETTLEMENT_HEADER)
     if operation != "ОбъектыСтроительства":
         required.append("ВидПоступления")
     engine._required(doc, required, msgs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .model import EMPTY_REF, NS, UNDEFINED
+from .model import EMPTY_REF, NS, SETTLEMENT_HEADER, UNDEFINED
 from .posting_sales import (
     BOUGHT,
     INVOICE_T,
@@ -40,15 +40,7 @@ def _check_invoice(
     goods = doc.get("Товары", [])
     # UTP 1.2: Documents/РеализацияТоваровУслуг/Ext/ObjectModule.bsl, ПроверитьЗаполнениеШапки:
     # ВидПередачи is always required (no default outside the form's fill-from-order).
-    header = [
-        "Организация_Key",
-        "ВалютаДокумента_Key",
-        "Контрагент_Key",
-        "ДоговорКонтрагента_Key",
-        "КурсВзаиморасчетов",
-        "КратностьВзаиморасчетов",
-        "ВидПередачи",
-    ]
+    header = [*SETTLEMENT_HEADER, "ВидПередачи"]
     if not eng.options.warehouses_in_rows and goods:
         header.append("Склад_Key")
     eng._required(doc, header, msgs)

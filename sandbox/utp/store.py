@@ -83,23 +83,21 @@ class Store:
     @staticmethod
     def _reg_columns(ent: Entity) -> list[tuple[str, F]]:
         sys_cols: list[tuple[str, F]] = []
+        # A recorder's rows (accumulation, and information registers subordinate to a recorder).
+        recorded = [
+            (name, F(name, kind))
+            for name, kind in (
+                ("Recorder", "str"),
+                ("Recorder_Type", "str"),
+                ("LineNumber", "int"),
+                ("Period", "date"),
+                ("Active", "bool"),
+            )
+        ]
         if ent.kind == "areg":
-            sys_cols = [
-                ("Recorder", F("Recorder", "str")),
-                ("Recorder_Type", F("Recorder_Type", "str")),
-                ("LineNumber", F("LineNumber", "int")),
-                ("Period", F("Period", "date")),
-                ("Active", F("Active", "bool")),
-                ("RecordType", F("RecordType", "str")),
-            ]
+            sys_cols = [*recorded, ("RecordType", F("RecordType", "str"))]
         elif ent.kind == "ireg_rec":
-            sys_cols = [
-                ("Recorder", F("Recorder", "str")),
-                ("Recorder_Type", F("Recorder_Type", "str")),
-                ("LineNumber", F("LineNumber", "int")),
-                ("Period", F("Period", "date")),
-                ("Active", F("Active", "bool")),
-            ]
+            sys_cols = recorded
         elif ent.kind == "ireg" and ent.periodic:
             sys_cols = [("Period", F("Period", "date"))]  # a periodic register's key starts with Period
         return sys_cols + field_columns(ent.dims + ent.resources)

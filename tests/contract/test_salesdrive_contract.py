@@ -30,6 +30,7 @@ from bridge.salesdrive.products import Category, ProductUpdate, PushMode
 from sandbox.salesdrive.app import SalesDriveEmulatorConfig, create_app
 from sandbox.salesdrive.clock import ManualClock
 from sandbox.salesdrive.testing import RecordingTransport
+from tests.conftest import CountingBudget
 
 API_KEY = "sandbox-api-key"
 FORM_KEY = "sandbox-form-key"
@@ -38,15 +39,7 @@ BASE_URL = "http://sparesshop.salesdrive.test"
 START = datetime(2025, 10, 5, 9, 0, 0)
 
 
-class CountingBudget:
-    def __init__(self, allow: int | None = None) -> None:
-        self.allow = allow
-        self.taken: list[ReadConsumer] = []
-
-    def take(self, consumer: ReadConsumer) -> None:
-        if self.allow is not None and len(self.taken) >= self.allow:
-            raise ReadBudgetExhausted(consumer, START + timedelta(minutes=1), "minute")
-        self.taken.append(consumer)
+RETRY_AT = START + timedelta(minutes=1)  # when an exhausted read budget lets reads through again
 
 
 class Sandbox:
@@ -58,7 +51,7 @@ class Sandbox:
             clock=self.clock,
             webhook_transport=self.hooks,
         )
-        self.budget = CountingBudget()
+        self.budget = CountingBudget(retry_at=RETRY_AT)
         self.sleeps: list[float] = []
         self.client = self.make_client()
 
@@ -207,7 +200,7 @@ def test_webhooks_parse_with_the_models_and_the_peek(sandbox: Sandbox) -> None:
 
 
 def test_exhausted_budget_sends_nothing(sandbox: Sandbox) -> None:
-    client = sandbox.make_client(budget=CountingBudget(allow=0))
+    client = sandbox.make_client(budget=CountingBudget(allow=0, retry_at=RETRY_AT))
     with pytest.raises(ReadBudgetExhausted):
         list(client.iter_orders(START))
     assert sandbox.list_calls() == 0

@@ -12,15 +12,12 @@ from typing import Any
 
 import pytest
 
-from bridge.read_budget import UnlimitedReadBudget
-from bridge.salesdrive.client import SalesDriveClient
 from bridge.salesdrive.meta import OrderMeta
 from bridge.store.accounting_state import WrittenStateStore
 from bridge.sync.accounting_state import AccountingStateWriter, manager_reason
 from bridge.sync.catch_up import list_order_event
 from bridge.sync.deals import apply_deal_event
 from sandbox.salesdrive.accounting_field import ACCOUNTING_STATE_CODE
-from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import World, lit, new_customer_order, world  # noqa: F401
 
 UPDATE = "/api/order/update/"
@@ -31,11 +28,7 @@ def with_writer(world: World, dynamodb: Any, field: str | None = ACCOUNTING_STAT
     every effective update with a ``status_change`` webhook (the loop the echo rule must break)."""
     world.salesdrive.configure(update_webhook="any")
     settings = world.ctx.settings.model_copy(update={"accounting_state_field": field})
-    crm = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key,
-        budget=UnlimitedReadBudget(),
-        http=api_client(world.salesdrive),
-    )
+    crm = world.salesdrive_client()
     world.ctx.settings = settings
     world.ctx.accounting_state = (
         AccountingStateWriter(crm, WrittenStateStore("bridge-test", dynamodb=dynamodb), settings)

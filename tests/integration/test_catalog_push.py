@@ -36,6 +36,7 @@ from sandbox.salesdrive.clock import ManualClock
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
 from sandbox.utp.app import create_app as create_utp
 from sandbox.utp.catalog_bodies import price_row, receipt_body, unit_body
+from tests.shop_settings import shop_settings
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
 BUCKET = "catalog-test"
@@ -72,18 +73,20 @@ class Shop:
     def seed(self) -> dict[str, Any]:
         return self.utp_emulator.seed_info
 
-    def push(self, settings: BridgeSettings | None = None, **kwargs: Any) -> Any:
+    def collaborators(self, settings: BridgeSettings | None = None) -> dict[str, Any]:
+        """What a catalog push takes from the shop (its settings unless ``settings``)."""
         settings = settings or self.settings
-        return push_catalog(
-            utp=self.utp,
-            salesdrive=self.crm,
-            store=self.store,
-            settings=settings,
-            price_type_key=self.reference.price_type_key,
-            warehouses=stock_warehouses(settings, self.reference.warehouse_names),
-            cursors=self.cursors,
-            **kwargs,
-        )
+        return {
+            "utp": self.utp,
+            "salesdrive": self.crm,
+            "store": self.store,
+            "settings": settings,
+            "price_type_key": self.reference.price_type_key,
+            "warehouses": stock_warehouses(settings, self.reference.warehouse_names),
+        }
+
+    def push(self, settings: BridgeSettings | None = None, **kwargs: Any) -> Any:
+        return push_catalog(**self.collaborators(settings), cursors=self.cursors, **kwargs)
 
     def product_calls(self) -> int:
         return int(self.salesdrive.counters["product_handler"]["calls"])
@@ -142,14 +145,9 @@ def shop(dynamodb: Any) -> Iterator[Shop]:
         sleep=lambda _: None,
     )
     seed = utp_emulator.seed_info
-    settings = BridgeSettings(
-        salesdrive_account=salesdrive.config.account,
-        organisation=seed["organization"]["description"],
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
+    settings = shop_settings(
+        salesdrive.config.account,
+        seed["organization"]["description"],
         stock_ids={"Основний склад": 1, "Склад Львів": 2},
     )
     yield Shop(
@@ -327,16 +325,7 @@ def test_switches_and_linked_ids(shop: Shop) -> None:
 
 
 def refresh(shop: Shop, *keys: str, settings: BridgeSettings | None = None) -> Any:
-    settings = settings or shop.settings
-    return push_products(
-        list(keys),
-        utp=shop.utp,
-        salesdrive=shop.crm,
-        store=shop.store,
-        settings=settings,
-        price_type_key=shop.reference.price_type_key,
-        warehouses=stock_warehouses(settings, shop.reference.warehouse_names),
-    )
+    return push_products(list(keys), **shop.collaborators(settings))
 
 
 def set_price(shop: Shop, product_ref: str, price: float) -> None:

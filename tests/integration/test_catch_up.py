@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 
-from bridge.read_budget import ReadConsumer, UnlimitedReadBudget
+from bridge.read_budget import ReadConsumer
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.store.cursors import CursorStore
 from bridge.sync.catch_up import JOB, SweepReport, sweep_orders
 from bridge.sync.deals import apply_deal_message
 from bridge.sync.read_budget_rules import BudgetLimits, InMemoryReadBudget
-from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import World, new_customer_order
 
 
@@ -61,11 +60,7 @@ class Sweep:
 
 @pytest.fixture
 def sweep(world: World, dynamodb: Any) -> Iterator[Sweep]:
-    crm = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key,
-        budget=UnlimitedReadBudget(),
-        http=api_client(world.salesdrive),
-    )
+    crm = world.salesdrive_client()
     yield Sweep(world, crm, CursorStore("bridge-test", dynamodb=dynamodb), FifoQueue())
 
 
@@ -118,9 +113,7 @@ def test_an_exhausted_budget_stops_the_sweep_and_keeps_the_watermark(sweep: Swee
     )
     clock.advance(240)
     budget.take(ReadConsumer.CATCH_UP)  # this minute's catch-up token is spent
-    sweep.crm = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key, budget=budget, http=api_client(world.salesdrive)
-    )
+    sweep.crm = world.salesdrive_client(budget)
     stopped = sweep.run(advance=0)
     assert stopped.budget_exhausted_until is not None
     assert sweep.cursors.get(JOB)["updated_at"] == watermark

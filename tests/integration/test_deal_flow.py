@@ -19,9 +19,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from bridge.read_budget import UnlimitedReadBudget
+from bridge.read_budget import ReadBudget, UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
-from bridge.settings import BridgeSettings
 from bridge.store.deals import DealStore, DocumentKind
 from bridge.sync import counterparties
 from bridge.sync.deals import PARK_AFTER_DELIVERIES, DealCollaborators, apply_deal_event, apply_deal_message
@@ -36,6 +35,7 @@ from sandbox.salesdrive.clock import ManualClock
 from sandbox.salesdrive.testing import RecordingTransport, api_client
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
 from sandbox.utp.app import create_app as create_utp
+from tests.shop_settings import shop_settings
 
 
 def lit(text: str) -> str:
@@ -56,6 +56,14 @@ class World:
     webhooks: RecordingTransport
     ctx: DealCollaborators
     skus: list[str]
+
+    def salesdrive_client(self, budget: ReadBudget | None = None) -> SalesDriveClient:
+        """A SalesDrive client of the world's account, in process (reads unlimited unless ``budget``)."""
+        return SalesDriveClient(
+            api_key=self.salesdrive.config.api_key,
+            budget=budget if budget is not None else UnlimitedReadBudget(),
+            http=api_client(self.salesdrive),
+        )
 
     def place_order(self, **body: Any) -> int:
         answer = self.salesdrive.create_order({"getResultData": 1, **body})
@@ -121,15 +129,8 @@ def world(dynamodb: Any) -> Iterator[World]:
     crm = SalesDriveClient(
         api_key=salesdrive.config.api_key, budget=UnlimitedReadBudget(), http=api_client(salesdrive)
     )
-    settings = BridgeSettings(
-        salesdrive_account=salesdrive.config.account,
-        organisation=seed["organization"]["description"],
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        warehouses={2: "Склад Львів"},
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
+    settings = shop_settings(
+        salesdrive.config.account, seed["organization"]["description"], warehouses={2: "Склад Львів"}
     )
     statuses = {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in crm.statuses()}
     ctx = DealCollaborators(

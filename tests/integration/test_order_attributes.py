@@ -11,15 +11,12 @@ from urllib.parse import quote
 
 import pytest
 
-from bridge.read_budget import UnlimitedReadBudget
-from bridge.salesdrive.client import SalesDriveClient
 from bridge.settings import Characteristic
 from bridge.store.deals import ProductLink
 from bridge.store.status_writes import StatusWritesStore
 from bridge.sync.deals import DealCollaborators, apply_deal_event
 from bridge.sync.order_statuses import reconcile_statuses
 from bridge.utp.client import UtpClient
-from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import ORDER, World, new_customer_order
 
 STATUS_ATTRIBUTE = "СтатусЗамовленняCRM"
@@ -107,11 +104,7 @@ def test_the_reconciler_pushes_a_status_a_person_typed_into_the_attribute(
         f"{quote(ORDER)}(guid'{order['Ref_Key']}')?$format=json", json={STATUS_ATTRIBUTE: "Підтверджено"}
     )
     typed.raise_for_status()
-    crm = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key,
-        budget=UnlimitedReadBudget(),
-        http=api_client(world.salesdrive),
-    )
+    crm = world.salesdrive_client()
     statuses = {s.id: (s.name or "", int(s.type) if s.type is not None else None) for s in crm.statuses()}
     before = dict(world.utp_emulator.counters)
     assert ctx.status_writes is not None

@@ -14,11 +14,9 @@ from urllib.parse import quote, unquote
 import httpx
 import pytest
 
-from bridge.read_budget import UnlimitedReadBudget
 from bridge.salesdrive.client import SalesDriveClient
 from bridge.store.status_writes import StatusWritesStore
 from bridge.sync.order_statuses import StatusReport, reconcile_statuses
-from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import World, new_customer_order
 
 ORDER = "Document_ЗаказПокупателя"
@@ -67,11 +65,7 @@ class Statuses:
 def statuses(world: World, dynamodb: Any) -> Iterator[Statuses]:
     writes = StatusWritesStore("bridge-test", dynamodb=dynamodb)
     world.ctx.status_writes = writes
-    crm = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key,
-        budget=UnlimitedReadBudget(),
-        http=api_client(world.salesdrive),
-    )
+    crm = world.salesdrive_client()
     yield Statuses(world, crm, writes)
 
 

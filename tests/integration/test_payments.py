@@ -13,14 +13,12 @@ from typing import Any
 
 import pytest
 
-from bridge.read_budget import ReadConsumer, UnlimitedReadBudget
-from bridge.salesdrive.client import SalesDriveClient
+from bridge.read_budget import ReadConsumer
 from bridge.settings import SettingsError
 from bridge.store.cursors import CursorStore
 from bridge.sync.deals import apply_deal_event
 from bridge.sync.payments import JOB, PaymentCollaborators, import_payments
 from bridge.sync.read_budget_rules import BudgetLimits, InMemoryReadBudget
-from sandbox.salesdrive.testing import api_client
 from tests.integration.test_deal_flow import World, new_customer_order
 
 RECEIPT = "Document_ПриходныйКассовыйОрдер"
@@ -48,11 +46,7 @@ class Payments:
 
 @pytest.fixture
 def payments(world: World, dynamodb: Any) -> Iterator[Payments]:
-    crm = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key,
-        budget=UnlimitedReadBudget(),
-        http=api_client(world.salesdrive),
-    )
+    crm = world.salesdrive_client()
     ctx = PaymentCollaborators(
         salesdrive=crm,
         utp=world.utp,
@@ -180,9 +174,7 @@ def test_an_exhausted_read_budget_stops_the_run_and_keeps_the_watermark(payments
         now=lambda: clock.now().replace(tzinfo=UTC),
     )
     budget.take(ReadConsumer.PAYMENTS)  # somebody spent today's only token
-    payments.ctx.salesdrive = SalesDriveClient(
-        api_key=world.salesdrive.config.api_key, budget=budget, http=api_client(world.salesdrive)
-    )
+    payments.ctx.salesdrive = world.salesdrive_client(budget)
     report = payments.run()
     assert report.budget_exhausted_until is not None
     assert isinstance(report.budget_exhausted_until, datetime)

@@ -25,6 +25,7 @@ from sandbox.salesdrive.clock import ManualClock
 from sandbox.salesdrive.testing import api_client
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig
 from sandbox.utp.app import create_app as create_utp
+from tests.shop_settings import shop_settings
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
 
@@ -65,16 +66,11 @@ def bases() -> Iterator[Bases]:
         budget=UnlimitedReadBudget(),
         http=api_client(salesdrive_emulator),
     )
-    settings = BridgeSettings(
-        salesdrive_account=salesdrive_emulator.config.account,
-        organisation=utp_emulator.seed_info["organization"]["description"],
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
+    settings = shop_settings(
+        salesdrive_emulator.config.account,
+        utp_emulator.seed_info["organization"]["description"],
         warehouses={2: "Склад Львів"},
         stock_ids={"Основний склад": 1, "Магазин на Подолі": 2},
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
     )
     yield Bases(utp_emulator, UtpClient.from_http(http), salesdrive_emulator, salesdrive, settings)
     http.close()

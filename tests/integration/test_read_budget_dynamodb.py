@@ -206,11 +206,16 @@ def hammer(
     return grants, contention, errors
 
 
-def test_eight_lambdas_hammering_one_instant_get_exactly_the_minute_limit(dynamodb: Any) -> None:
-    clock = Clock()  # frozen: every grant falls in the same minute
+def eight_lambdas(clock: Clock) -> tuple[list[AtomicPuts], list[DynamoReadBudget]]:
+    """Eight Lambdas' DynamoDB clients (their puts atomic under one lock) and their read budgets."""
     lock = threading.Lock()
     clients = [AtomicPuts(boto3.client("dynamodb"), lock) for _ in range(8)]
-    budgets = [DynamoReadBudget(TABLE, dynamodb=c, now=clock, max_attempts=100) for c in clients]
+    return clients, [DynamoReadBudget(TABLE, dynamodb=c, now=clock, max_attempts=100) for c in clients]
+
+
+def test_eight_lambdas_hammering_one_instant_get_exactly_the_minute_limit(dynamodb: Any) -> None:
+    clock = Clock()  # frozen: every grant falls in the same minute
+    clients, budgets = eight_lambdas(clock)
     consumers = [CATCH_UP, CATCH_UP, CATCH_UP, PAYMENTS, PAYMENTS, PAYMENTS, OPERATOR, OPERATOR]
     grants, contention, errors = hammer(budgets, consumers, attempts=20)
 
@@ -228,9 +233,7 @@ def test_eight_lambdas_hammering_one_instant_get_exactly_the_minute_limit(dynamo
 
 def test_eight_lambdas_over_time_never_exceed_any_sliding_window(dynamodb: Any) -> None:
     clock = Clock(step=timedelta(seconds=1))  # time moves on every reading of the clock
-    lock = threading.Lock()
-    clients = [AtomicPuts(boto3.client("dynamodb"), lock) for _ in range(8)]
-    budgets = [DynamoReadBudget(TABLE, dynamodb=c, now=clock, max_attempts=100) for c in clients]
+    clients, budgets = eight_lambdas(clock)
     consumers = [CATCH_UP, PAYMENTS, OPERATOR, CATCH_UP, PAYMENTS, CATCH_UP, PAYMENTS, OPERATOR]
     grants, _, errors = hammer(budgets, consumers, attempts=12)
 

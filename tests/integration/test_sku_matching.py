@@ -33,6 +33,7 @@ from sandbox.salesdrive.clock import ManualClock
 from sandbox.salesdrive.testing import api_client
 from sandbox.utp.app import UtpEmulatorConfig
 from sandbox.utp.app import create_app as create_utp
+from tests.shop_settings import shop_settings
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata/"
 
@@ -104,14 +105,9 @@ def setup(dynamodb: Any) -> Iterator[Setup]:
         for p in seed["sample_products"]
         if not p.get("service") and p["sku"].isascii() and "'" not in p["sku"]
     ]
-    settings = BridgeSettings(
-        salesdrive_account=salesdrive.config.account,
-        organisation=seed["organization"]["description"],
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
+    settings = shop_settings(
+        salesdrive.config.account,
+        seed["organization"]["description"],
         sku_normalisation=SkuNormalisation(separators=" "),
     )
     # SalesDrive: goods[0] spelled differently, goods[1] twice, goods[2] once (but duplicated in UTP),

@@ -11,6 +11,7 @@ from sandbox.salesdrive import ManualClock, SalesDriveEmulator, SalesDriveEmulat
 from sandbox.salesdrive import create_app as create_salesdrive
 from sandbox.salesdrive.testing import RecordingTransport, api_client
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig, create_app
+from sandbox.utp.catalog_bodies import sale_parties
 
 UTP_ROOT = "http://utp.test/utp/odata/standard.odata"
 
@@ -85,38 +86,48 @@ def utp_lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def utp_order_body(seed: dict[str, Any], qty: float = 2, price: float = 600, **over: Any) -> dict[str, Any]:
+def utp_sale_parts(seed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The seed's first customer, first goods product and first warehouse (its ref)."""
     cp = seed["counterparties"][0]
     prod = next(p for p in seed["sample_products"] if not p["service"])
-    wh = seed["warehouses"][0]["ref"]
+    return cp, prod, seed["warehouses"][0]["ref"]
+
+
+def utp_goods_row(prod: dict[str, Any], qty: float, price: float, **more: Any) -> dict[str, Any]:
+    """Row 1 of a sales document's ``Товары``: ``qty`` of ``prod`` at ``price``, then ``more``."""
+    return {
+        "LineNumber": "1",
+        "Номенклатура_Key": prod["ref"],
+        "ЕдиницаИзмерения_Key": prod["unit"],
+        "Коэффициент": 1,
+        "Количество": qty,
+        "Цена": price,
+        "Сумма": qty * price,
+        **more,
+    }
+
+
+def utp_order_body(seed: dict[str, Any], qty: float = 2, price: float = 600, **over: Any) -> dict[str, Any]:
+    cp, prod, wh = utp_sale_parts(seed)
     body = {
         "Date": "2024-05-20T10:15:00",
         "ВидОперации": "ПродажаКомиссия",
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": cp["ref"],
-        "ДоговорКонтрагента_Key": cp["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "КурсВзаиморасчетов": 1,
-        "КратностьВзаиморасчетов": "1",
+        **sale_parties(seed, cp),
         "ТипЦен_Key": seed["price_type"],
         "УчитыватьНДС": True,
         "СуммаВключаетНДС": True,
         "СкладГруппа": wh,
         "СкладГруппа_Type": "StandardODATA.Catalog_Склады",
         "Товары": [
-            {
-                "LineNumber": "1",
-                "Номенклатура_Key": prod["ref"],
-                "ЕдиницаИзмерения_Key": prod["unit"],
-                "Коэффициент": 1,
-                "Количество": qty,
-                "Цена": price,
-                "Сумма": qty * price,
-                "СтавкаНДС": "НДС20",
-                "СуммаНДС": round(qty * price / 6, 2),
-                "Размещение": wh,
-                "Размещение_Type": "StandardODATA.Catalog_Склады",
-            }
+            utp_goods_row(
+                prod,
+                qty,
+                price,
+                СтавкаНДС="НДС20",
+                СуммаНДС=round(qty * price / 6, 2),
+                Размещение=wh,
+                Размещение_Type="StandardODATA.Catalog_Склады",
+            )
         ],
     }
     body.update(over)

@@ -193,6 +193,17 @@ def _order(c: httpx.Client, seed: dict[str, Any], cp: dict[str, Any]) -> str:
     return str(ref)
 
 
+Ordered = tuple[dict[str, Any], dict[str, Any], str]
+
+
+@pytest.fixture
+def ordered(utp_client: httpx.Client, utp_app: UtpEmulator) -> Ordered:
+    """The seed, its first customer and a posted order of theirs."""
+    seed = utp_app.seed_info
+    cp = seed["counterparties"][0]
+    return seed, cp, _order(utp_client, seed, cp)
+
+
 def _post_receipt(c: httpx.Client, body: dict[str, Any]) -> httpx.Response:
     ref = _created(c, RECEIPT, body)["Ref_Key"]
     return c.post(f"/{RECEIPT}(guid'{ref}')/Post?$format=json")
@@ -207,21 +218,17 @@ def _settled(c: httpx.Client, cp: str) -> list[dict[str, Any]]:
     return list(r.json()["value"])
 
 
-def test_customer_payment_needs_a_responsible_user(utp_client: httpx.Client, utp_app: UtpEmulator) -> None:
-    seed = utp_app.seed_info
-    cp = seed["counterparties"][0]
-    order = _order(utp_client, seed, cp)
+def test_customer_payment_needs_a_responsible_user(utp_client: httpx.Client, ordered: Ordered) -> None:
+    seed, cp, order = ordered
     r = _post_receipt(utp_client, _receipt(seed, cp, order, Ответственный_Key=EMPTY))
     assert r.status_code == 500 and 'Не заполнено значение реквизита "Ответственный"!' in _message(r)
     assert _post_receipt(utp_client, _receipt(seed, cp, order)).status_code == 200
 
 
 def test_receipt_belongs_to_some_accounting_and_its_breakdown_sums_to_the_document(
-    utp_client: httpx.Client, utp_app: UtpEmulator
+    utp_client: httpx.Client, ordered: Ordered
 ) -> None:
-    seed = utp_app.seed_info
-    cp = seed["counterparties"][0]
-    order = _order(utp_client, seed, cp)
+    seed, cp, order = ordered
     r = _post_receipt(utp_client, _receipt(seed, cp, order, ОтражатьВУправленческомУчете=False))
     assert r.status_code == 500 and "хотя бы одному из видов учета" in _message(r)
     r = _post_receipt(utp_client, _receipt(seed, cp, order, СуммаДокумента=600))
@@ -233,11 +240,9 @@ def test_receipt_belongs_to_some_accounting_and_its_breakdown_sums_to_the_docume
 
 
 def test_receipt_without_rows_gets_one_empty_row_and_the_header_contract_follows_the_rows(
-    utp_client: httpx.Client, utp_app: UtpEmulator
+    utp_client: httpx.Client, ordered: Ordered
 ) -> None:
-    seed = utp_app.seed_info
-    cp = seed["counterparties"][0]
-    order = _order(utp_client, seed, cp)
+    seed, cp, order = ordered
     made = _created(utp_client, RECEIPT, _receipt(seed, cp, order))
     assert made["ДоговорКонтрагента_Key"] == cp["contract"]  # ПередЗаписью: the rows' only contract
     empty = _created(utp_client, RECEIPT, {**_receipt(seed, cp, order), "РасшифровкаПлатежа": []})
@@ -260,11 +265,9 @@ def test_by_order_and_by_invoice_contracts_need_the_deal(
 
 
 def test_accounting_reflection_needs_the_cash_and_settlement_accounts(
-    utp_client: httpx.Client, utp_app: UtpEmulator
+    utp_client: httpx.Client, utp_app: UtpEmulator, ordered: Ordered
 ) -> None:
-    seed = utp_app.seed_info
-    cp = seed["counterparties"][0]
-    order = _order(utp_client, seed, cp)
+    seed, cp, order = ordered
     r = _post_receipt(utp_client, _receipt(seed, cp, order, ОтражатьВБухгалтерскомУчете=True))
     text = _message(r)
     assert r.status_code == 500 and "Не указан счет учета денежных средств." in text

@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from sandbox.utp.app import UtpEmulator
-from sandbox.utp.catalog_bodies import price_row, receipt_body
+from sandbox.utp.catalog_bodies import price_row, receipt_body, sale_parties
 from sandbox.utp.engine import NO_REALTIME
 
-from .conftest import utp_get, utp_order_body
+from .conftest import utp_get, utp_goods_row, utp_order_body, utp_sale_parts
 
 EMPTY = "00000000-0000-0000-0000-000000000000"
 
@@ -34,6 +34,17 @@ def _balance(c: httpx.Client, reg: str, cond: str) -> list[dict[str, Any]]:
     r = utp_get(c, f"/AccumulationRegister_{reg}/Balance", Condition=cond)
     assert r.status_code == 200, r.text
     return list(r.json()["value"])
+
+
+def _assert_order_cleared(c: httpx.Client, order: str) -> None:
+    """Nothing left of ``order`` in the orders' balance nor in the reserves."""
+    assert _balance(c, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
+    reserve = f"ДокументРезерва eq cast(guid'{order}','Document_ЗаказПокупателя')"
+    assert _balance(c, "ТоварыВРезервеНаСкладах", reserve) == []
+
+
+def _create_and_post(c: httpx.Client, set_name: str, body: dict[str, Any]) -> httpx.Response:
+    return _post(c, set_name, _create(c, set_name, body))
 
 
 RECEIPT = "Document_ПоступлениеТоваровУслуг"
@@ -89,7 +100,7 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
         assert utp_get(utp_client, f"/Document_ЗаказПокупателя(guid'{ref}')").json()["Posted"] is False
     body = utp_order_body(seed)
     body["Товары"][0]["Количество"] = 0
-    r = _post(utp_client, "Document_ЗаказПокупателя", _create(utp_client, "Document_ЗаказПокупателя", body))
+    r = _create_and_post(utp_client, "Document_ЗаказПокупателя", body)
     assert "Количество" in r.json()["odata.error"]["message"]["value"]
     # a contract of another organisation and a contract "по счетам"
     org2 = _create(utp_client, "Catalog_Организации", {"Description": "Інша", "Префикс": "ІН"})
@@ -107,20 +118,12 @@ def test_order_posting_checks(utp_client: httpx.Client, utp_app: UtpEmulator) ->
                 **over,
             },
         )
-        r = _post(
-            utp_client,
-            "Document_ЗаказПокупателя",
-            _create(
-                utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, ДоговорКонтрагента_Key=contract)
-            ),
+        r = _create_and_post(
+            utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, ДоговорКонтрагента_Key=contract)
         )
         assert r.status_code == 500
     ntt = _create(utp_client, "Catalog_Склады", {"Description": "Кіоск", "ВидСклада": "НТТ"})
-    r = _post(
-        utp_client,
-        "Document_ЗаказПокупателя",
-        _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, СкладГруппа=ntt)),
-    )
+    r = _create_and_post(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed, СкладГруппа=ntt))
     assert r.status_code == 500 and "НТТ" in r.json()["odata.error"]["message"]["value"]
     ref = _create(utp_client, "Document_ЗаказПокупателя", utp_order_body(seed))
     r = _post(utp_client, "Document_ЗаказПокупателя", ref, operational=True)  # RealTimePosting = Allow
@@ -149,17 +152,10 @@ def test_posted_flag_trap_and_deletion_mark_rules(utp_client: httpx.Client, utp_
 
 
 def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> dict[str, Any]:
-    cp = seed["counterparties"][0]
-    prod = next(p for p in seed["sample_products"] if not p["service"])
-    wh = seed["warehouses"][0]["ref"]
+    cp, prod, wh = utp_sale_parts(seed)
     body = {
         "Date": "2024-05-21T10:00:00",
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": cp["ref"],
-        "ДоговорКонтрагента_Key": cp["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "КурсВзаиморасчетов": 1,
-        "КратностьВзаиморасчетов": "1",
+        **sale_parties(seed, cp),
         "Склад_Key": wh,
         "Сделка": order,
         "Сделка_Type": ORDER_T,
@@ -167,19 +163,15 @@ def _invoice_body(seed: dict[str, Any], order: str, qty: float, **over: Any) -> 
         "ВидПередачи": "СоСклада",
         "ОтражатьВУправленческомУчете": True,
         "Товары": [
-            {
-                "LineNumber": "1",
-                "Номенклатура_Key": prod["ref"],
-                "ЕдиницаИзмерения_Key": prod["unit"],
-                "Коэффициент": 1,
-                "Количество": qty,
-                "Цена": 600,
-                "Сумма": 600 * qty,
-                "Склад_Key": wh,
-                "ЗаказПокупателя_Key": order,
-                "СпособСписанияОстаткаТоваров": "ИзРезерва",
-                "Качество_Key": seed["quality_new"],
-            }
+            utp_goods_row(
+                prod,
+                qty,
+                600,
+                Склад_Key=wh,
+                ЗаказПокупателя_Key=order,
+                СпособСписанияОстаткаТоваров="ИзРезерва",
+                Качество_Key=seed["quality_new"],
+            )
         ],
     }
     body.update(over)
@@ -207,24 +199,12 @@ def test_invoice_ships_order_and_releases_reserve(utp_client: httpx.Client, utp_
         seed, order, 1, Склад_Key=EMPTY
     )  # an empty row warehouse is filled from the header
     del no_row["Товары"][0]["Склад_Key"]
-    r = _post(
-        utp_client,
-        "Document_РеализацияТоваровУслуг",
-        _create(utp_client, "Document_РеализацияТоваровУслуг", no_row),
-    )
+    r = _create_and_post(utp_client, "Document_РеализацияТоваровУслуг", no_row)
     assert r.status_code == 500 and "Склад" in r.json()["odata.error"]["message"]["value"]
     inv = _create(utp_client, "Document_РеализацияТоваровУслуг", _invoice_body(seed, order, 1))
     assert _post(utp_client, "Document_РеализацияТоваровУслуг", inv).status_code == 200
     assert _stock(utp_client, wh, prod) == before - 1
-    assert _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
-    assert (
-        _balance(
-            utp_client,
-            "ТоварыВРезервеНаСкладах",
-            f"ДокументРезерва eq cast(guid'{order}','Document_ЗаказПокупателя')",
-        )
-        == []
-    )
+    _assert_order_cleared(utp_client, order)
     found = utp_get(
         utp_client,
         "/Document_РеализацияТоваровУслуг",
@@ -262,11 +242,7 @@ def test_invoice_by_orders_contract_needs_deal(utp_client: httpx.Client, utp_app
     body = _invoice_body(seed, "", 1, Контрагент_Key=cp["ref"], ДоговорКонтрагента_Key=cp["contract"])
     body.pop("Сделка"), body.pop("Сделка_Type")
     del body["Товары"][0]["ЗаказПокупателя_Key"]
-    r = _post(
-        utp_client,
-        "Document_РеализацияТоваровУслуг",
-        _create(utp_client, "Document_РеализацияТоваровУслуг", body),
-    )
+    r = _create_and_post(utp_client, "Document_РеализацияТоваровУслуг", body)
     assert r.status_code == 500 and "ЗаказПокупателя" in r.json()["odata.error"]["message"]["value"]
 
 
@@ -291,15 +267,7 @@ def test_closure_removes_order_balance_and_reserves(utp_client: httpx.Client, ut
         },
     )
     assert _post(utp_client, "Document_ЗакрытиеЗаказовПокупателей", closure).status_code == 200
-    assert _balance(utp_client, "ЗаказыПокупателей", f"ЗаказПокупателя_Key eq guid'{order}'") == []
-    assert (
-        _balance(
-            utp_client,
-            "ТоварыВРезервеНаСкладах",
-            f"ДокументРезерва eq cast(guid'{order}','Document_ЗаказПокупателя')",
-        )
-        == []
-    )
+    _assert_order_cleared(utp_client, order)
     found = utp_get(
         utp_client,
         "/Document_ЗакрытиеЗаказовПокупателей",
@@ -343,11 +311,7 @@ def test_cash_receipt_checks_and_settlement(
         "ОтражатьВУправленческомУчете": True,
         "РасшифровкаПлатежа": [row],
     }
-    r = _post(
-        utp_client,
-        "Document_ПриходныйКассовыйОрдер",
-        _create(utp_client, "Document_ПриходныйКассовыйОрдер", body),
-    )
+    r = _create_and_post(utp_client, "Document_ПриходныйКассовыйОрдер", body)
     assert r.status_code == 500 and "Заказ покупателя" in r.json()["odata.error"]["message"]["value"]
     body["РасшифровкаПлатежа"] = [{**row, "Сделка": order, "Сделка_Type": ORDER_T}]
     pko = _create(utp_client, "Document_ПриходныйКассовыйОрдер", body)

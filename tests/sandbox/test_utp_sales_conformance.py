@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from sandbox.utp.app import UtpEmulator, UtpEmulatorConfig, create_app
+from sandbox.utp.catalog_bodies import sale_parties
 
-from .conftest import utp_get, utp_order_body
+from .conftest import utp_get, utp_goods_row, utp_order_body, utp_sale_parts
 
 ORDER = "Document_ЗаказПокупателя"
 INVOICE = "Document_РеализацияТоваровУслуг"
@@ -60,19 +61,12 @@ def _order(app: UtpEmulator, c: httpx.Client, qty: float = 2, **over: Any) -> st
 
 
 def _invoice(seed: dict[str, Any], order: str, **over: Any) -> dict[str, Any]:
-    cp = seed["counterparties"][0]
-    prod = next(p for p in seed["sample_products"] if not p["service"])
-    wh = seed["warehouses"][0]["ref"]
+    cp, prod, wh = utp_sale_parts(seed)
     body: dict[str, Any] = {
         "Date": "2024-05-21T10:00:00",
         "ВидОперации": "ПродажаКомиссия",
         "ВидПередачи": "СоСклада",
-        "Организация_Key": seed["organization"]["ref"],
-        "Контрагент_Key": cp["ref"],
-        "ДоговорКонтрагента_Key": cp["contract"],
-        "ВалютаДокумента_Key": seed["currency_uah"],
-        "КурсВзаиморасчетов": 1,
-        "КратностьВзаиморасчетов": "1",
+        **sale_parties(seed, cp),
         "УчитыватьНДС": True,
         "СуммаВключаетНДС": True,
         "Склад_Key": wh,
@@ -80,20 +74,16 @@ def _invoice(seed: dict[str, Any], order: str, **over: Any) -> dict[str, Any]:
         "Сделка_Type": ORDER_T,
         "ОтражатьВУправленческомУчете": True,
         "Товары": [
-            {
-                "LineNumber": "1",
-                "Номенклатура_Key": prod["ref"],
-                "ЕдиницаИзмерения_Key": prod["unit"],
-                "Коэффициент": 1,
-                "Количество": 2,
-                "Цена": 600,
-                "Сумма": 1200,
-                "СтавкаНДС": "НДС20",
-                "СуммаНДС": 200,
-                "Склад_Key": wh,
-                "ЗаказПокупателя_Key": order,
-                "СпособСписанияОстаткаТоваров": "ИзРезерва",
-            }
+            utp_goods_row(
+                prod,
+                2,
+                600,
+                СтавкаНДС="НДС20",
+                СуммаНДС=200,
+                Склад_Key=wh,
+                ЗаказПокупателя_Key=order,
+                СпособСписанияОстаткаТоваров="ИзРезерва",
+            )
         ],
     }
     body.update(over)

@@ -8,6 +8,7 @@ import pytest
 
 from bridge.settings import BridgeSettings
 from bridge.sync.product_ids import CURSOR, first_run_minutes, write_product_ids, writes_pending
+from tests.shop_settings import shop_settings
 
 
 class Clock:
@@ -56,16 +57,7 @@ class Cursors:
 
 
 def settings(pace: int) -> BridgeSettings:
-    return BridgeSettings(
-        salesdrive_account="shop",
-        organisation="Org",
-        price_type="Роздрібна",
-        default_warehouse="Основний склад",
-        cash_desk="Основна каса",
-        closure_reason="Відмова покупця",
-        responsible_user="Інтеграція SalesDrive",
-        product_id_writes_per_minute=pace,
-    )
+    return shop_settings("shop", "Org", product_id_writes_per_minute=pace)
 
 
 def test_writes_are_paced_to_the_setting() -> None:

@@ -28,24 +28,12 @@ from bridge.salesdrive.errors import (
     SalesDriveThrottled,
     SalesDriveTransportError,
 )
+from tests.conftest import CountingBudget
 from tests.unit.test_salesdrive_models import PAYLOAD_C
 
 BASE = "https://myshop.salesdrive.me"
 KEY = "test-key"
 WATERMARK = datetime(2025, 10, 5, 12, 0, 0)
-
-
-class CountingBudget:
-    """Records every token taken; raises once ``allow`` tokens are spent."""
-
-    def __init__(self, allow: int | None = None) -> None:
-        self.allow = allow
-        self.taken: list[ReadConsumer] = []
-
-    def take(self, consumer: ReadConsumer) -> None:
-        if self.allow is not None and len(self.taken) >= self.allow:
-            raise ReadBudgetExhausted(consumer, datetime(2025, 10, 5, 12, 1), "minute")
-        self.taken.append(consumer)
 
 
 class Sleeps(list[float]):
