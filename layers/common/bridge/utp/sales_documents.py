@@ -19,6 +19,7 @@ from bridge.utp.models import (
     InvoiceLine,
     OrderClosure,
     OrderDocuments,
+    OrderLine,
     ReturnNote,
     SalesOrder,
     vat_amount,
@@ -323,6 +324,20 @@ class SalesDocuments(SalesOrders):
         return document
 
 
+def _goods_row(n: int, line: OrderLine) -> dict[str, Any]:
+    """What every ``Товары`` row of an invoice or a return note starts with: the goods and their sum."""
+    return {
+        "LineNumber": str(n),
+        "Номенклатура_Key": line.product_key,
+        "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+        "ЕдиницаИзмерения_Key": line.unit_key,
+        "Коэффициент": line.coefficient,
+        "Количество": line.quantity,
+        "Цена": line.price,
+        "Сумма": line.amount,
+    }
+
+
 def _invoice_goods_rows(order: SalesOrder, default_wh: str | None) -> list[dict[str, Any]]:
     """``Товары`` of an invoice from the order's lines: each row with its warehouse and the order."""
     lines = []
@@ -333,14 +348,7 @@ def _invoice_goods_rows(order: SalesOrder, default_wh: str | None) -> list[dict[
             raise ValueError("the order names no warehouse: pass warehouse_key")
         lines.append(
             {
-                "LineNumber": str(n),
-                "Номенклатура_Key": line.product_key,
-                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                "ЕдиницаИзмерения_Key": line.unit_key,
-                "Коэффициент": line.coefficient,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": line.amount,
+                **_goods_row(n, line),
                 "ПроцентСкидкиНаценки": line.discount_percent,
                 "СтавкаНДС": line.vat_rate,
                 "СуммаНДС": line.vat_amount,
@@ -378,14 +386,7 @@ def _return_rows(invoice: Invoice, source: Sequence[InvoiceLine]) -> list[dict[s
         wh = line.warehouse_key or invoice.warehouse_key
         rows.append(
             {
-                "LineNumber": str(n),
-                "Номенклатура_Key": line.product_key,
-                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                "ЕдиницаИзмерения_Key": line.unit_key,
-                "Коэффициент": line.coefficient,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": line.amount,
+                **_goods_row(n, line),
                 "СтавкаНДС": line.vat_rate,
                 "СуммаНДС": line.vat_amount,
                 "Склад_Key": wh or EMPTY_REF,
