@@ -12,10 +12,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bridge import runtime
-from bridge.sync.catalog_push import push_catalog, scheduled_push
+from bridge import jobs, runtime
 from bridge.sync.catalog_trigger import request_push
-from bridge.sync.stock import stock_warehouses
 
 logger = Logger()
 tracer = Tracer()
@@ -53,25 +51,8 @@ def _on_save_enabled() -> bool:
 
 
 def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    settings = runtime.settings()
-    reference = runtime.utp_reference()
-    now = datetime.now(UTC)
-    result = scheduled_push(
-        cursors=runtime.cursors(),
-        settings=settings,
-        now=now,
-        force=bool(event.get("force")),
-        push=lambda: push_catalog(
-            utp=runtime.utp_client(),
-            salesdrive=runtime.salesdrive_client(),
-            store=runtime.fingerprint_store(),
-            settings=settings,
-            price_type_key=reference.price_type_key,
-            warehouses=stock_warehouses(settings, reference.warehouse_names),
-            cursors=runtime.cursors(),
-            time_left=lambda: context.get_remaining_time_in_millis() / 1000,
-            now=now,
-        ),
+    result = jobs.push_catalog(
+        force=bool(event.get("force")), time_left=lambda: context.get_remaining_time_in_millis() / 1000
     )
     if result["ran"]:
         metrics.add_metric(name="CatalogProductsChanged", unit=MetricUnit.Count, value=result["changed"])

@@ -10,10 +10,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bridge import runtime
+from bridge import jobs, runtime
 from bridge.read_budget import ReadConsumer
-from bridge.sync.catch_up import sweep_orders
-from bridge.sync.reference import utp_now
 
 logger = Logger()
 tracer = Tracer()
@@ -25,15 +23,7 @@ metrics = Metrics()
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    settings = runtime.settings()
-    report = sweep_orders(
-        salesdrive=runtime.salesdrive_client(),
-        store=runtime.deal_store(),
-        queue=runtime.deal_queue(),
-        cursors=runtime.cursors(),
-        now=utp_now(settings),
-        overlap_minutes=settings.sweep_overlap_minutes,
-    )
+    report = jobs.sweep_orders()
     metrics.add_metric(
         name="ReadBudgetExhausted",
         unit=MetricUnit.Count,

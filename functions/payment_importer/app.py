@@ -10,9 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bridge import runtime
-from bridge.sync.payments import PaymentCollaborators, import_payments
-from bridge.sync.reference import utp_now
+from bridge import jobs
 
 logger = Logger()
 tracer = Tracer()
@@ -24,19 +22,7 @@ metrics = Metrics()
 @metrics.log_metrics
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    settings = runtime.settings()
-    report = import_payments(
-        PaymentCollaborators(
-            salesdrive=runtime.salesdrive_client(),
-            utp=runtime.utp_client(),
-            store=runtime.deal_store(),
-            cursors=runtime.cursors(),
-            settings=settings,
-            reference=runtime.utp_reference(),
-        ),
-        now=utp_now(settings),
-        overlap_minutes=settings.payment_overlap_minutes,
-    )
+    report = jobs.import_payments()
     metrics.add_metric(name="CashReceiptsCreated", unit=MetricUnit.Count, value=len(report.created))
     metrics.add_metric(
         name="ReadBudgetExhausted",

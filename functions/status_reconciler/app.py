@@ -10,9 +10,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bridge import runtime
-from bridge.sync.order_statuses import reconcile_statuses
-from bridge.sync.reference import utp_now
+from bridge import jobs
 
 logger = Logger()
 tracer = Tracer()
@@ -22,17 +20,7 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    settings = runtime.settings()
-    report = reconcile_statuses(
-        utp=runtime.utp_client(),
-        salesdrive=runtime.salesdrive_client(),
-        store=runtime.deal_store(),
-        writes=runtime.status_writes(),
-        settings=settings,
-        statuses=runtime.salesdrive_statuses(),
-        now=utp_now(settings),
-        seen=runtime.seen_statuses(),
-    )
+    report = jobs.reconcile_statuses()
     logger.info(
         "statuses reconciled",
         pushed=report.pushed,

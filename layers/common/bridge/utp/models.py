@@ -277,17 +277,23 @@ class ServiceLine(UtpModel):
     discount_percent: Dec = Field(default=Decimal(0), alias="ПроцентСкидкиНаценки")
 
 
-class SalesOrder(DocumentHeader):
-    """``Document_ЗаказПокупателя`` with its ``Товары`` and ``Услуги``; ``marker`` is the find-before-create
-    key."""
-
-    _composites: ClassVar[tuple[str, ...]] = ("warehouse",)
+class SalesHeader(DocumentHeader):
+    """The header fields a sales order and its invoices share: parties, contract, currency and price type
+    (first in ``$select``, before each document's own fields)."""
 
     organisation_key: OptRef = Field(default=None, alias="Организация_Key")
     counterparty_key: OptRef = Field(default=None, alias="Контрагент_Key")
     contract_key: OptRef = Field(default=None, alias="ДоговорКонтрагента_Key")
     currency_key: OptRef = Field(default=None, alias="ВалютаДокумента_Key")
     price_type_key: OptRef = Field(default=None, alias="ТипЦен_Key")
+
+
+class SalesOrder(SalesHeader):
+    """``Document_ЗаказПокупателя`` with its ``Товары`` and ``Услуги``; ``marker`` is the find-before-create
+    key."""
+
+    _composites: ClassVar[tuple[str, ...]] = ("warehouse",)
+
     warehouse: CompositeRef | None = Field(default=None, alias="СкладГруппа")
     exchange_rate: Dec = Field(default=Decimal(1), alias="КурсВзаиморасчетов")
     multiplicity: Int64 = Field(default=1, alias="КратностьВзаиморасчетов")
@@ -315,16 +321,11 @@ class InvoiceLine(OrderLine):
     quality_key: OptRef = Field(default=None, alias="Качество_Key")
 
 
-class Invoice(DocumentHeader):
+class Invoice(SalesHeader):
     """``Document_РеализацияТоваровУслуг`` (sales invoice / shipment)."""
 
     _composites: ClassVar[tuple[str, ...]] = ("deal",)
 
-    organisation_key: OptRef = Field(default=None, alias="Организация_Key")
-    counterparty_key: OptRef = Field(default=None, alias="Контрагент_Key")
-    contract_key: OptRef = Field(default=None, alias="ДоговорКонтрагента_Key")
-    currency_key: OptRef = Field(default=None, alias="ВалютаДокумента_Key")
-    price_type_key: OptRef = Field(default=None, alias="ТипЦен_Key")
     warehouse_key: OptRef = Field(default=None, alias="Склад_Key")
     deal: CompositeRef | None = Field(default=None, alias="Сделка")
     exchange_rate: Dec = Field(default=Decimal(1), alias="КурсВзаиморасчетов")

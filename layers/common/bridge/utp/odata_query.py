@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -165,32 +165,25 @@ class Filter:
         return hash(self.expr)
 
 
-def _cmp(op: str, field: str, value: LiteralValue) -> Filter:
-    return Filter(f"{check_field(field)} {op} {literal(value)}")
+Comparison = Callable[[str, LiteralValue], Filter]
 
 
-def eq(field: str, value: LiteralValue) -> Filter:
-    return _cmp("eq", field, value)
+def _comparison(op: str) -> Comparison:
+    """``field <op> value`` with the field's name checked and the value written as an OData literal."""
+
+    def compare(field: str, value: LiteralValue) -> Filter:
+        return Filter(f"{check_field(field)} {op} {literal(value)}")
+
+    compare.__name__ = compare.__qualname__ = op
+    return compare
 
 
-def ne(field: str, value: LiteralValue) -> Filter:
-    return _cmp("ne", field, value)
-
-
-def gt(field: str, value: LiteralValue) -> Filter:
-    return _cmp("gt", field, value)
-
-
-def ge(field: str, value: LiteralValue) -> Filter:
-    return _cmp("ge", field, value)
-
-
-def lt(field: str, value: LiteralValue) -> Filter:
-    return _cmp("lt", field, value)
-
-
-def le(field: str, value: LiteralValue) -> Filter:
-    return _cmp("le", field, value)
+eq = _comparison("eq")
+ne = _comparison("ne")
+gt = _comparison("gt")
+ge = _comparison("ge")
+lt = _comparison("lt")
+le = _comparison("le")
 
 
 def and_(*filters: Filter | None) -> Filter:

@@ -4,10 +4,10 @@ each document in the UTP 1.2 configuration) sets."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bridge.utp.base import select_of
 from bridge.utp.models import (
@@ -19,6 +19,7 @@ from bridge.utp.models import (
     InvoiceLine,
     OrderClosure,
     OrderDocuments,
+    OrderLine,
     ReturnNote,
     SalesOrder,
     vat_amount,
@@ -71,6 +72,9 @@ def document_extra(
 
 _DOC_STANDARD = ["Ref_Key", "Number", "Date", "Posted", "DeletionMark", "DataVersion"]
 _DOC_HEADER = [*_DOC_STANDARD, "СуммаДокумента"]
+
+
+_Doc = TypeVar("_Doc", bound=DocumentHeader)
 
 
 class SalesDocuments(SalesOrders):
@@ -190,11 +194,7 @@ class SalesDocuments(SalesOrders):
             "Услуги": services,
             **(extra or {}),
         }
-        invoice = Invoice.model_validate(self.odata.create(INVOICE, body))
-        if post:
-            self.odata.post_document(INVOICE, invoice.ref)
-            invoice = invoice.model_copy(update={"posted": True})
-        return invoice
+        return self._create_document(INVOICE, body, Invoice.model_validate, post=post)
 
     def create_return_from_invoice(
         self,
@@ -230,11 +230,7 @@ class SalesDocuments(SalesOrders):
             "Товары": rows,
             **(extra or {}),
         }
-        note = ReturnNote.model_validate(self.odata.create(RETURN, body))
-        if post:
-            self.odata.post_document(RETURN, note.ref)
-            note = note.model_copy(update={"posted": True})
-        return note
+        return self._create_document(RETURN, body, ReturnNote.model_validate, post=post)
 
     def create_order_closure(
         self,
@@ -263,11 +259,7 @@ class SalesDocuments(SalesOrders):
             ],
             **(extra or {}),
         }
-        closure = OrderClosure.model_validate(self.odata.create(CLOSURE, body))
-        if post:
-            self.odata.post_document(CLOSURE, closure.ref)
-            closure = closure.model_copy(update={"posted": True})
-        return closure
+        return self._create_document(CLOSURE, body, OrderClosure.model_validate, post=post)
 
     def create_cash_receipt(self, receipt: CashReceiptInput, *, post: bool = True) -> CashReceipt:
         """Cash receipt (ОплатаПокупателя) for an order, with the marker in the marker field. [2]
@@ -319,11 +311,31 @@ class SalesDocuments(SalesOrders):
             body["Ответственный_Key"] = receipt.responsible_key
         existing = body.get(self.receipt_marker_field)
         body[self.receipt_marker_field] = f"{existing} {receipt.marker}" if existing else receipt.marker
-        created = self._receipt(self.odata.create(RECEIPT, body))
+        return self._create_document(RECEIPT, body, self._receipt, post=post)
+
+    def _create_document(
+        self, entity: str, body: dict[str, Any], parse: Callable[[JsonObject], _Doc], *, post: bool
+    ) -> _Doc:
+        """Create a document from ``body`` and, when ``post``, post it (regular mode). [1, +1 post]"""
+        document = parse(self.odata.create(entity, body))
         if post:
-            self.odata.post_document(RECEIPT, created.ref)
-            created = created.model_copy(update={"posted": True})
-        return created
+            self.odata.post_document(entity, document.ref)
+            document = document.model_copy(update={"posted": True})
+        return document
+
+
+def _goods_row(n: int, line: OrderLine) -> dict[str, Any]:
+    """What every ``Товары`` row of an invoice or a return note starts with: the goods and their sum."""
+    return {
+        "LineNumber": str(n),
+        "Номенклатура_Key": line.product_key,
+        "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
+        "ЕдиницаИзмерения_Key": line.unit_key,
+        "Коэффициент": line.coefficient,
+        "Количество": line.quantity,
+        "Цена": line.price,
+        "Сумма": line.amount,
+    }
 
 
 def _invoice_goods_rows(order: SalesOrder, default_wh: str | None) -> list[dict[str, Any]]:
@@ -336,14 +348,7 @@ def _invoice_goods_rows(order: SalesOrder, default_wh: str | None) -> list[dict[
             raise ValueError("the order names no warehouse: pass warehouse_key")
         lines.append(
             {
-                "LineNumber": str(n),
-                "Номенклатура_Key": line.product_key,
-                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                "ЕдиницаИзмерения_Key": line.unit_key,
-                "Коэффициент": line.coefficient,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": line.amount,
+                **_goods_row(n, line),
                 "ПроцентСкидкиНаценки": line.discount_percent,
                 "СтавкаНДС": line.vat_rate,
                 "СуммаНДС": line.vat_amount,
@@ -381,14 +386,7 @@ def _return_rows(invoice: Invoice, source: Sequence[InvoiceLine]) -> list[dict[s
         wh = line.warehouse_key or invoice.warehouse_key
         rows.append(
             {
-                "LineNumber": str(n),
-                "Номенклатура_Key": line.product_key,
-                "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
-                "ЕдиницаИзмерения_Key": line.unit_key,
-                "Коэффициент": line.coefficient,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": line.amount,
+                **_goods_row(n, line),
                 "СтавкаНДС": line.vat_rate,
                 "СуммаНДС": line.vat_amount,
                 "Склад_Key": wh or EMPTY_REF,

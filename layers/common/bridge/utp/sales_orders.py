@@ -158,18 +158,21 @@ def _order_rows(
         amount = line.line_amount()
         total += amount
         vat = vat_amount(amount, line.vat_rate, amount_includes_vat=order.prices_include_vat)
+        sums = {
+            "Количество": line.quantity,
+            "Цена": line.price,
+            "Сумма": amount,
+            "ПроцентСкидкиНаценки": line.discount_percent,
+            "СтавкаНДС": line.vat_rate,
+            "СуммаНДС": vat,
+        }
         if line.service:
             services.append(
                 {
                     "LineNumber": str(len(services) + 1),
                     "Номенклатура_Key": line.product_key,
                     "Содержание": line.description[:150],
-                    "Количество": line.quantity,
-                    "Цена": line.price,
-                    "Сумма": amount,
-                    "ПроцентСкидкиНаценки": line.discount_percent,
-                    "СтавкаНДС": line.vat_rate,
-                    "СуммаНДС": vat,
+                    **sums,
                 }
             )
             continue
@@ -180,12 +183,7 @@ def _order_rows(
                 "ХарактеристикаНоменклатуры_Key": line.characteristic_key or EMPTY_REF,
                 "ЕдиницаИзмерения_Key": line.unit_key,
                 "Коэффициент": line.coefficient,
-                "Количество": line.quantity,
-                "Цена": line.price,
-                "Сумма": amount,
-                "ПроцентСкидкиНаценки": line.discount_percent,
-                "СтавкаНДС": line.vat_rate,
-                "СуммаНДС": vat,
+                **sums,
                 **composite_fields("Размещение", warehouse if order.reserve else None),
             }
         )
