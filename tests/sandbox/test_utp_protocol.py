@@ -15,7 +15,7 @@ from sandbox.utp.app import UtpEmulator
 
 from .conftest import utp_get, utp_lit, utp_order_body, utp_q
 
-FIXTURES = Path(__file__).parent / "fixtures" / "utp"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "utp"
 EDM = "{http://schemas.microsoft.com/ado/2009/11/edm}"
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -38,7 +38,7 @@ def test_service_document_lists_sets(utp_client: httpx.Client) -> None:  # {"nam
 
 def test_metadata_has_shape_of_recording(
     utp_client: httpx.Client,
-) -> None:  # tests/sandbox/fixtures/utp/README.md
+) -> None:  # tests/fixtures/utp/README.md
     ours = ET.fromstring(utp_client.get("/$metadata").content)  # noqa: S314 (our own answer)
     rec = ET.fromstring((FIXTURES / "recorded-metadata.xml").read_bytes())  # noqa: S314
     assert ours.tag == rec.tag and ours.attrib == rec.attrib

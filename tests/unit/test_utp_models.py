@@ -21,8 +21,8 @@ from bridge.utp.models import (
 from bridge.utp.odata_answers import parse_json
 
 REPO = Path(__file__).parents[2]
-SHARED_ORDERS = REPO.parent / "shared" / "fixtures" / "utp" / "recorded-orders.json"
-LOCAL_ORDERS = REPO / "tests" / "fixtures" / "utp" / "recorded-orders-trimmed.json"
+RECORDED_ORDERS = REPO / "tests" / "fixtures" / "utp" / "recorded-orders.json"
+TRIMMED_ORDERS = REPO / "tests" / "fixtures" / "utp" / "recorded-orders-trimmed.json"
 
 
 def _orders(path: Path) -> list[dict[str, Any]]:
@@ -31,13 +31,7 @@ def _orders(path: Path) -> list[dict[str, Any]]:
 
 
 def _sources() -> list[Path]:
-    # The shared recording is authoritative when present (CI has it beside the clone); the trimmed
-    # copy keeps the test meaningful when it is not.
-    return [p for p in (SHARED_ORDERS, LOCAL_ORDERS) if p.exists()]
-
-
-def test_a_recording_is_available() -> None:
-    assert LOCAL_ORDERS.exists()
+    return [RECORDED_ORDERS, TRIMMED_ORDERS]
 
 
 @pytest.mark.parametrize("path", _sources(), ids=lambda p: p.name)
