@@ -105,8 +105,9 @@ def _play(run: DemoRun) -> int:
     accounting = demo_accounting.observe(
         run.crm, run.facts, parked_id, ACCOUNTING_LABELS, timeout_s=run.time_left(5.0)
     )
-    # The watcher polls every 10 s, the queue gathers 5 s: a change shows within ≈ 20 s.
-    catalog = run_catalog_steps(run.stack, run.console, timeout_s=max(30.0, min(45.0, run.time_left(0.0))))
+    # The watcher polls every 10 s and the queue gathers 5 s: a change usually shows within ≈ 20 s, up to
+    # ≈ 40 s when the save falls between two watcher runs. Each step is held to the product's ≤ 60 s.
+    catalog = run_catalog_steps(run.stack, run.console, timeout_s=60.0)
     report = _report(run, idle, catalog, accounting)
     demo_report.print_report(run.console, report)
     demo_accounting.print_table(run.console, accounting)
