@@ -79,3 +79,24 @@ def test_the_patterns_catch_what_they_are_meant_to() -> None:
     for sample in samples:
         assert any(p.search(sample) for p in FORBIDDEN.values()), sample
     assert not any(p.search("docs/utp-odata.md, section Writes") for p in FORBIDDEN.values())
+
+
+# A path of this repository named in a Markdown file: `bridge/...` stands for `layers/common/bridge/...`.
+REPO_PATH = re.compile(
+    r"`((?:layers/common/)?(?:bridge|sandbox|tests|bench|functions|bridge_ops|docs|events|packaging)/[\w./-]+)`"
+)
+
+
+def test_every_repository_path_the_docs_name_exists() -> None:
+    missing = []
+    for path in tracked_files():
+        if not path.endswith(".md"):
+            continue
+        text = (ROOT / path).read_text(encoding="utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            for found in REPO_PATH.finditer(line):
+                named = found.group(1).rstrip("/.")
+                places = (ROOT / named, ROOT / "layers" / "common" / named, (ROOT / path).parent / named)
+                if not any(place.exists() for place in places):
+                    missing.append(f"{path}:{number}: {named}")
+    assert missing == [], "paths named in the docs that do not exist:\n" + "\n".join(missing)
