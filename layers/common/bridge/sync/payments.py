@@ -1,26 +1,10 @@
-"""Payments in: SalesDrive incoming payments become posted UTP cash receipt vouchers (capability 11 in
-docs/mission.md).
+"""Payments in: SalesDrive incoming payments become posted UTP cash receipts (docs/mission.md).
 
-Each run (on a schedule; SalesDrive sends no payment webhook):
-
-1. the parts still *waiting* from earlier runs (their order was not in UTP yet) are tried again — this
-   costs no SalesDrive list call, the parts are kept in the job's cursor;
-2. incoming payments changed since the watermark (minus an overlap) are read through the shared read
-   budget (consumer ``PAYMENTS``); every part of a payment allocated to an order becomes one cash
-   receipt (``ПриходныйКассовыйОрдер``, ``ОплатаПокупателя``): cash desk and organisation from the
-   settings, counterparty and contract from the UTP sales order, the order as ``ДокументОснование``
-   and as ``Сделка`` of the payment line; posted;
-3. the watermark moves only after the whole window is done (an exhausted budget or a UTP outage keeps
-   it, the next run re-reads the overlap; the ledger makes that harmless).
-
-Exactly once per (payment, order): the receipt carries the marker ``SDP-<payment>-<order>`` and is
-created through ``ensure_document(..., find_first=True)``, so a crash between 1C's write and the
-bridge's record is resolved by finding the receipt by its marker. Several parts of one payment for the
-same order make one receipt (their sum); several payments of one order make one receipt each.
-
-A part for an order the bridge has not put into UTP yet waits (kept, retried every run, reported). A
-payment, or a part, allocated to no order is reported and remembered in the cursor for the operator —
-never guessed from the amount or the payer's name.
+Runs on a schedule (SalesDrive sends no payment webhook): retries parts still waiting for their order,
+then reads payments changed since the watermark, one receipt per (payment, order) with marker
+``SDP-<payment>-<order>``, created find-first so a crash is resolved by the marker. The watermark moves
+only after the whole window; unallocated payments are reported, never guessed. Details:
+docs/utp-cash-receipts.md.
 """
 
 from __future__ import annotations

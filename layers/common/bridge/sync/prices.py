@@ -1,26 +1,9 @@
-"""Prices → SalesDrive, for the one price type of the settings, as UTP itself computes them (capability
-5 in docs/mission.md).
+"""Prices → SalesDrive for the settings' price type, as UTP itself computes them (docs/mission.md).
 
-A price row of ``ЦеныНоменклатуры`` has its own unit and currency; SalesDrive sells the product's
-storage unit (``ЕдиницаХраненияОстатков``) in the national currency. The price SalesDrive gets is the one
-UTP's own ``Ценообразование.ПолучитьЦенуНоменклатуры`` (UTP 1.2 configuration, CommonModules/Ценообразование)
-returns for that unit and currency, in its order:
-
-1. the row of the price type (for a computed type, ``Рассчитывается``: the row of its base type, turned
-   into the computed type's currency, then × (1 + markup/100) when the method is
-   ``ПоПроцентнойНаценкеНаБазовыйТип``; the markup and method of the computed type's own row for that
-   product when there is one, else the type's);
-2. unit: × storage unit's ``Коэффициент`` / price unit's ``Коэффициент``
-   (``ПересчитатьЦенуПриИзмененииЕдиницы``; a goods row without a unit counts as no price);
-3. ``ОкруглитьЦену`` to the type's ``ПорядокОкругления`` (0.01 when empty), up when
-   ``ОкруглятьВБольшуюСторону``, else half up;
-4. currency: × rate · multiplicity of the target / (rate of the target · multiplicity), rounded to 0.01
-   (``ПересчитатьЦенуПриИзмененииВалюты`` → ``МодульВалютногоУчета.ПересчитатьИзВалютыВВалюту``), rates
-   from ``КурсыВалют`` ``SliceLast``; a currency without a rate counts as no price.
-
-Reads: one ``SliceLast`` (both types of a computed one in one condition), plus unit coefficients only
-for rows whose unit is not the product's storage unit and the rates only when a row is in another
-currency. Changed prices travel as ``PRICE_ONLY`` pushes (``dontUpdateFields`` protects the rest).
+SalesDrive sells the storage unit in the national currency, while a ``ЦеныНоменклатуры`` row has its own
+unit and currency; so the price is recomputed the way ``Ценообразование.ПолучитьЦенуНоменклатуры`` does
+(computed type, unit coefficient, rounding, currency rate) — the steps are in docs/utp-catalog.md. Reads
+are one ``SliceLast`` plus units/rates only when needed; changes go out as ``PRICE_ONLY`` pushes.
 """
 
 from __future__ import annotations

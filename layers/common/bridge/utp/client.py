@@ -1,28 +1,10 @@
 """UTP (1C UT 10.3 family) client: the typed operations the bridge's rules need.
 
-Built on ``bridge.utp.odata`` (one ``httpx.Client``, ``%20`` queries, typed errors, GET retries).
-No business rules here: the client does what it is asked, in as few HTTP calls as possible, and
-says what each operation costs. ``[n]`` in a docstring = HTTP calls per invocation.
-
-Construction::
-
-    utp = UtpClient.from_settings(url, user, password, timeout=Timeouts(read=90))
-    # or, in tests: UtpClient(ODataClient(httpx.Client(transport=…, base_url=…)))
-
-Each group of operations is a mixin of its own module: ``reference``, ``catalog``, ``counterparties``,
-``sales_orders``, ``sales_documents``, ``properties``; this module keeps the construction, the
-transport and the cache ("cached" = per client instance, first call only).
-
-Budget of the rules' hot paths: known customer → find order by marker + create + post = 3 (4 if the
-contract is not cached); new customer → contact lookup (1) + counterparty and contract (2) + phone and
-e-mail records (2) + create + post (2) = 7. Linking the contract as the counterparty's main one is free
-when 1C honours a client-chosen ``Ref_Key`` on POST and costs one PATCH otherwise;
-``create_counterparty(link_main_contract=False)`` keeps the path at 7 on any platform.
-
-Find-before-create: the sales order carries a marker (default the standard string attribute
-``НомерВходящегоДокументаЭлектронногоОбмена``, 20 characters; configurable), cash receipts carry one in
-a text field (default ``Комментарий``, matched with ``substringof``); an ``UtpOutcomeUnknownError`` on a
-create means "look it up by marker before trying again".
+Built on ``bridge.utp.odata``; no business rules here, just each operation in as few HTTP calls as
+possible (``[n]`` in a docstring = HTTP calls per invocation). Operation groups are mixins in their own
+modules; this one keeps construction, transport and the per-instance cache. Creates are find-before-create
+by a marker: an ``UtpOutcomeUnknownError`` means "look it up by marker before retrying". Call budgets and
+markers: docs/utp-odata.md.
 """
 
 from __future__ import annotations
