@@ -1,21 +1,9 @@
 """Payload shapes real SalesDrive accounts send besides the emulator's usual one (config ``odd_shapes``).
 
-Each shape is documented in public material about SalesDrive (sources: docs/salesdrive-payloads.md,
-"Public sources of the shapes"; the Swagger examples are in tests/fixtures/salesdrive/):
-- ``empty_meta``: the webhook's ``meta`` is ``{"fields": {}, "contacts": {"fields": {}}}`` (SalesDrive's
-  own Swagger webhook example), so option names are not in the body;
-- ``id_name_options``: ``meta`` options as ``{"id", "name"}`` instead of ``{"value", "text"}`` (seen in
-  a public integration's regression fixture);
-- ``delivery_as_object``: ``ord_delivery_data`` as one object instead of a list (same fixture);
-- ``contact_as_object``: ``contacts`` as one object (integrators accept both; PHP's single element);
-- ``phone_as_string``: phones and e-mails as one string (Swagger's webhook example), several phones
-  joined by ", " in one string (as typed by hand in the CRM);
-- ``select_as_object``: ``payment_method`` / ``shipping_method`` as ``{"id", "name"}``;
-- ``numbers_as_text``: ``sajt``, ``campaignId``, ``rejectionReason`` as strings (``"id_3"`` style for a
-  select, as SalesDrive's update API writes them);
-- ``meta_junk``: a ``meta.fields`` entry that is not a descriptor (``"...": null``, Swagger's list
-  example).
-The shapes are applied to a copy of what the emulator renders; the order itself does not change.
+Each shape (empty ``meta``, ``{id, name}`` options, objects instead of lists, phones as one string,
+numbers as text, junk ``meta`` entries) is taken from public material on SalesDrive, so the bridge's
+parser is tested against what accounts really send; shapes and sources: docs/salesdrive-payloads.md.
+Each is applied to a copy of what the emulator renders; the order itself does not change.
 """
 
 from __future__ import annotations

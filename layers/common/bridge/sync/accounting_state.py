@@ -1,20 +1,9 @@
 """Managers see the accounting state of each order in SalesDrive, without opening 1C.
 
-For every order the bridge writes one short text into the SalesDrive order: a custom text field whose
-code the settings name (``accounting_state_field``), or a line of the order's comment (setting
-``"comment"``, for an account without such a field); without the setting nothing is written.
-
-- posted: ``UTP order 0000123 of 02.10.2025``, then ``; invoice 0000045``, ``; return note 0000012``,
-  ``; closed by 0000007`` as those documents appear;
-- parked: the reason in words a manager can act on (``Parked: SKU AB-12 is not in UTP``).
-
-One ``/api/order/update/`` per change, never in a loop: the text is written only when it differs from
-what the event carries, and what was written is remembered (the own-writes item
-``order#<id>``/``accounting-state``) with the content of the event it followed. SalesDrive may answer
-the update with a webhook (``status_change`` on any edit: SalesDrive does not document which edits
-fire it); an event whose only change is this text is that echo, and the deal processor ignores it instead of
-applying it again (``is_echo``). A failed write never fails the deal: the next event of the order (or
-the replay of a parked one) writes it.
+One short text per order (``UTP order 0000123 of 02.10.2025; invoice 0000045`` or a parked reason) goes
+into the field ``accounting_state_field`` names, or a comment line; no setting, no write. Written only
+when it differs, one update per change; SalesDrive may echo the update as a webhook, which ``is_echo``
+recognises so the deal processor ignores it. A failed write never fails the deal: the next event retries.
 """
 
 from __future__ import annotations

@@ -1,25 +1,10 @@
 """What changed in the catalog since the last successful push, per aspect (product data, price, stock).
 
-Every product has three 8-byte fingerprints: ``blake2b(digest_size=8)`` of its product data (SKU, name,
-folder), its price as the 8 bytes of an IEEE double, and ``blake2b`` of its free-stock row (one double per
-mapped SalesDrive stock, in a fixed order). ``Fingerprints`` holds the ones SalesDrive last *accepted*
-(a product's entry advances only when the batch carrying it succeeded) plus the SalesDrive id each product
-was pushed under, and serialises to one compact blob (the ref, 24 bytes and the id per product,
-zlib-compressed: ≈ 9 MB at 200,000 products).
-
-``plan_push`` compares a ``CatalogSnapshot`` (what UTP holds now, read by ``products``/``prices``/``stock``)
-with the fingerprints and says, per product, which push mode it needs:
-
-- never pushed (or pushed under another id) → ``FULL`` with every enabled aspect, only when
-  "transfer products" is on (otherwise only products linked by a SalesDrive ID exist in SalesDrive and
-  get price/stock updates);
-- product data changed → ``FULL`` (with the current price and stock: nothing stale travels);
-- otherwise price changed → ``PRICE_ONLY``; stock changed → ``STOCK_ONLY`` (a stock change never
-  carries, nor overwrites, a name or a price);
-- marked for deletion (or gone from UTP) → stock to zero or deleted in SalesDrive, by the setting.
-
-Products without a usable SalesDrive id (no "SalesDrive ID" and an empty or duplicated SKU, or an id that
-two UTP products claim) are skipped and reported, never guessed.
+Each product has three 8-byte fingerprints (data, price, stock) of what SalesDrive last *accepted*, so a
+failed batch is simply pushed again. ``plan_push`` compares a ``CatalogSnapshot`` with them and picks the
+push mode per product (``FULL``, ``PRICE_ONLY``, ``STOCK_ONLY``, zero/delete), so a stock change never
+overwrites a name or a price. Products without a usable SalesDrive id are skipped and reported, never
+guessed. Rules and blob format: docs/utp-catalog.md; why one S3 object: docs/decisions.md.
 """
 
 from __future__ import annotations

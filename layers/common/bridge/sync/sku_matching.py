@@ -1,20 +1,10 @@
-"""SKU matching (capability 7 in docs/mission.md): link the products that exist on both sides, export
-the ones only UTP has.
+"""SKU matching (capability 7 in docs/mission.md): link products on both sides, export UTP-only ones.
 
-SalesDrive's products come from its YML feed (the only product listing), UTP's from a paged read of
-``Catalog_Номенклатура`` (not folders, not marked for deletion). SKUs are compared after the
-normalisation the settings control (``sku_normalisation``: trim, case, separators). A normalised SKU held by
-more than one product on either side is **ambiguous**: reported with every candidate, never guessed. So is a
-UTP product whose "SalesDrive ID" already names another SalesDrive product (never overwritten).
-
-For each unambiguous pair, and each exported product: the SalesDrive id is written into the UTP product
-(additional property ``product_id_property``; 1 or 2 UTP calls) unless it is already there, whatever its
-value (``bridge.sync.product_ids``: paced and resumable); and the ID map learns the SKU (as
-SalesDrive spells it, and the SalesDrive id when it differs) → UTP product and unit, so orders for it resolve
-without a UTP lookup. UTP-only products are exported as new SalesDrive products (id = UTP SKU, the catalog
-push's rule) when "Transfer products to CRM" is on. Then parked orders waiting for a SKU are replayed.
-
-``dry_run`` reads everything and reports what would change, and writes nothing anywhere.
+Compares SalesDrive's YML feed with UTP's ``Catalog_Номенклатура`` by SKU after ``sku_normalisation``.
+An SKU held by several products on either side, or a "SalesDrive ID" already naming another product, is
+ambiguous: reported with every candidate, never guessed or overwritten. Each pair gets the SalesDrive id
+written into UTP (``bridge.sync.product_ids``) and an ID-map entry, so orders resolve without a UTP
+lookup; then parked orders waiting for a SKU are replayed. ``dry_run`` writes nothing.
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
 """Typed errors of the UTP (1C OData) client.
 
-Hierarchy (catch the narrowest one you can act on)::
-
-    UtpError
-    ├── UtpTransportError            network failed; nothing usable came back
-    │   └── UtpOutcomeUnknownError   a write was (maybe) applied: find-before-create, never resend blindly
-    ├── UtpProtocolError             an answer that is not 1C OData (HTML login page with 200, bad JSON …)
-    └── UtpODataError                1C answered with an error status (``odata.error`` when it had one)
-        ├── UtpNotFoundError         code 9 / HTTP 404
-        ├── UtpBadRequestError       other 4xx (codes 0–8, 10–13, 16–19, 21)
-        │   ├── UtpBadQueryError     code 14 (query option does not parse)
-        │   └── UtpDuplicateKeyError code 15 (independent register record already exists)
-        ├── UtpAccessError           code 20, HTTP 401/403
-        ├── UtpBusinessRefusal       code -1: 1C refused (posting check, ПередЗаписью); never retried
-        └── UtpServerError           any other 5xx (502/503/504, 500 without a business code)
-
-``retryable`` tells whether repeating the *same idempotent* request may help; the client decides
-whether the request is idempotent.
+Catch the narrowest one you can act on: transport (``UtpOutcomeUnknownError`` = a write may have been
+applied: find before creating again), protocol (not 1C OData), and ``UtpODataError`` subclasses mapped
+from 1C's error codes (each class names its code). ``retryable`` says whether repeating the *same
+idempotent* request may help; the client decides whether the request is idempotent.
 """
 
 from __future__ import annotations

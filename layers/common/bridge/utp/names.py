@@ -1,23 +1,10 @@
-"""What the bridge uses in UTP, in one place: 1C object names, the fields it reads or writes with their OData
-types, and the enumeration values it writes.
+"""What the bridge uses in UTP, in one place: 1C object names, fields with their OData types, enum values.
 
-The ONE module naming 1C objects: the client (``bridge.utp.*``) and the rules (``bridge.sync.*``) take the
-entity-set names from here, and the doctor (``bridge.sync.preflight``) checks a base's ``$metadata`` against
-``USED``. The emulators (``sandbox/``) keep their own names: they are written independently of the bridge.
-
-How 1C publishes a configuration's attribute (the platform's OData type mapping; the attribute
-types are those of the UTP 1.2 configuration's metadata):
-
-- a reference to one kind of object → ``<Имя>_Key`` ``Edm.Guid``;
-- a composite type (several kinds) → ``<Имя>`` and ``<Имя>_Type``, both ``Edm.String``;
-- an enumeration → ``Edm.String`` holding the value's name;
-- a number → ``Edm.Double`` (fraction) or ``Edm.Int16/32/64`` (integer);
-- a tabular section → ``Collection(StandardODATA.<Set>_<Section>_RowType)``.
-
-``$metadata`` does NOT carry string lengths (no ``MaxLength``; a recorded ``$metadata`` of a 10.x-family
-base has none) nor a configuration's enumeration values (enums are plain strings there), so
-``Field.max_length`` and ``Field.values`` document the configuration's facts the bridge relies on and the
-doctor lists them as not checkable.
+The ONE module naming 1C objects: client and rules take names from here and the doctor checks a base's
+``$metadata`` against ``USED`` (the emulators in ``sandbox/`` keep their own, written independently).
+``$metadata`` carries neither string lengths nor enumeration values, so ``Field.max_length`` and
+``Field.values`` record the configuration's facts and the doctor lists them as not checkable
+(type mapping: docs/utp-odata.md).
 """
 
 from __future__ import annotations
