@@ -1,15 +1,10 @@
-"""The order's "accounting state" field: a custom text field an account's administrator adds so that
-managers see, in SalesDrive, what the accounting system made of each order.
+"""The order's "accounting state" field: a custom text field an administrator adds so managers see, in
+SalesDrive, what the accounting system made of each order.
 
-SalesDrive lets an account define custom ("individual") order fields; a text field takes any string in
-``/api/order/update/`` (``data.<code>``) and travels, like every custom field, as an extra top-level
-key of the order in webhooks and in the order list (docs/salesdrive-api.md, "Webhooks": custom fields
-by code). The seeded account has one, with the code below; ``define_text_field`` adds another (an account
-whose administrator chose another code).
-
-Whether an edit other than a status change fires a ``status_change`` webhook is not documented
-(docs/salesdrive-api.md, "Webhooks"); the option ``update_webhook`` ("status" | "any") plays both, and
-``fires_webhook`` is the rule.
+Like every custom field it is set by ``/api/order/update/`` (``data.<code>``) and travels as a top-level
+key of the order (docs/salesdrive-api.md). The seeded account has one; ``define_text_field`` adds another.
+Whether a non-status edit fires ``status_change`` is undocumented, so ``update_webhook`` ("status" | "any")
+plays both and ``fires_webhook`` is the rule.
 """
 
 from __future__ import annotations

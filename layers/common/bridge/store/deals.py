@@ -1,19 +1,9 @@
-"""What the bridge remembers about deals, in the one DynamoDB table (single-table design).
+"""What the bridge remembers about deals, in the one DynamoDB table (key layout: docs/architecture.md).
 
-| item                     | pk                         | sk                  |
-|--------------------------|----------------------------|---------------------|
-| last applied event       | ``order#<sd id>``          | ``state``           |
-| audit trail entry        | ``order#<sd id>``          | ``audit#<ts>#<n>``  |
-| UTP document ledger      | ``utpdoc#<kind>#<key>``    | ``doc``             |
-| contact → counterparty   | ``contact#<phone|email>``  | ``counterparty``    |
-| SKU → product            | ``sku#<sku>``              | ``product``         |
-| parked order             | ``parked``                 | ``order#<sd id>``   |
-
-Exactly once: 1C cannot create a document idempotently, so every UTP document the bridge
-creates goes through the ledger. An *intent* is recorded (conditionally) before the UTP write, the
-reference after it, and ``posted`` after posting. A retry that finds only an intent knows the process
-died in between and must look the document up in UTP by its marker before creating anything; a retry
-that finds no intent knows no write was ever attempted and saves that UTP call.
+Holds per-order applied state and audit trail, the UTP document ledger, the contact/SKU ID maps and
+parked orders. The ledger is why: 1C cannot create a document idempotently, so an *intent* is recorded
+before each UTP write and the reference after it; a retry that finds only an intent looks the document
+up by its marker first (docs/decisions.md).
 """
 
 from __future__ import annotations

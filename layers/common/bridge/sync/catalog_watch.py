@@ -1,15 +1,10 @@
 """The catalog change watcher: fresh stock and prices in SalesDrive with no change to the 1C configuration.
 
-Stock, reserves and prices move only when a document of ``WATCHED`` is posted, unposted, re-posted or
-deleted (its ``ОбработкаПроведения`` writes the registers), and every such write gives the document a new
-``DataVersion``. So each poll lists those documents dated in a recent window (four small fields), reads
-the lines of the changed ones only, and queues the products they moved, before and after the change, for
-the targeted push (``catalog_refresh``: same rules, same fingerprints as the full push).
-
-The first poll of an invocation reads the whole ``catalog_watch_window_hours``, the others the last
-``catalog_watch_hot_minutes``; what no window sees the full push sends. A document type UTP does not
-publish (404, or 400 code 6 "segment not found") is asked again an hour later. The first run only
-records what it sees, except documents dated after the last complete full push, whose products go.
+Stock, reserves and prices move only when a ``WATCHED`` document is (un)posted or deleted, which gives it
+a new ``DataVersion``; so each poll lists recent documents, reads lines of changed ones only and queues
+their products for the targeted push (docs/decisions.md). The first poll reads the whole window, later
+ones the hot minutes; an unpublished document type (404, or 400 code 6) is retried an hour later. The
+first run only records, except documents dated after the last complete full push (their products go).
 """
 
 from __future__ import annotations

@@ -1,19 +1,10 @@
 """Catch-up sweep: a SalesDrive webhook lost on the way never means an order missing from the books.
 
-On a schedule the sweep reads SalesDrive's order list by ``updateAt`` since a durable watermark (minus
-an overlap), through the shared read budget (consumer ``CATCH_UP``), and sends every order whose version
-the bridge has not applied (``DealStore.order_state``: version, then ``updateAt``) into the same deal
-flow: the FIFO deal queue, group = order id, de-duplication id from (order id, version, ``updateAt``).
-The deal processor applies a bare list-form order like a webhook and ignores stale versions, so an
-order that a webhook also delivered is harmless.
-
-No order stops a page: every order with an id is sent on (one the deal rules cannot apply is parked
-there with its reason, before anything reaches UTP), an item without a readable id is reported with
-the reason, and a ``meta`` of any shape is read as far as it goes.
-
-The watermark moves only after every page of the window was read and sent; an exhausted budget stops
-the run cleanly with the watermark kept (the next run re-reads the window). Orders parked with the same
-version are left to the parked-order replayer instead of being re-sent every run.
+On a schedule, reads SalesDrive's order list by ``updateAt`` since a watermark (minus an overlap, read
+budget consumer ``CATCH_UP``) and queues every order version the bridge has not applied into the same
+FIFO deal flow; stale or duplicate versions are ignored there, so overlap with webhooks is harmless. No
+order stops a page (unreadable items are reported). The watermark moves only after the whole window;
+an exhausted budget keeps it. Orders parked at the same version are left to the parked-order replayer.
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
-"""Deals in real time: a SalesDrive deal becomes a posted UTP sales order, exactly once (capability 1
-in docs/mission.md; the numbers below are capabilities there).
+"""Deals in real time: a SalesDrive deal becomes a posted UTP sales order, exactly once (docs/mission.md).
 
-One event of one order at a time (the FIFO queue groups by order id):
-
-1. stale guard: an event not newer than the last applied one (version, then ``updateAt``) changes nothing;
-2. counterparty and contract (capability 3), products by SKU (unknown SKU → the order is parked);
-3. the sales order: created and posted once; updated (lines replaced whole, re-posted) while no invoice
-   exists; after an invoice a change is recorded as a discrepancy, never rewritten;
-4. the SalesDrive status (capability 2) and the characteristics (12) as properties of the order;
-5. the status rules (``order_documents``): completed → sales invoice (10); cancelled → return note on
-   the posted invoice (9), else order closure (8).
-
-A refusal by UTP (1C's business error) parks the order with 1C's message; it is replayed automatically.
-Transport failures propagate, so the queue redelivers the event.
+One event of one order at a time (FIFO grouped by order id): stale events change nothing; counterparty,
+contract and products by SKU are resolved (unknown SKU parks the order); the order is created and posted
+once, updated while no invoice exists, and after an invoice a change is only recorded as a discrepancy.
+Then status and characteristics go to order properties and status rules make invoice/return/closure.
+A 1C business refusal parks the order (replayed automatically); transport failures propagate for redelivery.
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
 """Names of SalesDrive options (site, payment and delivery method, status, custom selects), not ids.
 
-A webhook's ``meta`` names the selected options; the official example sends it empty, some accounts
-send ``{id, name}`` instead of ``{value, text}``, and the sweep's list ``meta`` names the whole
-dictionary. When ``meta`` has no name, SalesDrive's dictionaries do:
-- ``/api/statuses/``, ``/api/payment-methods/``, ``/api/delivery-methods/``: dictionary endpoints, not
-  list endpoints (no documented limit, no read-budget token);
-- the site (``sajt``), the rejection reason, the manager and custom select fields have no endpoint of
-  their own: their options come with the ``meta`` of ``/api/order/list/``, so one list call of one order
-  reads them all — a list call, taken from the shared read budget (consumer OPERATOR).
-What was read is kept in DynamoDB for ``DICTIONARY_TTL`` (hours), so the deal processor spends at most
-one list call per TTL, whatever the number of orders. When no name is found the bridge writes nothing
-for that field (never a bare id) and says so in the order's audit trail.
+A webhook's ``meta`` may be empty or shaped otherwise, so names missing there come from SalesDrive's
+dictionary endpoints or, for selects without one, from the ``meta`` of one ``/api/order/list/`` call
+(read budget consumer OPERATOR). Results are cached in DynamoDB for ``DICTIONARY_TTL``: at most one list
+call per TTL. With no name found nothing is written (never a bare id); the audit trail says so.
 """
 
 from __future__ import annotations

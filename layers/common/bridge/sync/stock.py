@@ -1,17 +1,9 @@
-"""Free stock → SalesDrive, per warehouse (``stockBalanceByStock``), any number of warehouses
-(capability 6 in docs/mission.md).
+"""Free stock → SalesDrive per warehouse (``stockBalanceByStock``), any number of them (docs/mission.md).
 
-Free stock is UTP's own web-shop formula (UTP 1.2 configuration, CommonModules/ПроцедурыОбменаССайтом,
-НастроитьПостроительОтчета): ``ТоварыНаСкладах + ТоварыВРознице + ТоварыВНТТ − ТоварыВРезервеНаСкладах
-− ТоварыКПередачеСоСкладов`` (balances of the warehouse, all reserve documents alike), never negative here
-(SalesDrive takes no negative stock), summed over characteristics and series (SalesDrive knows products
-only). Each physical register holds one kind of warehouse only — UTP posts a wholesale warehouse's goods
-to ``ТоварыНаСкладах``, a retail one's to ``ТоварыВРознице`` and a non-automated point's to ``ТоварыВНТТ``
-(Documents/ПоступлениеТоваровУслуг/Ext/ObjectModule.bsl, ТоварыИТараПоРегистрамОстатковИПартийУпр;
-Documents/РеализацияТоваровУслуг, ДвиженияПоРегистрамУпр) — so a warehouse costs three ``Balance`` reads:
-its kind's register, reserves, goods to transfer (a warehouse of unknown kind: all five).
-Each UTP warehouse named in ``settings.stock_ids`` feeds one SalesDrive stock id; others are not read.
-A stock push is ``STOCK_ONLY``: it carries no name and no price, and protects them.
+Free stock is UTP's own web-shop formula (on hand − reserves − to transfer), never negative, summed over
+characteristics and series. Each register holds one kind of warehouse only, so a warehouse costs three
+``Balance`` reads (all five when its kind is unknown); formula and sources: docs/utp-catalog.md. Only
+warehouses in ``settings.stock_ids`` are read; a push is ``STOCK_ONLY`` and protects name and price.
 """
 
 from __future__ import annotations

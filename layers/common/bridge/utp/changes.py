@@ -1,15 +1,9 @@
 """UTP reads of the catalog change watcher: which documents changed, and which products they move.
 
-Both from the standard OData alone (no exchange plan, no event subscription):
-
-- ``document_versions``: the documents of one type dated since a moment, with only ``Ref_Key``,
-  ``DataVersion``, ``Posted``, ``DeletionMark`` and ``Date`` (≈ 150 bytes a row). 1C gives every object a
-  new ``DataVersion`` on every write, posting and unposting included (it is the DBMS row version of the
-  document's header: posting rewrites ``Проведен``), so comparing it with the last value seen finds every
-  changed document; it is opaque and compared for equality only.
-- ``document_products``: the product keys of the lines of a few documents (``$select`` of one column of a
-  tabular section), ``chunk`` documents a request, each key a ``Guid`` literal (no caller text reaches
-  the filter).
+Standard OData only. ``document_versions`` lists documents dated since a moment with a few small fields;
+1C gives an object a new ``DataVersion`` on every write, posting included, so an unequal value marks a
+changed document (opaque, compared for equality only). ``document_products`` reads the product keys of
+a few documents' lines, each key a ``Guid`` literal so no caller text reaches the filter.
 """
 
 from __future__ import annotations
