@@ -36,18 +36,10 @@ def trigger(token: str) -> Response[Any]:
         now=datetime.now(UTC),
         body=body,
         changes=runtime.catalog_change_queue(),
-        enabled=_on_save_enabled,
+        enabled=jobs.on_save_enabled,
     )
     logger.info("catalog push requested", status=status, products=answer.get("products"))
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=answer)
-
-
-def _on_save_enabled() -> bool:
-    """``catalog_on_save``; settings that cannot be read keep the trigger on (it only queues keys)."""
-    try:
-        return runtime.settings().catalog_on_save
-    except Exception:
-        return True
 
 
 def scheduled(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -124,6 +124,15 @@ def _catalog_sources(settings: BridgeSettings, reference: UtpReference) -> _Cata
     )
 
 
+def on_save_enabled() -> bool:
+    """``catalog_on_save``; settings that cannot be read keep the trigger on (it only queues keys, and
+    refusing a save's notice would lose it)."""
+    try:
+        return runtime.settings().catalog_on_save
+    except Exception:
+        return True
+
+
 def push_catalog(*, force: bool, time_left: TimeLeft) -> dict[str, Any]:
     """The full catalog push's schedule: runs when due (``catalog_interval_minutes``), partial or forced."""
     settings = runtime.settings()

@@ -93,14 +93,19 @@ def yml_public_key() -> str:
     return secret("salesdrive-yml-key")
 
 
+def _catalog_bucket() -> str:
+    """The bridge's S3 bucket (catalog fingerprints, the watcher's state, seen statuses)."""
+    bucket = os.environ.get("CATALOG_BUCKET")
+    if not bucket:
+        raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
+    return bucket
+
+
 @cache
 def fingerprint_store() -> CatalogFingerprintStore:
     from bridge.store.bucket import CatalogFingerprintStore
 
-    bucket = os.environ.get("CATALOG_BUCKET")
-    if not bucket:
-        raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
-    return CatalogFingerprintStore(bucket)
+    return CatalogFingerprintStore(_catalog_bucket())
 
 
 @cache
@@ -108,10 +113,7 @@ def catalog_watch_state() -> CatalogWatchStateStore:
     """The change watcher's memory of the documents of its window (in the bridge's bucket)."""
     from bridge.store.bucket import CatalogWatchStateStore
 
-    bucket = os.environ.get("CATALOG_BUCKET")
-    if not bucket:
-        raise ConfigurationError("environment variable CATALOG_BUCKET is not set")
-    return CatalogWatchStateStore(bucket)
+    return CatalogWatchStateStore(_catalog_bucket())
 
 
 @cache
